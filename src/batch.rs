@@ -1,0 +1,195 @@
+//! Answering request lines, one JSON object per line (`wmpolicy batch`).
+//!
+//! Each line names its operation and carries that operation's request members exactly as the API names them:
+//!
+//! ```text
+//! {"Operation": "GetAccessControlEffect", "IpAddress": "192.0.2.1", "Action": "IMAP", "UserId": "S-1-5-18-0001"}
+//! {"Operation": "GetMobileDeviceAccessEffect", "DeviceType": "iPhone", "UserId": "alice@example.com", "DeviceId": "ABC123"}
+//! {"Operation": "GetImpersonationRoleEffect", "ImpersonationRoleId": "r-1", "TargetUser": "bob@example.com"}
+//! ```
+//!
+//! `OrganizationId` is accepted and ignored. Every line gets exactly one output line: the response object, or
+//! `{"Error":{"Code":…,"Message":…}}` for a request the service would refuse or a line that is not a request. The
+//! line's strings are borrowed where JSON escapes allow, so answering allocates little beyond the output.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::ErrorCode;
+use crate::policy::Policy;
+use crate::request::*;
+
+/// One request line, every member of every operation optional; which belong is checked per operation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct Line<'a> {
+    #[serde(borrow)]
+    operation: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "OrganizationId")]
+    _organization_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    ip_address: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    action: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    user_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    impersonation_role_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    device_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    device_model: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    device_operating_system: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    device_user_agent: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    device_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    target_user: Option<Cow<'a, str>>,
+}
+
+/// The service's error response shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ErrorResponse<'a> {
+    pub error: ErrorBody<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ErrorBody<'a> {
+    pub code: ErrorCode,
+    pub message: Cow<'a, str>,
+}
+
+impl<'a> ErrorResponse<'a> {
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'a, str>>) -> Self {
+        ErrorResponse { error: ErrorBody { code, message: message.into() } }
+    }
+}
+
+impl<'a> From<&RequestError<'a>> for ErrorResponse<'static> {
+    fn from(error: &RequestError<'a>) -> Self {
+        ErrorResponse::new(error.code(), error.to_string())
+    }
+}
+
+/// Answers one line, appending the JSON answer (without a newline) to `out`.
+///
+/// ```
+/// use workmail_policy::{batch, Organization, Policy};
+///
+/// let policy = Policy::compile(&Organization::default()).unwrap();
+/// let mut out = Vec::new();
+/// batch::answer_line(&policy, br#"{"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.1","Action":"EWS","UserId":"S-1-5-18-0001"}"#, &mut out);
+/// assert_eq!(out, br#"{"Effect":"ALLOW","MatchedRules":["default"]}"#);
+/// ```
+pub fn answer_line(policy: &Policy, line: &[u8], out: &mut Vec<u8>) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let result = match serde_json::from_slice::<Line>(line) {
+        Ok(request) => answer(policy, &request, out),
+        Err(e) if e.is_data() => Err(ErrorResponse::new(ErrorCode::InvalidParameterException, e.to_string())),
+        Err(e) => Err(ErrorResponse::new(ErrorCode::SerializationException, format!("not a JSON request object: {e}"))),
+    };
+    if let Err(error) = result {
+        write_json(out, &error);
+    }
+}
+
+fn text<'a>(value: &'a Option<Cow<'_, str>>) -> Option<&'a str> {
+    value.as_deref()
+}
+
+fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
+    // Serializing these plain structures into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+fn answer(policy: &Policy, line: &Line, out: &mut Vec<u8>) -> Result<(), ErrorResponse<'static>> {
+    let present: [(&str, bool); 11] = [
+        ("IpAddress", line.ip_address.is_some()),
+        ("Action", line.action.is_some()),
+        ("UserId", line.user_id.is_some()),
+        ("ImpersonationRoleId", line.impersonation_role_id.is_some()),
+        ("DeviceType", line.device_type.is_some()),
+        ("DeviceModel", line.device_model.is_some()),
+        ("DeviceOperatingSystem", line.device_operating_system.is_some()),
+        ("DeviceUserAgent", line.device_user_agent.is_some()),
+        ("DeviceId", line.device_id.is_some()),
+        ("TargetUser", line.target_user.is_some()),
+        ("Operation", line.operation.is_some()),
+    ];
+    let only = |operation: &str, allowed: &[&str]| -> Result<(), ErrorResponse<'static>> {
+        match present.iter().find(|(name, is)| *is && *name != "Operation" && !allowed.contains(name)) {
+            Some((name, _)) => Err(ErrorResponse::new(
+                ErrorCode::InvalidParameterException,
+                format!("{name} is not a member of {operation}'s request"),
+            )),
+            None => Ok(()),
+        }
+    };
+    let required =
+        |operation: &str, name: &str, value: &'_ Option<Cow<'_, str>>| -> Result<(), ErrorResponse<'static>> {
+            match value {
+                Some(_) => Ok(()),
+                None => Err(ErrorResponse::new(
+                    ErrorCode::InvalidParameterException,
+                    format!("{operation} requires {name}"),
+                )),
+            }
+        };
+    match line.operation.as_deref() {
+        Some(op @ "GetAccessControlEffect") => {
+            only(op, &["IpAddress", "Action", "UserId", "ImpersonationRoleId"])?;
+            required(op, "IpAddress", &line.ip_address)?;
+            required(op, "Action", &line.action)?;
+            let request = AccessRequest {
+                ip_address: text(&line.ip_address).unwrap_or_default(),
+                action: text(&line.action).unwrap_or_default(),
+                user_id: text(&line.user_id),
+                impersonation_role_id: text(&line.impersonation_role_id),
+            };
+            let answer = policy.access(&request).map_err(|e| ErrorResponse::from(&e))?;
+            write_json(out, &answer.to_response());
+        }
+        Some(op @ "GetMobileDeviceAccessEffect") => {
+            only(op, &["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent", "UserId", "DeviceId"])?;
+            let request = MobileRequest {
+                device_type: text(&line.device_type),
+                device_model: text(&line.device_model),
+                device_operating_system: text(&line.device_operating_system),
+                device_user_agent: text(&line.device_user_agent),
+                user_id: text(&line.user_id),
+                device_id: text(&line.device_id),
+            };
+            let answer = policy.mobile(&request).map_err(|e| ErrorResponse::from(&e))?;
+            write_json(out, &answer.to_response());
+        }
+        Some(op @ "GetImpersonationRoleEffect") => {
+            only(op, &["ImpersonationRoleId", "TargetUser"])?;
+            required(op, "ImpersonationRoleId", &line.impersonation_role_id)?;
+            required(op, "TargetUser", &line.target_user)?;
+            let request = ImpersonationRequest {
+                impersonation_role_id: text(&line.impersonation_role_id).unwrap_or_default(),
+                target_user: text(&line.target_user).unwrap_or_default(),
+            };
+            let answer = policy.impersonation(&request).map_err(|e| ErrorResponse::from(&e))?;
+            write_json(out, &answer.to_response());
+        }
+        Some(other) => {
+            let message = format!(
+                "unknown Operation {other:?}; expected GetAccessControlEffect, GetMobileDeviceAccessEffect or GetImpersonationRoleEffect"
+            );
+            return Err(ErrorResponse::new(ErrorCode::InvalidParameterException, message));
+        }
+        None => {
+            return Err(ErrorResponse::new(
+                ErrorCode::InvalidParameterException,
+                "the request has no Operation member",
+            ));
+        }
+    }
+    Ok(())
+}

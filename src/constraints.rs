@@ -1,0 +1,341 @@
+//! The service model's constraints, as data.
+//!
+//! Every length, pattern, list size and enum that `validate` and the request checks apply is written here once,
+//! under the shape name the service model (`workmail-2017-10-01.service-2.json`) gives it. The test
+//! `tests/service_model.rs` reads the model file itself and checks every entry of this table against it, and checks
+//! each hand-written pattern matcher against the model's own regular expression on random strings, so the table
+//! cannot drift from the model.
+//!
+//! Patterns are matched by hand rather than with a regex engine: the core stays small (the WASM build ships it) and
+//! matching allocates nothing. A pattern matches the whole string, as the service applies it.
+
+/// A string shape: length bounds (in characters) and an optional pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StringShape {
+    /// The shape's name in the service model.
+    pub name: &'static str,
+    pub min: usize,
+    pub max: usize,
+    pub pattern: Option<Pattern>,
+}
+
+/// A list shape: bounds on the number of members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListShape {
+    pub name: &'static str,
+    pub min: usize,
+    pub max: usize,
+}
+
+/// An enum shape: its allowed values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnumShape {
+    pub name: &'static str,
+    pub values: &'static [&'static str],
+}
+
+/// Why a string broke its shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StringViolation {
+    TooShort { len: usize, min: usize },
+    TooLong { len: usize, max: usize },
+    Pattern { pattern: Pattern },
+}
+
+impl StringShape {
+    /// Checks `value` against the shape; the first broken constraint, if any.
+    pub fn check(&self, value: &str) -> Result<(), StringViolation> {
+        let len = value.chars().count();
+        if len < self.min {
+            return Err(StringViolation::TooShort { len, min: self.min });
+        }
+        if len > self.max {
+            return Err(StringViolation::TooLong { len, max: self.max });
+        }
+        match self.pattern {
+            // The model allows length 0 for a shape whose pattern needs a character (AccessControlRuleDescription).
+            Some(_) if value.is_empty() && crate::uncertain::EMPTY_STRING_SKIPS_PATTERN => Ok(()),
+            Some(p) if !p.matches(value) => Err(StringViolation::Pattern { pattern: p }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Display for StringViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StringViolation::TooShort { len, min } => {
+                write!(f, "is {len} characters long; the service requires at least {min}")
+            }
+            StringViolation::TooLong { len, max } => {
+                write!(f, "is {len} characters long; the service allows at most {max}")
+            }
+            StringViolation::Pattern { pattern } => {
+                write!(f, "is not {} (the service's pattern is {})", pattern.describe(), pattern.source())
+            }
+        }
+    }
+}
+
+impl EnumShape {
+    pub fn contains(&self, value: &str) -> bool {
+        self.values.contains(&value)
+    }
+}
+
+/// The distinct patterns of the model that this crate applies, each matched by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// `[a-zA-Z0-9_-]+`
+    Identifier,
+    /// `[a-zA-Z]+`
+    Letters,
+    /// `[\u0020-\u00FF]+`: printable Latin-1.
+    Latin1,
+    /// `[\S\s]+`: anything.
+    Anything,
+    /// The model's dotted-quad pattern with a `/0`–`/32` suffix.
+    Ipv4Cidr,
+    /// The model's dotted-quad pattern.
+    Ipv4Address,
+    /// `[a-zA-Z0-9._%+@-]+`
+    EntityIdentifier,
+    /// `[A-Za-z0-9]+`
+    DeviceId,
+    /// `[^\x00-\x1F\x7F\x3C\x3E\x5C]+`
+    ImpersonationName,
+    /// `[^\x00-\x09\x0B\x0C\x0E-\x1F\x7F\x3C\x3E\x5C]+`
+    ImpersonationDescription,
+    /// `[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]+\.[a-zA-Z-]{2,}`
+    EmailAddress,
+    /// `[\w\-.]+(@[a-zA-Z0-9.\-]+\.[a-zA-Z0-9-]{2,})?` (`\w` is ASCII, as in Java)
+    UserName,
+}
+
+const DOTTED_QUAD: &str =
+    "^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])$";
+const CIDR: &str = "^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])/([0-9]|[12][0-9]|3[0-2])$";
+
+impl Pattern {
+    /// The pattern exactly as the service model writes it.
+    pub fn source(self) -> &'static str {
+        match self {
+            Pattern::Identifier => "[a-zA-Z0-9_-]+",
+            Pattern::Letters => "[a-zA-Z]+",
+            Pattern::Latin1 => "[\\u0020-\\u00FF]+",
+            Pattern::Anything => "[\\S\\s]+",
+            Pattern::Ipv4Cidr => CIDR,
+            Pattern::Ipv4Address => DOTTED_QUAD,
+            Pattern::EntityIdentifier => "[a-zA-Z0-9._%+@-]+",
+            Pattern::DeviceId => "[A-Za-z0-9]+",
+            Pattern::ImpersonationName => "[^\\x00-\\x1F\\x7F\\x3C\\x3E\\x5C]+",
+            Pattern::ImpersonationDescription => "[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F\\x3C\\x3E\\x5C]+",
+            Pattern::EmailAddress => "[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]+\\.[a-zA-Z-]{2,}",
+            Pattern::UserName => "[\\w\\-.]+(@[a-zA-Z0-9.\\-]+\\.[a-zA-Z0-9-]{2,})?",
+        }
+    }
+
+    /// The pattern in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Pattern::Identifier => "made of letters, digits, `_` and `-` only",
+            Pattern::Letters => "made of ASCII letters only",
+            Pattern::Latin1 => "made of printable Latin-1 characters (U+0020 to U+00FF) only",
+            Pattern::Anything => "non-empty",
+            Pattern::Ipv4Cidr => "an IPv4 range in CIDR form such as 192.0.2.0/24",
+            Pattern::Ipv4Address => "a dotted-quad IPv4 address such as 192.0.2.1",
+            Pattern::EntityIdentifier => "a user ID, email address or user name (letters, digits and `._%+@-`)",
+            Pattern::DeviceId => "made of letters and digits only",
+            Pattern::ImpersonationName | Pattern::ImpersonationDescription => {
+                "free of control characters and of `<`, `>` and `\\`"
+            }
+            Pattern::EmailAddress => "an email address such as alice@example.com",
+            Pattern::UserName => "a user name (letters, digits, `_`, `-`, `.`, optionally @domain)",
+        }
+    }
+
+    /// Whether the whole of `s` matches.
+    pub fn matches(self, s: &str) -> bool {
+        fn all(s: &str, ok: impl Fn(char) -> bool) -> bool {
+            !s.is_empty() && s.chars().all(ok)
+        }
+        let alnum = |c: char| c.is_ascii_alphanumeric();
+        match self {
+            Pattern::Identifier => all(s, |c| alnum(c) || c == '_' || c == '-'),
+            Pattern::Letters => all(s, |c| c.is_ascii_alphabetic()),
+            Pattern::Latin1 => all(s, |c| ('\u{20}'..='\u{ff}').contains(&c)),
+            Pattern::Anything => !s.is_empty(),
+            Pattern::Ipv4Cidr => parse_cidr(s).is_some(),
+            Pattern::Ipv4Address => parse_ipv4(s).is_some(),
+            Pattern::EntityIdentifier => all(s, |c| alnum(c) || "._%+@-".contains(c)),
+            Pattern::DeviceId => all(s, alnum),
+            Pattern::ImpersonationName => all(s, |c| !(c <= '\u{1f}' || c == '\u{7f}' || "<>\\".contains(c))),
+            Pattern::ImpersonationDescription => all(s, |c| {
+                let control = c <= '\u{1f}' && c != '\n' && c != '\r';
+                !(control || c == '\u{7f}' || "<>\\".contains(c))
+            }),
+            Pattern::EmailAddress => match s.split_once('@') {
+                Some((local, domain)) => {
+                    local.len() <= 64
+                        && all(local, |c| alnum(c) || "._%+-".contains(c))
+                        && domain_matches(domain, |c| c.is_ascii_alphabetic() || c == '-')
+                }
+                None => false,
+            },
+            Pattern::UserName => {
+                let word = |c: char| alnum(c) || c == '_' || c == '-' || c == '.';
+                match s.split_once('@') {
+                    None => all(s, word),
+                    Some((local, domain)) => all(local, word) && domain_matches(domain, |c| alnum(c) || c == '-'),
+                }
+            }
+        }
+    }
+}
+
+/// `[a-zA-Z0-9.-]+\.[T]{2,}` where `T` is `tld`: the suffix after the last dot has no dot, so only the last dot
+/// can be the separator.
+fn domain_matches(domain: &str, tld: impl Fn(char) -> bool) -> bool {
+    let host = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+    match domain.rfind('.') {
+        Some(dot) => {
+            let (head, tail) = (&domain[..dot], &domain[dot + 1..]);
+            !head.is_empty() && head.chars().all(host) && tail.len() >= 2 && tail.chars().all(tld)
+        }
+        None => false,
+    }
+}
+
+/// Parses one decimal octet as the model spells it: `0`–`255`, no leading zeros, no sign.
+fn parse_octet(s: &str) -> Option<u8> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 3 || (b.len() > 1 && b[0] == b'0') || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    b.iter().try_fold(0u16, |acc, d| Some(acc * 10 + u16::from(d - b'0'))).and_then(|v| u8::try_from(v).ok())
+}
+
+/// Parses a strict dotted quad (the model's `IpAddress` pattern) into its 32-bit value.
+pub fn parse_ipv4(s: &str) -> Option<u32> {
+    let mut parts = s.split('.');
+    let mut value = 0u32;
+    for _ in 0..4 {
+        value = (value << 8) | u32::from(parse_octet(parts.next()?)?);
+    }
+    parts.next().is_none().then_some(value)
+}
+
+/// Parses a strict `a.b.c.d/n` (the model's `IpRange` pattern) into address and prefix length.
+pub fn parse_cidr(s: &str) -> Option<(u32, u8)> {
+    let (addr, len) = s.split_once('/')?;
+    let len = parse_octet(len).filter(|&n| n <= 32)?;
+    Some((parse_ipv4(addr)?, len))
+}
+
+macro_rules! string_shapes {
+    ($($konst:ident = $name:literal, $min:literal..=$max:literal, $pattern:expr;)*) => {
+        $(pub const $konst: StringShape = StringShape { name: $name, min: $min, max: $max, pattern: $pattern };)*
+        /// Every string shape in this table, for the model conformance test.
+        pub const STRING_SHAPES: &[StringShape] = &[$($konst),*];
+    };
+}
+
+macro_rules! list_shapes {
+    ($($konst:ident = $name:literal, $min:literal..=$max:literal;)*) => {
+        $(pub const $konst: ListShape = ListShape { name: $name, min: $min, max: $max };)*
+        /// Every list shape in this table, for the model conformance test.
+        pub const LIST_SHAPES: &[ListShape] = &[$($konst),*];
+    };
+}
+
+macro_rules! enum_shapes {
+    ($($konst:ident = $name:literal, [$($value:literal),*];)*) => {
+        $(pub const $konst: EnumShape = EnumShape { name: $name, values: &[$($value),*] };)*
+        /// Every enum shape in this table, for the model conformance test.
+        pub const ENUM_SHAPES: &[EnumShape] = &[$($konst),*];
+    };
+}
+
+use Pattern as P;
+
+string_shapes! {
+    ACCESS_CONTROL_RULE_NAME = "AccessControlRuleName", 1..=64, Some(P::Identifier);
+    ACCESS_CONTROL_RULE_DESCRIPTION = "AccessControlRuleDescription", 0..=255, Some(P::Latin1);
+    ACCESS_CONTROL_RULE_ACTION = "AccessControlRuleAction", 1..=64, Some(P::Letters);
+    IP_RANGE = "IpRange", 1..=18, Some(P::Ipv4Cidr);
+    IP_ADDRESS = "IpAddress", 1..=15, Some(P::Ipv4Address);
+    WORKMAIL_IDENTIFIER = "WorkMailIdentifier", 12..=256, None;
+    ENTITY_IDENTIFIER = "EntityIdentifier", 1..=256, Some(P::EntityIdentifier);
+    IMPERSONATION_ROLE_ID = "ImpersonationRoleId", 1..=64, Some(P::Identifier);
+    IMPERSONATION_ROLE_NAME = "ImpersonationRoleName", 1..=64, Some(P::ImpersonationName);
+    IMPERSONATION_ROLE_DESCRIPTION = "ImpersonationRoleDescription", 1..=256, Some(P::ImpersonationDescription);
+    IMPERSONATION_RULE_ID = "ImpersonationRuleId", 1..=64, Some(P::Identifier);
+    IMPERSONATION_RULE_NAME = "ImpersonationRuleName", 1..=64, Some(P::ImpersonationName);
+    IMPERSONATION_RULE_DESCRIPTION = "ImpersonationRuleDescription", 1..=256, Some(P::ImpersonationDescription);
+    MOBILE_DEVICE_ACCESS_RULE_ID = "MobileDeviceAccessRuleId", 1..=64, Some(P::Identifier);
+    MOBILE_DEVICE_ACCESS_RULE_NAME = "MobileDeviceAccessRuleName", 1..=64, Some(P::Anything);
+    MOBILE_DEVICE_ACCESS_RULE_DESCRIPTION = "MobileDeviceAccessRuleDescription", 1..=256, Some(P::Anything);
+    DEVICE_TYPE = "DeviceType", 1..=256, Some(P::Latin1);
+    DEVICE_MODEL = "DeviceModel", 1..=256, Some(P::Latin1);
+    DEVICE_OPERATING_SYSTEM = "DeviceOperatingSystem", 1..=256, Some(P::Latin1);
+    DEVICE_USER_AGENT = "DeviceUserAgent", 1..=256, Some(P::Latin1);
+    DEVICE_ID = "DeviceId", 1..=32, Some(P::DeviceId);
+    EMAIL_ADDRESS = "EmailAddress", 1..=254, Some(P::EmailAddress);
+    USER_NAME = "UserName", 1..=64, Some(P::UserName);
+    STRING = "String", 0..=256, None;
+}
+
+list_shapes! {
+    ACCESS_CONTROL_RULES_LIST = "AccessControlRulesList", 0..=10;
+    IP_RANGE_LIST = "IpRangeList", 0..=1024;
+    ACTIONS_LIST = "ActionsList", 0..=10;
+    USER_ID_LIST = "UserIdList", 0..=10;
+    IMPERSONATION_ROLE_ID_LIST = "ImpersonationRoleIdList", 0..=10;
+    MOBILE_DEVICE_ACCESS_RULES_LIST = "MobileDeviceAccessRulesList", 0..=10;
+    DEVICE_TYPE_LIST = "DeviceTypeList", 1..=10;
+    DEVICE_MODEL_LIST = "DeviceModelList", 1..=10;
+    DEVICE_OPERATING_SYSTEM_LIST = "DeviceOperatingSystemList", 1..=10;
+    DEVICE_USER_AGENT_LIST = "DeviceUserAgentList", 1..=10;
+    IMPERSONATION_RULE_LIST = "ImpersonationRuleList", 0..=10;
+    TARGET_USERS = "TargetUsers", 1..=10;
+}
+
+enum_shapes! {
+    ACCESS_CONTROL_RULE_EFFECT = "AccessControlRuleEffect", ["ALLOW", "DENY"];
+    MOBILE_DEVICE_ACCESS_RULE_EFFECT = "MobileDeviceAccessRuleEffect", ["ALLOW", "DENY"];
+    ACCESS_EFFECT = "AccessEffect", ["ALLOW", "DENY"];
+    IMPERSONATION_ROLE_TYPE = "ImpersonationRoleType", ["FULL_ACCESS", "READ_ONLY"];
+    ENTITY_STATE = "EntityState", ["ENABLED", "DISABLED", "DELETED"];
+    USER_ROLE = "UserRole", ["USER", "RESOURCE", "SYSTEM_USER", "REMOTE_USER"];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_quads_follow_the_model_pattern() {
+        assert_eq!(parse_ipv4("192.0.2.1"), Some(0xC000_0201));
+        assert_eq!(parse_ipv4("0.0.0.0"), Some(0));
+        assert_eq!(parse_ipv4("255.255.255.255"), Some(u32::MAX));
+        for bad in ["01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "+1.2.3.4", "1..2.3", ""] {
+            assert_eq!(parse_ipv4(bad), None, "{bad}");
+        }
+        assert_eq!(parse_cidr("10.0.0.0/8"), Some((0x0A00_0000, 8)));
+        for bad in ["10.0.0.0/33", "10.0.0.0/08", "10.0.0.0", "10.0.0.0/", "10.0.0.0/8/8"] {
+            assert_eq!(parse_cidr(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn shapes_report_the_first_broken_constraint() {
+        assert_eq!(WORKMAIL_IDENTIFIER.check("short"), Err(StringViolation::TooShort { len: 5, min: 12 }));
+        assert!(matches!(ACCESS_CONTROL_RULE_NAME.check("has space"), Err(StringViolation::Pattern { .. })));
+        assert_eq!(ACCESS_CONTROL_RULE_DESCRIPTION.check(""), Ok(()));
+        assert!(EMAIL_ADDRESS.check("alice@example.com").is_ok());
+        assert!(EMAIL_ADDRESS.check("alice@example").is_err());
+        assert!(USER_NAME.check("alice.smith").is_ok());
+        assert!(USER_NAME.check("alice@example.com").is_ok());
+        assert!(USER_NAME.check("al ice").is_err());
+    }
+}

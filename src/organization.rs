@@ -1,0 +1,283 @@
+//! A checked organization: what [`crate::validate`] produces and both evaluators read.
+//!
+//! Unlike the file types in [`crate::model`], everything here has passed the service's constraints: effects are
+//! enums, address ranges are parsed, the defaults of a new organization are filled in, and a condition list that
+//! is missing or empty is simply an empty `Vec` (SEMANTICS: "absent").
+
+use ipnet::Ipv4Net;
+use serde::Serialize;
+
+use crate::uncertain;
+
+/// `ALLOW` or `DENY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Effect {
+    #[serde(rename = "ALLOW")]
+    Allow,
+    #[serde(rename = "DENY")]
+    Deny,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "ALLOW",
+            Effect::Deny => "DENY",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Effect> {
+        match s {
+            "ALLOW" => Some(Effect::Allow),
+            "DENY" => Some(Effect::Deny),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An access-control rule (SEMANTICS 1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRule {
+    pub name: String,
+    pub effect: Effect,
+    pub ip_ranges: Vec<Ipv4Net>,
+    pub not_ip_ranges: Vec<Ipv4Net>,
+    pub actions: Vec<String>,
+    pub not_actions: Vec<String>,
+    pub user_ids: Vec<String>,
+    pub not_user_ids: Vec<String>,
+    pub impersonation_role_ids: Vec<String>,
+    pub not_impersonation_role_ids: Vec<String>,
+}
+
+impl AccessRule {
+    /// The rule every new organization has (SEMANTICS 1.1).
+    pub fn default_rule() -> AccessRule {
+        AccessRule {
+            name: "default".into(),
+            effect: Effect::Allow,
+            ip_ranges: vec![],
+            not_ip_ranges: vec![],
+            actions: vec![],
+            not_actions: vec![],
+            user_ids: vec![],
+            not_user_ids: vec![],
+            impersonation_role_ids: vec![],
+            not_impersonation_role_ids: vec![],
+        }
+    }
+}
+
+/// A device property a mobile rule can test (SEMANTICS 2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeviceProperty {
+    DeviceType,
+    DeviceModel,
+    DeviceOperatingSystem,
+    DeviceUserAgent,
+}
+
+impl DeviceProperty {
+    pub const ALL: [DeviceProperty; 4] = [
+        DeviceProperty::DeviceType,
+        DeviceProperty::DeviceModel,
+        DeviceProperty::DeviceOperatingSystem,
+        DeviceProperty::DeviceUserAgent,
+    ];
+
+    /// The request member's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceProperty::DeviceType => "DeviceType",
+            DeviceProperty::DeviceModel => "DeviceModel",
+            DeviceProperty::DeviceOperatingSystem => "DeviceOperatingSystem",
+            DeviceProperty::DeviceUserAgent => "DeviceUserAgent",
+        }
+    }
+
+    /// The rule's positive list member, for example `DeviceModels`.
+    pub fn list_name(self) -> &'static str {
+        match self {
+            DeviceProperty::DeviceType => "DeviceTypes",
+            DeviceProperty::DeviceModel => "DeviceModels",
+            DeviceProperty::DeviceOperatingSystem => "DeviceOperatingSystems",
+            DeviceProperty::DeviceUserAgent => "DeviceUserAgents",
+        }
+    }
+
+    /// The rule's negative list member, for example `NotDeviceModels`.
+    pub fn not_list_name(self) -> &'static str {
+        match self {
+            DeviceProperty::DeviceType => "NotDeviceTypes",
+            DeviceProperty::DeviceModel => "NotDeviceModels",
+            DeviceProperty::DeviceOperatingSystem => "NotDeviceOperatingSystems",
+            DeviceProperty::DeviceUserAgent => "NotDeviceUserAgents",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A mobile rule's two lists for one property.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PropertyCondition {
+    /// At least one value must match the property (SEMANTICS 2.5).
+    pub values: Vec<String>,
+    /// No value may match, and the property must be present (SEMANTICS 2.5).
+    pub not_values: Vec<String>,
+}
+
+/// A mobile-device access rule (SEMANTICS 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MobileRule {
+    /// The service assigns ids; a rule drafted by hand may not have one yet.
+    pub id: Option<String>,
+    pub name: String,
+    pub effect: Effect,
+    /// Indexed by [`DeviceProperty::index`].
+    pub conditions: [PropertyCondition; 4],
+}
+
+impl MobileRule {
+    /// The rule every new organization has (SEMANTICS 2.1); its name and id are in [`uncertain`].
+    pub fn default_rule() -> MobileRule {
+        MobileRule {
+            id: Some(uncertain::DEFAULT_MOBILE_RULE_ID.into()),
+            name: uncertain::DEFAULT_MOBILE_RULE_NAME.into(),
+            effect: Effect::Allow,
+            conditions: Default::default(),
+        }
+    }
+
+    pub fn condition(&self, property: DeviceProperty) -> &PropertyCondition {
+        &self.conditions[property.index()]
+    }
+}
+
+/// A per-user, per-device decision (SEMANTICS 2.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MobileOverride {
+    pub user_id: String,
+    pub device_id: String,
+    pub effect: Effect,
+}
+
+/// `FULL_ACCESS` or `READ_ONLY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum RoleType {
+    #[serde(rename = "FULL_ACCESS")]
+    FullAccess,
+    #[serde(rename = "READ_ONLY")]
+    ReadOnly,
+}
+
+impl RoleType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleType::FullAccess => "FULL_ACCESS",
+            RoleType::ReadOnly => "READ_ONLY",
+        }
+    }
+}
+
+/// An impersonation role and its rules (SEMANTICS 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpersonationRole {
+    pub id: String,
+    pub name: String,
+    pub role_type: RoleType,
+    pub rules: Vec<ImpersonationRule>,
+}
+
+/// One rule of an impersonation role (SEMANTICS 3.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpersonationRule {
+    pub id: String,
+    pub name: Option<String>,
+    pub effect: Effect,
+    pub target_users: Vec<String>,
+    pub not_target_users: Vec<String>,
+}
+
+/// A user of the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    pub id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub state: Option<String>,
+}
+
+impl DirectoryUser {
+    /// Whether `identifier` names this user, in any of the forms [`uncertain::USER_NAMED_BY`] allows.
+    pub fn is_named_by(&self, identifier: &str) -> bool {
+        uncertain::USER_NAMED_BY.iter().any(|key| self.key(*key) == Some(identifier))
+    }
+
+    pub fn key(&self, key: uncertain::UserKey) -> Option<&str> {
+        match key {
+            uncertain::UserKey::Id => Some(&self.id),
+            uncertain::UserKey::Email => self.email.as_deref(),
+            uncertain::UserKey::Name => self.name.as_deref(),
+        }
+    }
+}
+
+/// A checked organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    /// In input order, which is the order of `MatchedRules` (SEMANTICS 1.5).
+    pub access_control_rules: Vec<AccessRule>,
+    pub mobile_device_access_rules: Vec<MobileRule>,
+    pub mobile_device_access_overrides: Vec<MobileOverride>,
+    /// `None` when no roles were loaded: role ids in requests are then not checked (SEMANTICS 1.6).
+    pub impersonation_roles: Option<Vec<ImpersonationRole>>,
+    /// `None` when no user directory was loaded: user identifiers then compare as strings (SEMANTICS 3.3).
+    pub users: Option<Vec<DirectoryUser>>,
+}
+
+impl Default for Organization {
+    /// A new organization (SEMANTICS 1.1, 2.1).
+    fn default() -> Self {
+        Organization {
+            access_control_rules: vec![AccessRule::default_rule()],
+            mobile_device_access_rules: vec![MobileRule::default_rule()],
+            mobile_device_access_overrides: vec![],
+            impersonation_roles: None,
+            users: None,
+        }
+    }
+}
+
+impl Organization {
+    /// The directory user `identifier` names, when a directory is loaded: `Ok(Some(index))`, or `Err(())` when the
+    /// directory holds no such user. Without a directory: `Ok(None)`.
+    #[allow(clippy::result_unit_err)]
+    pub fn resolve_user(&self, identifier: &str) -> Result<Option<usize>, ()> {
+        match &self.users {
+            None => Ok(None),
+            Some(users) => users.iter().position(|u| u.is_named_by(identifier)).map(Some).ok_or(()),
+        }
+    }
+
+    /// Whether two user identifiers name the same user: through the directory when loaded, else as strings.
+    pub fn same_user(&self, a: &str, b: &str) -> bool {
+        match (self.resolve_user(a), self.resolve_user(b)) {
+            (Ok(Some(x)), Ok(Some(y))) => x == y,
+            (Ok(None), Ok(None)) => a == b,
+            _ => false,
+        }
+    }
+
+    pub fn role(&self, id: &str) -> Option<&ImpersonationRole> {
+        self.impersonation_roles.as_ref()?.iter().find(|r| r.id == id)
+    }
+}

@@ -1,0 +1,321 @@
+//! The access-control index: a query is three table lookups and a word-wise AND.
+//!
+//! Rules are numbered in input order and a set of rules is a bit mask (one `u64` per 64 rules), so the order of
+//! `MatchedRules` (SEMANTICS 1.5) is the order of set bits. Each dimension of a request maps to the mask of rules
+//! whose conditions on that dimension hold:
+//!
+//! - **address**: both `IpRanges` and `NotIpRanges` of every rule are swept into one sorted list of disjoint
+//!   intervals, each carrying the mask of rules whose two address conditions hold there. A table on the top 16
+//!   bits of the address narrows the search to the intervals starting in that /16; `partition_point` finishes it.
+//! - **action**: one mask per action spelling any rule names, and one for every other spelling.
+//! - **principal**: one mask per user slot and per role a rule names, one for any other user and one for any other
+//!   role; a user's mask already holds the role conditions' answer for "no role", and the other way round.
+//!
+//! Masks are interned in one [`MaskTable`], so the many intervals that share a mask share its storage.
+
+use crate::answer::AccessControlEffect;
+use crate::hash::FxHashMap;
+use crate::organization::{AccessRule, Effect, Organization};
+use crate::uncertain;
+
+use super::bits::{self, MaskTable, RuleBits};
+use super::identity::{Identities, Lookup};
+
+#[derive(Debug, Clone)]
+pub(crate) struct AccessIndex {
+    names: Vec<Box<str>>,
+    masks: MaskTable,
+    /// `top[h]` is the first interval whose start is at or above `h << 16`; `top[65536]` is the interval count.
+    top: Box<[u32]>,
+    starts: Vec<u32>,
+    address_rows: Vec<u32>,
+    actions: FxHashMap<Box<str>, u32>,
+    other_action_row: u32,
+    /// Per identity slot.
+    user_rows: Vec<u32>,
+    other_user_row: u32,
+    roles: FxHashMap<Box<str>, u32>,
+    other_role_row: u32,
+    deny_row: u32,
+    allow_row: u32,
+}
+
+/// Which principal a mask is built for.
+#[derive(Clone, Copy)]
+enum Who<'a> {
+    /// A user: their slot, or `None` for a user no rule names.
+    User(Option<u32>),
+    /// A role: its id, or `None` for a role no rule names.
+    Role(Option<&'a str>),
+}
+
+impl AccessIndex {
+    pub(crate) fn new(org: &Organization, identities: &Identities) -> AccessIndex {
+        let rules = &org.access_control_rules;
+        let mut masks = MaskTable::new(rules.len());
+        let by_effect = |masks: &mut MaskTable, effect: Effect| {
+            let mut mask = masks.blank();
+            for (i, rule) in rules.iter().enumerate() {
+                if rule.effect == effect {
+                    bits::set(&mut mask, i);
+                }
+            }
+            masks.intern(&mask)
+        };
+        let deny_row = by_effect(&mut masks, Effect::Deny);
+        let allow_row = by_effect(&mut masks, Effect::Allow);
+
+        let (starts, address_rows) = address_intervals(rules, &mut masks);
+        let top = top_table(&starts);
+
+        let mut actions = FxHashMap::default();
+        let mut spellings: Vec<&str> = uncertain::DOCUMENTED_ACTIONS.to_vec();
+        spellings.extend(rules.iter().flat_map(|r| r.actions.iter().chain(&r.not_actions)).map(String::as_str));
+        for action in spellings {
+            if !actions.contains_key(action) {
+                let row = rule_mask(rules, &mut masks, |rule| action_holds(rule, Some(action)));
+                actions.insert(action.into(), row);
+            }
+        }
+        let other_action_row = rule_mask(rules, &mut masks, |rule| action_holds(rule, None));
+
+        // Each rule's user lists as slots; an identifier the directory lacks names no one.
+        let slots = |list: &[String]| -> Vec<u32> {
+            list.iter()
+                .filter_map(|id| match identities.lookup(id) {
+                    Lookup::Slot(slot) => Some(slot),
+                    _ => None,
+                })
+                .collect()
+        };
+        let user_slots: Vec<(Vec<u32>, Vec<u32>)> =
+            rules.iter().map(|r| (slots(&r.user_ids), slots(&r.not_user_ids))).collect();
+        let principal_holds = |i: usize, rule: &AccessRule, who: Who| {
+            let (users, not_users) = &user_slots[i];
+            let absent = uncertain::ABSENT_PRINCIPAL_SATISFIES;
+            let (user_ok, role_ok) = match who {
+                Who::User(slot) => {
+                    let named = |list: &Vec<u32>| slot.is_some_and(|s| list.contains(&s));
+                    let user_ok = (rule.user_ids.is_empty() || named(users))
+                        && (rule.not_user_ids.is_empty() || !named(not_users));
+                    let role_ok = (rule.impersonation_role_ids.is_empty() || absent.positive)
+                        && (rule.not_impersonation_role_ids.is_empty() || absent.negative);
+                    (user_ok, role_ok)
+                }
+                Who::Role(role) => {
+                    let named = |list: &Vec<String>| role.is_some_and(|r| list.iter().any(|l| l == r));
+                    let user_ok = (rule.user_ids.is_empty() || absent.positive)
+                        && (rule.not_user_ids.is_empty() || absent.negative);
+                    let role_ok = (rule.impersonation_role_ids.is_empty() || named(&rule.impersonation_role_ids))
+                        && (rule.not_impersonation_role_ids.is_empty() || !named(&rule.not_impersonation_role_ids));
+                    (user_ok, role_ok)
+                }
+            };
+            user_ok && role_ok
+        };
+        let who_mask = |masks: &mut MaskTable, who: Who| {
+            let mut mask = masks.blank();
+            for (i, rule) in rules.iter().enumerate() {
+                if principal_holds(i, rule, who) {
+                    bits::set(&mut mask, i);
+                }
+            }
+            masks.intern(&mask)
+        };
+        let user_rows =
+            (0..identities.slots() as u32).map(|slot| who_mask(&mut masks, Who::User(Some(slot)))).collect();
+        let other_user_row = who_mask(&mut masks, Who::User(None));
+        let mut roles = FxHashMap::default();
+        for role in rules.iter().flat_map(|r| r.impersonation_role_ids.iter().chain(&r.not_impersonation_role_ids)) {
+            if !roles.contains_key(role.as_str()) {
+                let row = who_mask(&mut masks, Who::Role(Some(role)));
+                roles.insert(role.as_str().into(), row);
+            }
+        }
+        let other_role_row = who_mask(&mut masks, Who::Role(None));
+        masks.freeze();
+
+        AccessIndex {
+            names: rules.iter().map(|r| r.name.as_str().into()).collect(),
+            masks,
+            top,
+            starts,
+            address_rows,
+            actions,
+            other_action_row,
+            user_rows,
+            other_user_row,
+            roles,
+            other_role_row,
+            deny_row,
+            allow_row,
+        }
+    }
+
+    /// The row of rules whose address conditions hold for `address`.
+    #[inline]
+    fn address_row(&self, address: u32) -> u32 {
+        let high = (address >> 16) as usize;
+        let (lo, hi) = (self.top[high] as usize, self.top[high + 1] as usize);
+        // The interval holding `address` is the last one starting at or below it: either one starting in this /16,
+        // or the one before them (`lo - 1`), which exists whenever `lo > 0` because the first interval starts at 0.
+        let below = self.starts[lo..hi].partition_point(|&start| start <= address);
+        self.address_rows[(lo + below).saturating_sub(1)]
+    }
+
+    #[inline]
+    pub(crate) fn action_row(&self, action: &str) -> u32 {
+        self.actions.get(action).copied().unwrap_or(self.other_action_row)
+    }
+
+    #[inline]
+    pub(crate) fn user_row(&self, lookup: Lookup) -> u32 {
+        match lookup {
+            Lookup::Slot(slot) => self.user_rows.get(slot as usize).copied().unwrap_or(self.other_user_row),
+            Lookup::Unlisted | Lookup::Unknown => self.other_user_row,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn role_row(&self, role: &str) -> u32 {
+        self.roles.get(role).copied().unwrap_or(self.other_role_row)
+    }
+
+    /// The decision of SEMANTICS 1.4 for a checked request.
+    #[inline]
+    pub(crate) fn decide(&self, address: u32, action_row: u32, principal_row: u32) -> AccessAnswer<'_> {
+        let rows =
+            [self.masks.row(self.address_row(address)), self.masks.row(action_row), self.masks.row(principal_row)];
+        let (deny, allow) = (self.masks.row(self.deny_row), self.masks.row(self.allow_row));
+        let (mut any_deny, mut any_allow) = (0u64, 0u64);
+        for w in 0..self.masks.words() {
+            let matched = rows[0][w] & rows[1][w] & rows[2][w];
+            any_deny |= matched & deny[w];
+            any_allow |= matched & allow[w];
+        }
+        let (effect, rules) = if any_deny != 0 {
+            (Effect::Deny, RuleBits::rows([rows[0], rows[1], rows[2], deny]))
+        } else if any_allow != 0 {
+            (Effect::Allow, RuleBits::rows([rows[0], rows[1], rows[2], allow]))
+        } else {
+            (Effect::Deny, RuleBits::empty())
+        };
+        AccessAnswer { effect, rules, names: &self.names }
+    }
+}
+
+/// 1.3: a rule's two action conditions, for a named action or (`None`) one no rule names.
+fn action_holds(rule: &AccessRule, action: Option<&str>) -> bool {
+    let listed = |list: &[String]| action.is_some_and(|a| list.iter().any(|l| uncertain::action_matches(l, a)));
+    (rule.actions.is_empty() || listed(&rule.actions)) && (rule.not_actions.is_empty() || !listed(&rule.not_actions))
+}
+
+fn rule_mask(rules: &[AccessRule], masks: &mut MaskTable, holds: impl Fn(&AccessRule) -> bool) -> u32 {
+    let mut mask = masks.blank();
+    for (i, rule) in rules.iter().enumerate() {
+        if holds(rule) {
+            bits::set(&mut mask, i);
+        }
+    }
+    masks.intern(&mask)
+}
+
+/// Sweeps every rule's ranges into disjoint intervals, each with the row of rules whose address conditions hold
+/// there. The first interval starts at 0, and neighbours have different rows.
+fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, Vec<u32>) {
+    // (position, rule, +1/-1 on the rule's IpRanges count or its NotIpRanges count). Positions are u64 so that
+    // the end of a range reaching 255.255.255.255 needs no special case.
+    let mut events: Vec<(u64, u32, i32, bool)> = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        for (ranges, negative) in [(&rule.ip_ranges, false), (&rule.not_ip_ranges, true)] {
+            for net in ranges {
+                events.push((u64::from(u32::from(net.network())), i as u32, 1, negative));
+                events.push((u64::from(u32::from(net.broadcast())) + 1, i as u32, -1, negative));
+            }
+        }
+    }
+    events.sort_unstable();
+    let mut inside = vec![(0i32, 0i32); rules.len()];
+    // A rule's address conditions hold when it has no IpRanges or the address is in one, and it is in none of its
+    // NotIpRanges.
+    let holds = |rule: &AccessRule, (positive, negative): (i32, i32)| {
+        (rule.ip_ranges.is_empty() || positive > 0) && negative == 0
+    };
+    let mut mask = masks.blank();
+    for (i, rule) in rules.iter().enumerate() {
+        if holds(rule, (0, 0)) {
+            bits::set(&mut mask, i);
+        }
+    }
+    let (mut starts, mut rows) = (Vec::new(), Vec::new());
+    let mut push = |start: u64, mask: &[u64], masks: &mut MaskTable| {
+        let row = masks.intern(mask);
+        if rows.last() != Some(&row) {
+            starts.push(start as u32);
+            rows.push(row);
+        }
+    };
+    let mut k = 0;
+    push(0, &mask, masks);
+    while k < events.len() {
+        let position = events[k].0;
+        while k < events.len() && events[k].0 == position {
+            let (_, rule, delta, negative) = events[k];
+            let counts = &mut inside[rule as usize];
+            if negative {
+                counts.1 += delta;
+            } else {
+                counts.0 += delta;
+            }
+            if holds(&rules[rule as usize], *counts) {
+                bits::set(&mut mask, rule as usize);
+            } else {
+                bits::clear(&mut mask, rule as usize);
+            }
+            k += 1;
+        }
+        if position <= u64::from(u32::MAX) {
+            push(position, &mask, masks);
+        }
+    }
+    (starts, rows)
+}
+
+fn top_table(starts: &[u32]) -> Box<[u32]> {
+    // One merge pass: `first` only moves forward as `high` grows.
+    let mut first = 0;
+    (0..=1u64 << 16)
+        .map(|high| {
+            while first < starts.len() && u64::from(starts[first]) < high << 16 {
+                first += 1;
+            }
+            first as u32
+        })
+        .collect()
+}
+
+/// A compiled policy's answer to `GetAccessControlEffect`, borrowing rule names from the policy.
+#[derive(Debug, Clone)]
+pub struct AccessAnswer<'p> {
+    effect: Effect,
+    rules: RuleBits<'p>,
+    names: &'p [Box<str>],
+}
+
+impl<'p> AccessAnswer<'p> {
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// The names of the rules that decided, in rule order (SEMANTICS 1.4, 1.5).
+    pub fn matched_rules(&self) -> impl Iterator<Item = &'p str> + '_ {
+        let names = self.names;
+        self.rules.clone().map(move |i| &*names[i])
+    }
+
+    /// The service's response shape.
+    pub fn to_response(&self) -> AccessControlEffect<'p> {
+        let names = self.names;
+        AccessControlEffect { effect: self.effect, matched_rules: self.rules.clone().map(|i| &*names[i]).collect() }
+    }
+}

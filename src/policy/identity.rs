@@ -1,0 +1,80 @@
+//! Users as the compiled policy sees them: every identifier mapped once to a small integer, its slot.
+//!
+//! With a user directory, a slot is a user: their ID, email and user name all map to it (SEMANTICS 3.3), and an
+//! identifier the directory lacks is an error in a request. Without one, every distinct identifier a rule or
+//! override names gets its own slot, and any other identifier is simply "not named by any rule".
+
+use crate::hash::FxHashMap;
+use crate::organization::Organization;
+use crate::uncertain;
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Identities {
+    directory: bool,
+    slots: FxHashMap<Box<str>, u32>,
+    /// Per slot, whether the user may be impersonated (SEMANTICS 3.4); always true without a directory.
+    enabled: Vec<bool>,
+}
+
+/// What a request's user identifier is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// A user with a slot.
+    Slot(u32),
+    /// No directory is loaded and no rule names this identifier.
+    Unlisted,
+    /// A directory is loaded and holds no such user.
+    Unknown,
+}
+
+impl Identities {
+    pub(crate) fn new(org: &Organization) -> Self {
+        let mut identities = Identities::default();
+        if let Some(users) = &org.users {
+            identities.directory = true;
+            for (slot, user) in users.iter().enumerate() {
+                for key in uncertain::USER_NAMED_BY {
+                    if let Some(identifier) = user.key(key) {
+                        // The first user an identifier names wins, as in a scan of the directory.
+                        identities.slots.entry(identifier.into()).or_insert(slot as u32);
+                    }
+                }
+                identities.enabled.push(uncertain::can_be_impersonated(user.state.as_deref()));
+            }
+        }
+        identities
+    }
+
+    /// The slot of an identifier a rule names: through the directory when loaded (`None` when it lacks the user,
+    /// which validation reports), else the identifier's own slot, made on first sight.
+    pub(crate) fn rule_side(&mut self, identifier: &str) -> Option<u32> {
+        if let Some(&slot) = self.slots.get(identifier) {
+            return Some(slot);
+        }
+        if self.directory {
+            return None;
+        }
+        let slot = self.enabled.len() as u32;
+        self.slots.insert(identifier.into(), slot);
+        self.enabled.push(true);
+        Some(slot)
+    }
+
+    #[inline]
+    pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
+        match self.slots.get(identifier) {
+            Some(&slot) => Lookup::Slot(slot),
+            None if self.directory => Lookup::Unknown,
+            None => Lookup::Unlisted,
+        }
+    }
+
+    pub(crate) fn slots(&self) -> usize {
+        self.enabled.len()
+    }
+
+    #[inline]
+    pub(crate) fn enabled(&self, slot: u32) -> bool {
+        self.enabled.get(slot as usize).copied().unwrap_or(true)
+    }
+}

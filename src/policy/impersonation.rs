@@ -1,0 +1,154 @@
+//! The impersonation index: per role, a sorted table from target user slot to the mask of rules that hold.
+//!
+//! A role's rules only ever distinguish the users they name, so every other user gets one shared mask (the rules
+//! without `TargetUsers`). A query is a hash lookup of the role, one of the target, and a binary search in a
+//! table of at most a few dozen entries.
+
+use crate::answer::{ImpersonationMatchedRule, ImpersonationRoleEffect};
+use crate::hash::FxHashMap;
+use crate::organization::{Effect, ImpersonationRule, Organization, RoleType};
+
+use super::bits::RuleBits;
+use super::identity::{Identities, Lookup};
+
+#[derive(Debug, Clone)]
+struct RoleIndex {
+    role_type: RoleType,
+    rules: Vec<(Box<str>, Option<Box<str>>)>,
+    deny: u64,
+    /// (slot, mask of rules that hold for that user), sorted by slot.
+    targets: Vec<(u32, u64)>,
+    /// The rules that hold for a user no rule of this role names.
+    unlisted: u64,
+}
+
+/// The most rules one impersonation role may have here; the service allows 10.
+pub const MAX_ROLE_RULES: usize = 64;
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ImpersonationIndex {
+    roles: Vec<RoleIndex>,
+    by_id: FxHashMap<Box<str>, u32>,
+    /// Whether the organization file listed roles at all (SEMANTICS 1.6: unknown role ids are then errors).
+    loaded: bool,
+}
+
+impl ImpersonationIndex {
+    /// Fails with the id and rule count of a role over [`MAX_ROLE_RULES`].
+    pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<ImpersonationIndex, (String, usize)> {
+        let mut index = ImpersonationIndex { loaded: org.impersonation_roles.is_some(), ..Default::default() };
+        for role in org.impersonation_roles.iter().flatten() {
+            if role.rules.len() > MAX_ROLE_RULES {
+                return Err((role.id.clone(), role.rules.len()));
+            }
+            let slots = |list: &[String]| -> Vec<u32> {
+                list.iter()
+                    .filter_map(|user| match identities.lookup(user) {
+                        Lookup::Slot(slot) => Some(slot),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let lists: Vec<(Vec<u32>, Vec<u32>)> =
+                role.rules.iter().map(|r| (slots(&r.target_users), slots(&r.not_target_users))).collect();
+            // 3.1, for a user with `slot` (or one no rule names).
+            let mask_for = |slot: Option<u32>| {
+                let holds = |rule: &ImpersonationRule, (targets, not_targets): &(Vec<u32>, Vec<u32>)| {
+                    let named = |list: &Vec<u32>| slot.is_some_and(|s| list.contains(&s));
+                    (rule.target_users.is_empty() || named(targets))
+                        && (rule.not_target_users.is_empty() || !named(not_targets))
+                };
+                role.rules
+                    .iter()
+                    .zip(&lists)
+                    .enumerate()
+                    .filter(|(_, (rule, l))| holds(rule, l))
+                    .fold(0u64, |m, (i, _)| m | 1 << i)
+            };
+            let mut named: Vec<u32> = lists.iter().flat_map(|(a, b)| a.iter().chain(b)).copied().collect();
+            named.sort_unstable();
+            named.dedup();
+            let targets = named.into_iter().map(|slot| (slot, mask_for(Some(slot)))).collect();
+            let position = index.roles.len() as u32;
+            index.by_id.entry(role.id.as_str().into()).or_insert(position);
+            index.roles.push(RoleIndex {
+                role_type: role.role_type,
+                rules: role.rules.iter().map(|r| (r.id.as_str().into(), r.name.as_deref().map(Into::into))).collect(),
+                deny: role
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.effect == Effect::Deny)
+                    .fold(0, |m, (i, _)| m | 1 << i),
+                targets,
+                unlisted: mask_for(None),
+            });
+        }
+        Ok(index)
+    }
+
+    #[inline]
+    pub(crate) fn role(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    pub(crate) fn loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// The decision of SEMANTICS 3.2 for a checked request.
+    #[inline]
+    pub(crate) fn decide(&self, role: u32, target: Lookup) -> ImpersonationAnswer<'_> {
+        let role = &self.roles[role as usize];
+        let matched = match target {
+            Lookup::Slot(slot) => match role.targets.binary_search_by_key(&slot, |&(s, _)| s) {
+                Ok(i) => role.targets[i].1,
+                Err(_) => role.unlisted,
+            },
+            Lookup::Unlisted | Lookup::Unknown => role.unlisted,
+        };
+        let (effect, rules) = match (matched & role.deny, matched & !role.deny) {
+            (0, 0) => (Effect::Deny, 0),
+            (0, allow) => (Effect::Allow, allow),
+            (deny, _) => (Effect::Deny, deny),
+        };
+        ImpersonationAnswer { role_type: role.role_type, effect, rules: RuleBits::word(rules), names: &role.rules }
+    }
+}
+
+/// A compiled policy's answer to `GetImpersonationRoleEffect`.
+#[derive(Debug, Clone)]
+pub struct ImpersonationAnswer<'p> {
+    role_type: RoleType,
+    effect: Effect,
+    rules: RuleBits<'p>,
+    names: &'p [(Box<str>, Option<Box<str>>)],
+}
+
+impl<'p> ImpersonationAnswer<'p> {
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    pub fn role_type(&self) -> RoleType {
+        self.role_type
+    }
+
+    /// `(ImpersonationRuleId, Name)` of the rules that decided, in rule order.
+    pub fn matched_rules(&self) -> impl Iterator<Item = (&'p str, Option<&'p str>)> + '_ {
+        let names = self.names;
+        self.rules.clone().map(move |i| (&*names[i].0, names[i].1.as_deref()))
+    }
+
+    /// The service's response shape.
+    pub fn to_response(&self) -> ImpersonationRoleEffect<'p> {
+        ImpersonationRoleEffect {
+            role_type: self.role_type,
+            effect: self.effect,
+            matched_rules: self
+                .matched_rules()
+                .map(|(id, name)| ImpersonationMatchedRule { impersonation_rule_id: id, name })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The mobile-device index: one case-folded prefix trie per device property.
+//!
+//! Every value of every rule's lists for a property (except `$NONE`) is folded (SEMANTICS 2.4) and inserted into
+//! that property's trie; the node where a value ends carries the masks of the rules that list it, positively and in
+//! a `Not` list. A query walks each reported property down its trie once, collecting the masks of every value
+//! that is a prefix of it, and then every rule's four conditions are a few mask operations (2.5). Rule sets are one
+//! `u64`: the service's quota is 10 rules, and compiling more than 64 is refused with a clear error.
+//!
+//! Overrides (2.7) are a hash map from (user slot, folded device id) to the override.
+
+use crate::answer::{MatchedOverride, MobileDeviceAccessEffect, MobileDeviceAccessMatchedRule};
+use crate::hash::FxHashMap;
+use crate::organization::{DeviceProperty, Effect, Organization};
+use crate::request::MobileRequest;
+use crate::uncertain;
+
+use super::bits::RuleBits;
+use super::identity::{Identities, Lookup};
+
+/// A trie node: its children's range in `edges`, and the masks of rules whose values end here.
+#[derive(Debug, Clone, Copy, Default)]
+struct Node {
+    first_edge: u32,
+    edge_count: u32,
+    positive: u64,
+    negative: u64,
+}
+
+/// A prefix trie over folded Latin-1 values, built once; children are sorted by byte.
+#[derive(Debug, Clone, Default)]
+struct Trie {
+    nodes: Vec<Node>,
+    edges: Vec<(u8, u32)>,
+    /// Rules with a positive list for this property, with a Not list, and with `$NONE` in the positive list.
+    has_positive: u64,
+    has_negative: u64,
+    none_positive: u64,
+}
+
+impl Trie {
+    fn build(values: &[(Vec<u8>, usize, bool)]) -> Trie {
+        // Build with per-node child maps, then flatten into sorted edge runs.
+        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        let mut masks: Vec<(u64, u64)> = vec![(0, 0)];
+        for (value, rule, negative) in values {
+            let mut node = 0usize;
+            for &byte in value {
+                node = match children[node].iter().find(|(b, _)| *b == byte) {
+                    Some(&(_, child)) => child as usize,
+                    None => {
+                        let child = children.len();
+                        children.push(Vec::new());
+                        masks.push((0, 0));
+                        children[node].push((byte, child as u32));
+                        child
+                    }
+                };
+            }
+            let bit = 1u64 << rule;
+            if *negative {
+                masks[node].1 |= bit;
+            } else {
+                masks[node].0 |= bit;
+            }
+        }
+        let mut trie = Trie::default();
+        for (kids, (positive, negative)) in children.iter_mut().zip(masks) {
+            kids.sort_unstable();
+            trie.nodes.push(Node {
+                first_edge: trie.edges.len() as u32,
+                edge_count: kids.len() as u32,
+                positive,
+                negative,
+            });
+            trie.edges.extend_from_slice(kids);
+        }
+        trie
+    }
+
+    /// The rules whose conditions on this property hold for `reported` (SEMANTICS 2.4, 2.5).
+    #[inline]
+    fn holds(&self, reported: Option<&str>) -> u64 {
+        let Some(reported) = reported else {
+            // Absent: a positive list holds only through `$NONE`; a Not list never holds.
+            return (!self.has_positive | self.none_positive) & !self.has_negative;
+        };
+        let (mut positive, mut negative) = (0u64, 0u64);
+        let mut node = self.nodes[0];
+        for c in reported.chars() {
+            // Request values are Latin-1 (checked), so a folded character is one byte.
+            let byte = uncertain::fold(c) as u32 as u8;
+            let edges = &self.edges[node.first_edge as usize..(node.first_edge + node.edge_count) as usize];
+            match edges.iter().find(|(b, _)| *b == byte) {
+                Some(&(_, child)) => node = self.nodes[child as usize],
+                None => break,
+            }
+            positive |= node.positive;
+            negative |= node.negative;
+        }
+        (!self.has_positive | positive) & !negative
+    }
+}
+
+#[derive(Debug, Clone)]
+struct OverrideEntry {
+    effect: Effect,
+    user_id: Box<str>,
+    device_id: Box<str>,
+}
+
+/// Device ids are at most 32 characters ([`crate::constraints::DEVICE_ID`]); folded into a fixed buffer, they
+/// hash without allocating.
+type DeviceKey = (u8, [u8; 32]);
+
+fn device_key(device_id: &str) -> Option<DeviceKey> {
+    let bytes = device_id.as_bytes();
+    let mut key = [0u8; 32];
+    key.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    key.make_ascii_lowercase();
+    Some((bytes.len() as u8, key))
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MobileIndex {
+    rules: Vec<(Option<Box<str>>, Box<str>)>,
+    all: u64,
+    deny: u64,
+    tries: [Trie; 4],
+    overrides: FxHashMap<(u32, DeviceKey), OverrideEntry>,
+}
+
+/// The most mobile rules one compiled policy indexes; the service's quota is 10.
+pub const MAX_MOBILE_RULES: usize = 64;
+
+impl MobileIndex {
+    pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<MobileIndex, usize> {
+        let rules = &org.mobile_device_access_rules;
+        if rules.len() > MAX_MOBILE_RULES {
+            return Err(rules.len());
+        }
+        let mut tries: [Trie; 4] = Default::default();
+        for property in DeviceProperty::ALL {
+            let mut values = Vec::new();
+            let (mut has_positive, mut has_negative, mut none_positive) = (0, 0, 0);
+            for (i, rule) in rules.iter().enumerate() {
+                let condition = rule.condition(property);
+                for (list, negative) in [(&condition.values, false), (&condition.not_values, true)] {
+                    if list.is_empty() {
+                        continue;
+                    }
+                    *(if negative { &mut has_negative } else { &mut has_positive }) |= 1u64 << i;
+                    for value in list {
+                        if value == uncertain::NONE_VALUE {
+                            // A Not list never holds for an absent property, `$NONE` or not (2.5).
+                            if !negative {
+                                none_positive |= 1u64 << i;
+                            }
+                            if !uncertain::NONE_MATCHES_PRESENT {
+                                continue;
+                            }
+                        }
+                        // Values are Latin-1 (validated), so each folded character is one byte.
+                        let folded = value.chars().map(|c| uncertain::fold(c) as u32 as u8).collect();
+                        values.push((folded, i, negative));
+                    }
+                }
+            }
+            tries[property.index()] = Trie { has_positive, has_negative, none_positive, ..Trie::build(&values) };
+        }
+        let mut overrides = FxHashMap::default();
+        for o in &org.mobile_device_access_overrides {
+            let (Lookup::Slot(slot), Some(key)) = (identities.lookup(&o.user_id), device_key(&o.device_id)) else {
+                continue;
+            };
+            // The first override for a user and device wins, as in a scan (validation rejects a second one).
+            overrides.entry((slot, key)).or_insert_with(|| OverrideEntry {
+                effect: o.effect,
+                user_id: o.user_id.as_str().into(),
+                device_id: o.device_id.as_str().into(),
+            });
+        }
+        let bit_of = |i: usize| 1u64 << i;
+        Ok(MobileIndex {
+            rules: rules.iter().map(|r| (r.id.as_deref().map(Into::into), r.name.as_str().into())).collect(),
+            all: rules.iter().enumerate().fold(0, |acc, (i, _)| acc | bit_of(i)),
+            deny: rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.effect == Effect::Deny)
+                .fold(0, |acc, (i, _)| acc | bit_of(i)),
+            tries,
+            overrides,
+        })
+    }
+
+    /// The override for a user slot and device, if any.
+    #[inline]
+    pub(crate) fn find_override(&self, slot: u32, device_id: &str) -> Option<MobileAnswer<'_>> {
+        let entry = self.overrides.get(&(slot, device_key(device_id)?))?;
+        Some(MobileAnswer { effect: entry.effect, rules: RuleBits::empty(), index: self, decided_by: Some(entry) })
+    }
+
+    /// The rules' decision (SEMANTICS 2.5, 2.6).
+    #[inline]
+    pub(crate) fn decide(&self, request: &MobileRequest) -> MobileAnswer<'_> {
+        let mut matched = self.all;
+        for property in DeviceProperty::ALL {
+            matched &= self.tries[property.index()].holds(request.property(property));
+        }
+        let (effect, rules) = match (matched & self.deny, matched & !self.deny) {
+            (0, 0) => (Effect::Deny, 0),
+            (0, allow) => (Effect::Allow, allow),
+            (deny, _) => (Effect::Deny, deny),
+        };
+        MobileAnswer { effect, rules: RuleBits::word(rules), index: self, decided_by: None }
+    }
+}
+
+/// A compiled policy's answer to `GetMobileDeviceAccessEffect`.
+#[derive(Debug, Clone)]
+pub struct MobileAnswer<'p> {
+    effect: Effect,
+    rules: RuleBits<'p>,
+    index: &'p MobileIndex,
+    decided_by: Option<&'p OverrideEntry>,
+}
+
+impl<'p> MobileAnswer<'p> {
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// `(MobileDeviceAccessRuleId, Name)` of the rules that decided, in rule order.
+    pub fn matched_rules(&self) -> impl Iterator<Item = (Option<&'p str>, &'p str)> + '_ {
+        let rules = &self.index.rules;
+        self.rules.clone().map(move |i| (rules[i].0.as_deref(), &*rules[i].1))
+    }
+
+    /// Whether an override decided, and which (`UserId`, `DeviceId` as the organization lists them).
+    pub fn matched_override(&self) -> Option<(&'p str, &'p str)> {
+        self.decided_by.map(|o| (&*o.user_id, &*o.device_id))
+    }
+
+    /// The service's response shape.
+    pub fn to_response(&self) -> MobileDeviceAccessEffect<'p> {
+        MobileDeviceAccessEffect {
+            effect: self.effect,
+            matched_rules: self
+                .matched_rules()
+                .map(|(id, name)| MobileDeviceAccessMatchedRule { mobile_device_access_rule_id: id, name })
+                .collect(),
+            matched_override: self
+                .matched_override()
+                .map(|(user_id, device_id)| MatchedOverride { user_id, device_id }),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The three simulate calls' requests, and the checks the service applies to them before answering (SEMANTICS
+//! 1.6, 3.3, 3.4).
+//!
+//! Requests borrow their strings, and checking them allocates nothing: an error names its member and the broken
+//! constraint with static text and borrowed values.
+
+use std::fmt;
+
+use crate::constraints::{self as c, StringShape, StringViolation};
+use crate::diagnostic::ErrorCode;
+use crate::organization::DeviceProperty;
+use crate::uncertain::{self, AccessCheck};
+
+/// `GetAccessControlEffect`'s request, without `OrganizationId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccessRequest<'a> {
+    pub ip_address: &'a str,
+    pub action: &'a str,
+    pub user_id: Option<&'a str>,
+    pub impersonation_role_id: Option<&'a str>,
+}
+
+/// `GetMobileDeviceAccessEffect`'s request, without `OrganizationId`, plus this engine's override extension
+/// (SEMANTICS 2.7): `user_id` and `device_id` together select a `MobileDeviceAccessOverride`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MobileRequest<'a> {
+    pub device_type: Option<&'a str>,
+    pub device_model: Option<&'a str>,
+    pub device_operating_system: Option<&'a str>,
+    pub device_user_agent: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    pub device_id: Option<&'a str>,
+}
+
+impl<'a> MobileRequest<'a> {
+    /// The reported value of `property`, `None` when the device does not report it.
+    pub fn property(&self, property: DeviceProperty) -> Option<&'a str> {
+        match property {
+            DeviceProperty::DeviceType => self.device_type,
+            DeviceProperty::DeviceModel => self.device_model,
+            DeviceProperty::DeviceOperatingSystem => self.device_operating_system,
+            DeviceProperty::DeviceUserAgent => self.device_user_agent,
+        }
+    }
+}
+
+/// `GetImpersonationRoleEffect`'s request, without `OrganizationId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImpersonationRequest<'a> {
+    pub impersonation_role_id: &'a str,
+    pub target_user: &'a str,
+}
+
+/// Why the service would refuse to answer a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError<'a> {
+    /// A member breaks its shape in the service model.
+    InvalidMember { member: &'static str, value: &'a str, violation: StringViolation },
+    /// Both or neither of `UserId` and `ImpersonationRoleId` (SEMANTICS 1.6).
+    ExactlyOnePrincipal,
+    /// `ImpersonationRoleId` with an action other than `EWS` (SEMANTICS 1.6).
+    RoleRequiresEws { action: &'a str },
+    /// The override extension needs `UserId` and `DeviceId` together (SEMANTICS 2.7).
+    OverrideNeedsUserAndDevice,
+    /// No user of the directory has this ID, email or name.
+    UnknownUser { member: &'static str, value: &'a str },
+    /// No loaded impersonation role has this id.
+    UnknownRole { value: &'a str },
+    /// The target user is not enabled (SEMANTICS 3.4).
+    UserNotEnabled { value: &'a str },
+}
+
+impl RequestError<'_> {
+    /// The service's error name.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            RequestError::InvalidMember { .. }
+            | RequestError::ExactlyOnePrincipal
+            | RequestError::RoleRequiresEws { .. }
+            | RequestError::OverrideNeedsUserAndDevice => ErrorCode::InvalidParameterException,
+            RequestError::UnknownUser { .. } => ErrorCode::EntityNotFoundException,
+            RequestError::UnknownRole { .. } => ErrorCode::ResourceNotFoundException,
+            RequestError::UserNotEnabled { .. } => ErrorCode::EntityStateException,
+        }
+    }
+}
+
+impl fmt::Display for RequestError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::InvalidMember { member, value, violation } => write!(f, "{member} {value:?} {violation}"),
+            RequestError::ExactlyOnePrincipal => {
+                f.write_str("You must provide either the user ID or impersonation role ID, not both and not neither")
+            }
+            RequestError::RoleRequiresEws { action } => {
+                write!(f, "Impersonation role ID can only be used with Action EWS, not {action:?}")
+            }
+            RequestError::OverrideNeedsUserAndDevice => {
+                f.write_str("UserId and DeviceId select a mobile device access override together; give both or neither")
+            }
+            RequestError::UnknownUser { member, value } => {
+                write!(f, "{member} {value:?} names no user of the directory")
+            }
+            RequestError::UnknownRole { value } => {
+                write!(f, "ImpersonationRoleId {value:?} names no impersonation role")
+            }
+            RequestError::UserNotEnabled { value } => write!(f, "TargetUser {value:?} is not enabled"),
+        }
+    }
+}
+
+fn member<'a>(name: &'static str, value: &'a str, shape: StringShape) -> Result<(), RequestError<'a>> {
+    shape.check(value).map_err(|violation| RequestError::InvalidMember { member: name, value, violation })
+}
+
+fn optional_member<'a>(name: &'static str, value: Option<&'a str>, shape: StringShape) -> Result<(), RequestError<'a>> {
+    value.map_or(Ok(()), |v| member(name, v, shape))
+}
+
+/// What an access request's principal is, once checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal<'a> {
+    User(&'a str),
+    Role(&'a str),
+}
+
+/// The checks of SEMANTICS 1.6 that need no organization, in [`uncertain::ACCESS_CHECK_ORDER`], up to the one that
+/// looks principals up; `known` performs that last check. Returns the address and the principal.
+pub fn check_access<'a>(
+    request: &AccessRequest<'a>,
+    mut known: impl FnMut(Principal<'a>) -> Result<(), RequestError<'a>>,
+) -> Result<(u32, Principal<'a>), RequestError<'a>> {
+    let mut address = 0;
+    for check in uncertain::ACCESS_CHECK_ORDER {
+        match check {
+            AccessCheck::RequestShape => {
+                member("IpAddress", request.ip_address, c::IP_ADDRESS)?;
+                // The shape check above accepted exactly the strings `parse_ipv4` parses.
+                address = c::parse_ipv4(request.ip_address).unwrap_or_default();
+                member("Action", request.action, c::ACCESS_CONTROL_RULE_ACTION)?;
+                optional_member("UserId", request.user_id, c::WORKMAIL_IDENTIFIER)?;
+                optional_member("ImpersonationRoleId", request.impersonation_role_id, c::IMPERSONATION_ROLE_ID)?;
+            }
+            AccessCheck::ExactlyOnePrincipal => {
+                if request.user_id.is_some() == request.impersonation_role_id.is_some() {
+                    return Err(RequestError::ExactlyOnePrincipal);
+                }
+            }
+            AccessCheck::RoleOnlyWithEws => {
+                if request.impersonation_role_id.is_some() && request.action != "EWS" {
+                    return Err(RequestError::RoleRequiresEws { action: request.action });
+                }
+            }
+            AccessCheck::KnownPrincipal => known(principal(request))?,
+        }
+    }
+    Ok((address, principal(request)))
+}
+
+fn principal<'a>(request: &AccessRequest<'a>) -> Principal<'a> {
+    match (request.user_id, request.impersonation_role_id) {
+        (Some(user), _) => Principal::User(user),
+        (None, Some(role)) => Principal::Role(role),
+        // Unreachable after the ExactlyOnePrincipal check; an empty user is a harmless stand-in.
+        (None, None) => Principal::User(""),
+    }
+}
+
+/// The member checks of `GetMobileDeviceAccessEffect` and of the override extension.
+pub fn check_mobile<'a>(request: &MobileRequest<'a>) -> Result<(), RequestError<'a>> {
+    for (property, shape) in DeviceProperty::ALL.into_iter().zip([
+        c::DEVICE_TYPE,
+        c::DEVICE_MODEL,
+        c::DEVICE_OPERATING_SYSTEM,
+        c::DEVICE_USER_AGENT,
+    ]) {
+        optional_member(property.as_str(), request.property(property), shape)?;
+    }
+    optional_member("UserId", request.user_id, c::ENTITY_IDENTIFIER)?;
+    optional_member("DeviceId", request.device_id, c::DEVICE_ID)?;
+    if request.user_id.is_some() != request.device_id.is_some() {
+        return Err(RequestError::OverrideNeedsUserAndDevice);
+    }
+    Ok(())
+}
+
+/// The member checks of `GetImpersonationRoleEffect`.
+pub fn check_impersonation<'a>(request: &ImpersonationRequest<'a>) -> Result<(), RequestError<'a>> {
+    member("ImpersonationRoleId", request.impersonation_role_id, c::IMPERSONATION_ROLE_ID)?;
+    member("TargetUser", request.target_user, c::ENTITY_IDENTIFIER)
+}
