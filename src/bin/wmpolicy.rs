@@ -206,10 +206,8 @@ fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
     }
     let file = match load::parse_all(contents.iter().map(|(name, bytes)| (*name, bytes.as_slice()))) {
         Ok(file) => file,
-        Err(findings) => {
-            print_findings(&findings);
-            return Err(exit::INVALID);
-        }
+        // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
+        Err(findings) => return Ok(Validation { findings, organization: None }),
     };
     let options = Options { enforce_quotas: !inputs.relax_quotas };
     Ok(validate::validate(&file, &options))

@@ -1,0 +1,742 @@
+//! `wmpolicy` through the built binary: every subcommand, every exit code, the aws CLI's output shapes.
+//!
+//! Exit codes: 0 answered (ALLOW or DENY alike), 1 the service would reject the request (its error on stdout),
+//! 2 usage error, 3 an input cannot be read, 4 the organization has validation errors (findings on stderr for the
+//! query commands, on stdout for `validate`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wmpolicy");
+const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme.json");
+const AWS_ACCESS_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/aws-cli/list-access-control-rules.json");
+
+const ALICE: &str = "S-1-1-11-4012345678-1000000001-2000000001-1001";
+const DAVE: &str = "S-1-1-11-4012345678-1000000004-2000000004-1004";
+const ARCHIVE: &str = "S-1-1-11-4012345678-1000000005-2000000005-1005";
+const ARCHIVER_ROLE: &str = "6e1f4a52-3c1d-4f0b-9a57-0f1e2d3c4b5a";
+const HELPDESK_ROLE: &str = "b7c8d9e0-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
+const AWS_USER: &str = "S-1-1-11-1111111111-2222222222-3333333333-3333";
+
+/// A finished run of the binary.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Stdout as JSON; fails the test when it is not.
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+
+    /// Asserts the exit code, showing the whole run when it differs.
+    fn expect_code(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "exit code of {self:?}");
+        self
+    }
+}
+
+fn wmpolicy(args: &[&str]) -> Run {
+    wmpolicy_with_stdin(args, b"")
+}
+
+fn wmpolicy_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = stdin.to_vec();
+    // Written from another thread so that a large input cannot deadlock against a full stdout pipe.
+    let writer = std::thread::spawn(move || {
+        // The binary may exit without reading stdin (a usage error, say); a broken pipe is then expected.
+        let _ = pipe.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("the binary runs");
+    writer.join().expect("the stdin writer does not panic");
+    Run {
+        code: output.status.code().unwrap_or_else(|| panic!("{BIN} {args:?} was killed by a signal")),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A file in the temporary directory under a name no other test (or test process) uses, removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: impl AsRef<[u8]>) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("wmpolicy-cli-{}-{unique}-{name}", std::process::id()));
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("temporary paths are UTF-8")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// An organization whose only problem is an IP range with a prefix length over 32.
+const BAD_RANGE: &str = r#"{"AccessControlRules": [{"Name": "office", "Effect": "ALLOW", "Description": "", "IpRanges": ["10.0.0.0/33"]}]}"#;
+
+/// An organization with a typo in a member name.
+const TYPO: &str = r#"{"AccessControlRules": [{"Name": "office", "Effect": "DENY", "Description": "",
+                        "NotIpRange": ["10.0.0.0/8"]}]}"#;
+
+/// Asserts that `findings` is a JSON array of objects with exactly the members of a finding, and returns them.
+fn findings(value: &Value) -> &Vec<Value> {
+    let list = value.as_array().unwrap_or_else(|| panic!("findings are a JSON array: {value}"));
+    for finding in list {
+        let object = finding.as_object().unwrap_or_else(|| panic!("a finding is an object: {finding}"));
+        let mut members: Vec<&str> = object.keys().map(String::as_str).collect();
+        members.sort_unstable();
+        assert_eq!(members, ["Code", "Message", "Path", "Severity"], "{finding}");
+        assert!(object.values().all(Value::is_string), "{finding}");
+    }
+    list
+}
+
+// --- validate ---------------------------------------------------------------------------------------------------
+
+#[test]
+fn validate_accepts_the_example_organization() {
+    let run = wmpolicy(&["validate", ACME]).expect_code(0);
+    assert_eq!(run.stdout, "0 error(s), 0 warning(s)\n");
+    assert_eq!(run.stderr, "");
+    let run = wmpolicy(&["validate", "--json", ACME]).expect_code(0);
+    assert_eq!(run.json(), json!([]));
+}
+
+#[test]
+fn validate_reads_stdin_for_dash() {
+    let acme = std::fs::read(ACME).unwrap();
+    let run = wmpolicy_with_stdin(&["validate", "-"], &acme).expect_code(0);
+    assert_eq!(run.stdout, "0 error(s), 0 warning(s)\n");
+    let run = wmpolicy_with_stdin(&["validate", "-"], BAD_RANGE.as_bytes()).expect_code(4);
+    assert!(run.stdout.contains("AccessControlRules[0].IpRanges[0]"), "{run:?}");
+}
+
+#[test]
+fn validate_reports_each_finding_with_its_path_and_code() {
+    let bad = TempFile::new("bad-range.json", BAD_RANGE);
+    let run = wmpolicy(&["validate", bad.path()]).expect_code(4);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{run:?}");
+    assert!(lines[0].starts_with("error: AccessControlRules[0].IpRanges[0]: \"10.0.0.0/33\" is not"), "{run:?}");
+    assert!(lines[0].ends_with("(InvalidParameterException)"), "{run:?}");
+    assert_eq!(lines[1], "1 error(s), 0 warning(s)");
+}
+
+#[test]
+fn validate_json_lists_findings_errors_first() {
+    let file = TempFile::new(
+        "error-and-warning.json",
+        r#"{"AccessControlRules": [
+            {"Name": "office", "Effect": "ALLOW", "Description": "", "IpRanges": ["10.1.2.3/8"]},
+            {"Name": "bad", "Effect": "DENY", "Description": "", "IpRanges": ["10.0.0.0/33"]}
+        ]}"#,
+    );
+    let run = wmpolicy(&["validate", "--json", file.path()]).expect_code(4);
+    let value = run.json();
+    let list = findings(&value);
+    let summary: Vec<(&str, &str, &str)> = list
+        .iter()
+        .map(|f| (f["Path"].as_str().unwrap(), f["Code"].as_str().unwrap(), f["Severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("AccessControlRules[1].IpRanges[0]", "InvalidParameterException", "error"),
+            ("AccessControlRules[0].IpRanges[0]", "InvalidParameterException", "warning"),
+        ]
+    );
+    assert!(list[1]["Message"].as_str().unwrap().contains("host bits"), "{value}");
+}
+
+#[test]
+fn validate_suggests_the_member_a_typo_meant() {
+    let typo = TempFile::new("typo.json", TYPO);
+    let run = wmpolicy(&["validate", typo.path()]).expect_code(4);
+    let path = format!("{}: AccessControlRules[0].NotIpRange", typo.path());
+    assert!(run.stdout.contains(&format!("error: {path}: unknown member `NotIpRange`")), "{run:?}");
+    assert!(run.stdout.contains("did you mean `NotIpRanges`?"), "{run:?}");
+    assert!(run.stdout.ends_with("1 error(s), 0 warning(s)\n"), "{run:?}");
+
+    // Findings from reading a file are findings like any other: with --json, a JSON list on stdout.
+    let run = wmpolicy(&["validate", "--json", typo.path()]).expect_code(4);
+    assert_eq!(
+        run.json(),
+        json!([{
+            "Path": path,
+            "Code": "InvalidParameterException",
+            "Severity": "error",
+            "Message": "unknown member `NotIpRange`; did you mean `NotIpRanges`?",
+        }])
+    );
+}
+
+#[test]
+fn validate_json_reports_malformed_json() {
+    let broken = TempFile::new("broken.json", "{\"AccessControlRules\": [");
+    let run = wmpolicy(&["validate", "--json", broken.path()]).expect_code(4);
+    let value = run.json();
+    let list = findings(&value);
+    assert_eq!(list.len(), 1, "{value}");
+    assert_eq!(list[0]["Path"], json!(broken.path()));
+    assert_eq!(list[0]["Code"], json!("SerializationException"));
+    assert_eq!(list[0]["Severity"], json!("error"));
+}
+
+// --- access -----------------------------------------------------------------------------------------------------
+
+#[test]
+fn access_answers_as_get_access_control_effect() {
+    let cases: [(&[&str], Value); 6] = [
+        (
+            &["--ip-address", "192.0.2.5", "--action", "IMAP", "--user-id", ALICE],
+            json!({"Effect": "DENY", "MatchedRules": ["deny-imap-except-archiver"]}),
+        ),
+        (
+            &["--ip-address", "203.0.113.9", "--action", "IMAP", "--user-id", ARCHIVE],
+            json!({"Effect": "ALLOW", "MatchedRules": ["default"]}),
+        ),
+        (
+            &["--ip-address", "10.0.0.1", "--action", "EWS", "--user-id", DAVE],
+            json!({"Effect": "DENY", "MatchedRules": ["contractors-office-only"]}),
+        ),
+        (
+            // The directory resolves the email to dave's ID; 198.51.100.20 is one of the offices.
+            &["--ip-address", "198.51.100.20", "--action", "EWS", "--user-id", "dave@acme.example.com"],
+            json!({"Effect": "ALLOW", "MatchedRules": ["default"]}),
+        ),
+        (
+            &["--ip-address", "192.0.2.7", "--action", "EWS", "--impersonation-role-id", ARCHIVER_ROLE],
+            json!({"Effect": "ALLOW", "MatchedRules": ["impersonation-from-datacenter", "default"]}),
+        ),
+        (
+            &["--ip-address", "10.9.9.9", "--action", "EWS", "--impersonation-role-id", HELPDESK_ROLE],
+            json!({"Effect": "DENY", "MatchedRules": ["impersonation-elsewhere"]}),
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = wmpolicy(&[&["access", ACME], args].concat()).expect_code(0);
+        assert_eq!(run.json(), expected, "{args:?}");
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
+}
+
+// --- mobile -----------------------------------------------------------------------------------------------------
+
+#[test]
+fn mobile_answers_as_get_mobile_device_access_effect() {
+    let cases: [(&[&str], Value); 3] = [
+        (
+            &["--device-type", "iPhone", "--device-user-agent", "Mail/1.0"],
+            json!({"Effect": "ALLOW", "MatchedRules": [
+                {"MobileDeviceAccessRuleId": "mdar-phones", "Name": "Allow phones and tablets"}
+            ]}),
+        ),
+        (
+            &["--device-type", "Android", "--device-operating-system", "Android 5.1", "--device-user-agent", "Gmail"],
+            json!({"Effect": "DENY", "MatchedRules": [
+                {"MobileDeviceAccessRuleId": "mdar-old-android", "Name": "Block Android 4 and 5"}
+            ]}),
+        ),
+        (
+            &["--device-model", "Pixel"],
+            json!({"Effect": "DENY", "MatchedRules": [
+                {"MobileDeviceAccessRuleId": "mdar-no-type", "Name": "Block devices that hide their type"}
+            ]}),
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = wmpolicy(&[&["mobile", ACME], args].concat()).expect_code(0);
+        assert_eq!(run.json(), expected, "{args:?}");
+    }
+}
+
+#[test]
+fn mobile_overrides_decide_for_their_user_and_device() {
+    // Dave's old Android would be denied by the rules; his override allows it.
+    let run = wmpolicy(&[
+        "mobile",
+        ACME,
+        "--device-type",
+        "Android",
+        "--device-operating-system",
+        "Android 5.1",
+        "--user-id",
+        DAVE,
+        "--device-id",
+        "DAVEANDROID5",
+    ])
+    .expect_code(0);
+    assert_eq!(
+        run.json(),
+        json!({"Effect": "ALLOW", "MatchedRules": [], "MatchedOverride": {"UserId": DAVE, "DeviceId": "DAVEANDROID5"}})
+    );
+
+    // Named by email, device id in another case: the override is reported as the organization lists it.
+    let run = wmpolicy(&[
+        "mobile",
+        ACME,
+        "--device-type",
+        "iPhone",
+        "--device-user-agent",
+        "Mail",
+        "--user-id",
+        "alice@acme.example.com",
+        "--device-id",
+        "lostphone01",
+    ])
+    .expect_code(0);
+    assert_eq!(
+        run.json(),
+        json!({"Effect": "DENY", "MatchedRules": [],
+               "MatchedOverride": {"UserId": "alice@acme.example.com", "DeviceId": "LOSTPHONE01"}})
+    );
+
+    // Another user's device of that id: no override, the rules decide.
+    let run = wmpolicy(&[
+        "mobile",
+        ACME,
+        "--device-type",
+        "iPhone",
+        "--device-user-agent",
+        "Mail",
+        "--user-id",
+        "bob",
+        "--device-id",
+        "LOSTPHONE01",
+    ])
+    .expect_code(0);
+    assert_eq!(
+        run.json(),
+        json!({"Effect": "ALLOW", "MatchedRules": [
+            {"MobileDeviceAccessRuleId": "mdar-phones", "Name": "Allow phones and tablets"}
+        ]})
+    );
+}
+
+// --- impersonation ----------------------------------------------------------------------------------------------
+
+#[test]
+fn impersonation_answers_allow_and_deny_with_exit_zero() {
+    let cases = [
+        (
+            ARCHIVER_ROLE,
+            "bob",
+            json!({"Type": "READ_ONLY", "Effect": "ALLOW", "MatchedRules": [
+                {"ImpersonationRuleId": "archiver-all", "Name": "Everyone"}
+            ]}),
+        ),
+        (
+            ARCHIVER_ROLE,
+            "carol@acme.example.com",
+            json!({"Type": "READ_ONLY", "Effect": "DENY", "MatchedRules": [
+                {"ImpersonationRuleId": "archiver-not-ceo", "Name": "Not the CEO"}
+            ]}),
+        ),
+        (
+            HELPDESK_ROLE,
+            "alice",
+            json!({"Type": "FULL_ACCESS", "Effect": "ALLOW", "MatchedRules": [
+                {"ImpersonationRuleId": "helpdesk-staff", "Name": "Staff"}
+            ]}),
+        ),
+        (HELPDESK_ROLE, "carol", json!({"Type": "FULL_ACCESS", "Effect": "DENY", "MatchedRules": []})),
+    ];
+    for (role, target, expected) in cases {
+        let run =
+            wmpolicy(&["impersonation", ACME, "--impersonation-role-id", role, "--target-user", target]).expect_code(0);
+        assert_eq!(run.json(), expected, "{role} {target}");
+    }
+}
+
+// --- rejected requests (exit 1) ---------------------------------------------------------------------------------
+
+/// Asserts the service's error shape on stdout: exactly `{"Error": {"Code": code, "Message": message}}`.
+fn assert_rejected(args: &[&str], code: &str, message: &str) {
+    let run = wmpolicy(args).expect_code(1);
+    assert_eq!(run.json(), json!({"Error": {"Code": code, "Message": message}}), "{args:?}");
+}
+
+#[test]
+fn rejected_requests_exit_one_with_the_service_error() {
+    let pattern = workmail_policy::constraints::Pattern::Ipv4Address;
+    assert_rejected(
+        &["access", ACME, "--ip-address", "999.0.0.1", "--action", "IMAP", "--user-id", ALICE],
+        "InvalidParameterException",
+        &format!(
+            "IpAddress \"999.0.0.1\" is not {} (the service's pattern is {})",
+            pattern.describe(),
+            pattern.source()
+        ),
+    );
+    assert_rejected(
+        &["access", ACME, "--ip-address", "10.9.9.9", "--action", "IMAP"],
+        "InvalidParameterException",
+        "You must provide either the user ID or impersonation role ID, not both and not neither",
+    );
+    assert_rejected(
+        &["access", ACME, "--ip-address", "10.9.9.9", "--action", "IMAP", "--impersonation-role-id", HELPDESK_ROLE],
+        "InvalidParameterException",
+        "Impersonation role ID can only be used with Action EWS, not \"IMAP\"",
+    );
+    assert_rejected(
+        &["access", ACME, "--ip-address", "10.9.9.9", "--action", "IMAP", "--user-id", "alice"],
+        "InvalidParameterException",
+        "UserId \"alice\" is 5 characters long; the service requires at least 12",
+    );
+    assert_rejected(
+        &["access", ACME, "--ip-address", "10.9.9.9", "--action", "EWS", "--impersonation-role-id", "no-such-role"],
+        "ResourceNotFoundException",
+        "ImpersonationRoleId \"no-such-role\" names no impersonation role",
+    );
+    assert_rejected(
+        &["mobile", ACME, "--device-type", "iPhone", "--user-id", "alice"],
+        "InvalidParameterException",
+        "UserId and DeviceId select a mobile device access override together; give both or neither",
+    );
+    assert_rejected(
+        &["impersonation", ACME, "--impersonation-role-id", HELPDESK_ROLE, "--target-user", "erin"],
+        "EntityStateException",
+        "TargetUser \"erin\" is not enabled",
+    );
+    assert_rejected(
+        &["impersonation", ACME, "--impersonation-role-id", HELPDESK_ROLE, "--target-user", "zed"],
+        "EntityNotFoundException",
+        "TargetUser \"zed\" names no user of the directory",
+    );
+}
+
+// --- invalid organizations (exit 4) -----------------------------------------------------------------------------
+
+#[test]
+fn query_commands_refuse_an_invalid_organization() {
+    let bad = TempFile::new("bad-range.json", BAD_RANGE);
+    let typo = TempFile::new("typo.json", TYPO);
+    for file in [&bad, &typo] {
+        let queries: [&[&str]; 4] = [
+            &["access", file.path(), "--ip-address", "10.0.0.1", "--action", "IMAP", "--user-id", AWS_USER],
+            &["mobile", file.path(), "--device-type", "iPhone"],
+            &["impersonation", file.path(), "--impersonation-role-id", "r", "--target-user", "bob"],
+            &["batch", file.path()],
+        ];
+        for args in queries {
+            let request = br#"{"Operation":"GetMobileDeviceAccessEffect","DeviceType":"iPhone"}"#;
+            let run = wmpolicy_with_stdin(args, request).expect_code(4);
+            assert_eq!(run.stdout, "", "{args:?}");
+            assert!(run.stderr.starts_with("error: "), "{args:?}: {run:?}");
+        }
+    }
+    let run = wmpolicy(&["mobile", bad.path(), "--device-type", "iPhone"]).expect_code(4);
+    assert!(run.stderr.contains("error: AccessControlRules[0].IpRanges[0]: \"10.0.0.0/33\""), "{run:?}");
+    assert!(run.stderr.contains("(InvalidParameterException)"), "{run:?}");
+    let run = wmpolicy(&["mobile", typo.path(), "--device-type", "iPhone"]).expect_code(4);
+    assert!(run.stderr.contains("did you mean `NotIpRanges`?"), "{run:?}");
+}
+
+#[test]
+fn query_commands_answer_despite_warnings_and_show_them() {
+    let file = TempFile::new(
+        "host-bits.json",
+        r#"{"AccessControlRules": [{"Name": "office", "Effect": "DENY", "Description": "", "IpRanges": ["10.1.2.3/8"]}]}"#,
+    );
+    let run =
+        wmpolicy(&["access", file.path(), "--ip-address", "10.200.0.1", "--action", "IMAP", "--user-id", AWS_USER])
+            .expect_code(0);
+    assert_eq!(run.json(), json!({"Effect": "DENY", "MatchedRules": ["office"]}));
+    assert!(run.stderr.starts_with("warning: AccessControlRules[0].IpRanges[0]: "), "{run:?}");
+}
+
+// --- usage errors (exit 2) and unreadable inputs (exit 3) -------------------------------------------------------
+
+#[test]
+fn usage_errors_exit_two() {
+    let usages: [&[&str]; 7] = [
+        &[],
+        &["frobnicate", ACME],
+        &["validate"],
+        &["validate", "--no-such-flag", ACME],
+        &["access", ACME, "--ip-address", "10.0.0.1"],
+        &["impersonation", ACME, "--target-user", "bob"],
+        &["batch"],
+    ];
+    for args in usages {
+        let run = wmpolicy(args).expect_code(2);
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(run.stderr.contains("Usage: wmpolicy"), "{args:?}: {run:?}");
+    }
+}
+
+#[test]
+fn unreadable_inputs_exit_three() {
+    let missing = std::env::temp_dir().join(format!("wmpolicy-cli-{}-missing.json", std::process::id()));
+    let missing = missing.to_str().unwrap();
+    let directory = std::env::temp_dir();
+    let directory = directory.to_str().unwrap();
+    for path in [missing, directory] {
+        let commands: [&[&str]; 5] = [
+            &["validate", path],
+            &["validate", ACME, path],
+            &["access", path, "--ip-address", "10.0.0.1", "--action", "IMAP", "--user-id", AWS_USER],
+            &["impersonation", ACME, path, "--impersonation-role-id", ARCHIVER_ROLE, "--target-user", "bob"],
+            &["batch", path],
+        ];
+        for args in commands {
+            let run = wmpolicy(args).expect_code(3);
+            assert_eq!(run.stdout, "", "{args:?}");
+            assert!(run.stderr.starts_with(&format!("error: cannot read {path}: ")), "{args:?}: {run:?}");
+        }
+    }
+    assert!(!Path::new(missing).exists());
+}
+
+// --- batch ------------------------------------------------------------------------------------------------------
+
+#[test]
+fn batch_answers_every_line_in_order() {
+    let lines: [(&str, Value); 14] = [
+        (
+            r#"{"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.5","Action":"IMAP","UserId":"S-1-1-11-4012345678-1000000001-2000000001-1001"}"#,
+            json!({"Effect": "DENY", "MatchedRules": ["deny-imap-except-archiver"]}),
+        ),
+        (
+            // CRLF line ending, and the ignored OrganizationId.
+            "{\"Operation\":\"GetAccessControlEffect\",\"OrganizationId\":\"m-0123456789abcdef0123456789abcdef\",\"IpAddress\":\"192.0.2.7\",\"Action\":\"EWS\",\"ImpersonationRoleId\":\"6e1f4a52-3c1d-4f0b-9a57-0f1e2d3c4b5a\"}\r",
+            json!({"Effect": "ALLOW", "MatchedRules": ["impersonation-from-datacenter", "default"]}),
+        ),
+        ("this is not JSON", Value::Null),
+        ("", Value::Null),
+        (
+            r#"{"Operation":"GetMobileDeviceAccessEffect","DeviceType":"iPhone","DeviceUserAgent":"Mail/1.0"}"#,
+            json!({"Effect": "ALLOW", "MatchedRules": [
+                {"MobileDeviceAccessRuleId": "mdar-phones", "Name": "Allow phones and tablets"}
+            ]}),
+        ),
+        (
+            r#"{"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.5","Action":"IMAP","UserID":"alice"}"#,
+            Value::Null,
+        ),
+        (
+            r#"{"Operation":"GetMobileDeviceAccessEffect","DeviceType":"Android","UserId":"S-1-1-11-4012345678-1000000004-2000000004-1004","DeviceId":"DAVEANDROID5"}"#,
+            json!({"Effect": "ALLOW", "MatchedRules": [], "MatchedOverride": {"UserId": DAVE, "DeviceId": "DAVEANDROID5"}}),
+        ),
+        (
+            "\r",
+            Value::Null,
+        ),
+        (
+            r#"{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"6e1f4a52-3c1d-4f0b-9a57-0f1e2d3c4b5a","TargetUser":"carol"}"#,
+            json!({"Type": "READ_ONLY", "Effect": "DENY", "MatchedRules": [
+                {"ImpersonationRuleId": "archiver-not-ceo", "Name": "Not the CEO"}
+            ]}),
+        ),
+        (
+            r#"{"Operation":"GetAccessControlEffect","IpAddress":"10.0.0.1","Action":"IMAP"}"#,
+            json!({"Error": {"Code": "InvalidParameterException",
+                   "Message": "You must provide either the user ID or impersonation role ID, not both and not neither"}}),
+        ),
+        (
+            r#"{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"b7c8d9e0-1f2a-4b3c-8d4e-5f6a7b8c9d0e","TargetUser":"erin"}"#,
+            json!({"Error": {"Code": "EntityStateException", "Message": "TargetUser \"erin\" is not enabled"}}),
+        ),
+        (
+            r#"{"Operation":"GetAccessControlEffect","IpAddress":"10.0.0.1","Action":"IMAP","TargetUser":"bob","UserId":"S-1-1-11-4012345678-1000000001-2000000001-1001"}"#,
+            json!({"Error": {"Code": "InvalidParameterException",
+                   "Message": "TargetUser is not a member of GetAccessControlEffect's request"}}),
+        ),
+        (
+            r#"{"Operation":"SimulateEverything"}"#,
+            json!({"Error": {"Code": "InvalidParameterException",
+                   "Message": "unknown Operation \"SimulateEverything\"; expected GetAccessControlEffect, GetMobileDeviceAccessEffect or GetImpersonationRoleEffect"}}),
+        ),
+        (
+            // The last line has no line ending at all.
+            r#"{"IpAddress":"10.0.0.1"}"#,
+            json!({"Error": {"Code": "InvalidParameterException", "Message": "the request has no Operation member"}}),
+        ),
+    ];
+    let input = lines.iter().map(|(line, _)| *line).collect::<Vec<_>>().join("\n");
+    assert!(!input.ends_with('\n'));
+    let run = wmpolicy_with_stdin(&["batch", ACME], input.as_bytes()).expect_code(0);
+    assert_eq!(run.stderr, "");
+    assert!(run.stdout.ends_with('\n'), "every answer line ends with a newline: {run:?}");
+    let answers: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(answers.len(), lines.len(), "one answer per request line: {run:?}");
+    for (n, ((request, expected), answer)) in lines.iter().zip(&answers).enumerate() {
+        let answer: Value =
+            serde_json::from_str(answer).unwrap_or_else(|e| panic!("answer {n} is not JSON ({e}): {answer}"));
+        if expected.is_null() {
+            // Lines that are not requests: the error shape, with a code that says why.
+            let object = answer.as_object().unwrap_or_else(|| panic!("answer {n}: {answer}"));
+            assert_eq!(object.keys().collect::<Vec<_>>(), ["Error"], "answer {n} to {request:?}");
+            let error = answer["Error"].as_object().unwrap();
+            assert_eq!(error.keys().collect::<Vec<_>>(), ["Code", "Message"], "answer {n} to {request:?}");
+            assert!(error["Message"].is_string(), "answer {n} to {request:?}: {answer}");
+        } else {
+            assert_eq!(&answer, expected, "answer {n} to {request:?}");
+        }
+    }
+    let codes: Vec<Value> = answers
+        .iter()
+        .zip(&lines)
+        .filter(|(_, (_, expected))| expected.is_null())
+        .map(|(answer, _)| serde_json::from_str::<Value>(answer).unwrap()["Error"]["Code"].clone())
+        .collect();
+    assert_eq!(
+        codes,
+        ["SerializationException", "SerializationException", "InvalidParameterException", "SerializationException"],
+        "non-JSON, empty, unknown member, lone CR"
+    );
+    let unknown_member: Value = serde_json::from_str(answers[5]).unwrap();
+    assert!(
+        unknown_member["Error"]["Message"].as_str().unwrap().contains("unknown field `UserID`"),
+        "{unknown_member}"
+    );
+
+    // The same requests with CRLF line endings throughout get the same answers, still with LF endings.
+    let crlf = input.replace('\r', "").replace('\n', "\r\n") + "\r\n";
+    let run_crlf = wmpolicy_with_stdin(&["batch", ACME], crlf.as_bytes()).expect_code(0);
+    assert_eq!(run_crlf.stdout, run.stdout);
+}
+
+#[test]
+fn batch_with_no_input_answers_nothing() {
+    let run = wmpolicy_with_stdin(&["batch", ACME], b"").expect_code(0);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+}
+
+// --- the aws CLI's output ---------------------------------------------------------------------------------------
+
+#[test]
+fn aws_cli_list_access_control_rules_output_is_an_organization() {
+    let query = |user: &str| {
+        wmpolicy(&[
+            "access",
+            AWS_ACCESS_RULES,
+            "--ip-address",
+            "192.0.2.0",
+            "--action",
+            "WindowsOutlook",
+            "--user-id",
+            user,
+        ])
+        .expect_code(0)
+        .json()
+    };
+    assert_eq!(query(AWS_USER), json!({"Effect": "DENY", "MatchedRules": ["myRule"]}));
+    assert_eq!(
+        query("S-1-1-11-1111111111-2222222222-3333333333-4444"),
+        json!({"Effect": "ALLOW", "MatchedRules": ["default"]})
+    );
+    assert_eq!(wmpolicy(&["validate", AWS_ACCESS_RULES]).expect_code(0).stdout, "0 error(s), 0 warning(s)\n");
+}
+
+/// `aws workmail list-users` output.
+const LIST_USERS: &str = r#"{
+    "Users": [
+        {"Id": "S-1-1-11-1111111111-2222222222-3333333333-3333", "Email": "mary@example.com", "Name": "mary",
+         "DisplayName": "Mary Major", "State": "ENABLED", "UserRole": "USER", "EnabledDate": 1581635628.0},
+        {"Id": "S-1-1-11-1111111111-2222222222-3333333333-4444", "Email": "joe@example.com", "Name": "joe",
+         "State": "ENABLED", "UserRole": "USER"}
+    ]
+}"#;
+
+#[test]
+fn aws_cli_outputs_merge_in_order() {
+    let users = TempFile::new("list-users.json", LIST_USERS);
+    let access = |files: &[&str], user: &str| {
+        let args =
+            [&["access"], files, &["--ip-address", "192.0.2.0", "--action", "WindowsOutlook", "--user-id", user]];
+        wmpolicy(&args.concat())
+    };
+    for files in [[users.path(), AWS_ACCESS_RULES], [AWS_ACCESS_RULES, users.path()]] {
+        // With the directory loaded, a user may be named by email or user name.
+        let run = access(&files, "mary@example.com").expect_code(0);
+        assert_eq!(run.json(), json!({"Effect": "DENY", "MatchedRules": ["myRule"]}));
+        let run = access(&files, "joe@example.com").expect_code(0);
+        assert_eq!(run.json(), json!({"Effect": "ALLOW", "MatchedRules": ["default"]}));
+        let run = access(&files, "nobody@example.com").expect_code(1);
+        assert_eq!(
+            run.json(),
+            json!({"Error": {"Code": "EntityNotFoundException",
+                             "Message": "UserId \"nobody@example.com\" names no user of the directory"}})
+        );
+        assert_eq!(wmpolicy(&[&["validate"], &files[..]].concat()).expect_code(0).stdout, "0 error(s), 0 warning(s)\n");
+    }
+
+    // A directory that lacks the rule's user makes the merged organization invalid.
+    let other_users = TempFile::new(
+        "other-users.json",
+        r#"{"Users": [{"Id": "S-1-1-11-1111111111-2222222222-3333333333-4444", "Name": "joe"}]}"#,
+    );
+    let run = wmpolicy(&["validate", "--json", AWS_ACCESS_RULES, other_users.path()]).expect_code(4);
+    assert_eq!(
+        run.json(),
+        json!([{
+            "Path": "AccessControlRules[1].UserIds[0]",
+            "Code": "EntityNotFoundException",
+            "Severity": "error",
+            "Message": "\"S-1-1-11-1111111111-2222222222-3333333333-3333\" names no user of the directory (no user has it as ID, email or name)",
+        }])
+    );
+}
+
+#[test]
+fn aws_cli_mobile_outputs_and_paged_overrides_merge() {
+    let rules = TempFile::new(
+        "list-mobile-device-access-rules.json",
+        r#"{"Rules": [{"MobileDeviceAccessRuleId": "mdar-1", "Name": "No Android", "Effect": "DENY",
+                       "DeviceTypes": ["Android"], "DateCreated": 1614704932.0, "DateModified": 1614704932.0}]}"#,
+    );
+    // Two pages of `list-mobile-device-access-overrides`, concatenated into one file.
+    let overrides = TempFile::new(
+        "list-mobile-device-access-overrides.json",
+        r#"{"Overrides": [{"UserId": "joe@example.com", "DeviceId": "JOEPHONE", "Effect": "ALLOW"}], "NextToken": "t1"}
+           {"Overrides": [{"UserId": "mary", "DeviceId": "MARYPHONE", "Effect": "DENY"}]}"#,
+    );
+    let users = TempFile::new("list-users.json", LIST_USERS);
+    let files = [rules.path(), overrides.path(), users.path()];
+    let mobile = |extra: &[&str]| wmpolicy(&[&["mobile"], &files[..], extra].concat()).expect_code(0).json();
+    assert_eq!(
+        mobile(&["--device-type", "Android"]),
+        json!({"Effect": "DENY", "MatchedRules": [{"MobileDeviceAccessRuleId": "mdar-1", "Name": "No Android"}]})
+    );
+    assert_eq!(
+        mobile(&["--device-type", "Android", "--user-id", "joe", "--device-id", "JOEPHONE"]),
+        json!({"Effect": "ALLOW", "MatchedRules": [],
+               "MatchedOverride": {"UserId": "joe@example.com", "DeviceId": "JOEPHONE"}})
+    );
+    assert_eq!(
+        mobile(&[
+            "--device-type",
+            "iPhone",
+            "--user-id",
+            "S-1-1-11-1111111111-2222222222-3333333333-3333",
+            "--device-id",
+            "maryphone"
+        ]),
+        json!({"Effect": "DENY", "MatchedRules": [], "MatchedOverride": {"UserId": "mary", "DeviceId": "MARYPHONE"}})
+    );
+}
