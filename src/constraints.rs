@@ -44,7 +44,26 @@ pub enum StringViolation {
 
 impl StringShape {
     /// Checks `value` against the shape; the first broken constraint, if any.
+    ///
+    /// Most values are short ASCII strings that pass, so that case is decided in one pass over the bytes against
+    /// the pattern's ASCII class; anything else takes the exact path, which also says what is wrong.
+    #[inline]
     pub fn check(&self, value: &str) -> Result<(), StringViolation> {
+        let bytes = value.as_bytes();
+        if (self.min.max(1)..=self.max).contains(&bytes.len()) {
+            let fast = match self.pattern {
+                // Any ASCII string of the right length passes; `is_ascii` looks at a word at a time.
+                None | Some(Pattern::Anything) => value.is_ascii(),
+                Some(p) => p.ascii_class().is_some_and(|class| bytes.iter().all(|&b| class.has(b))),
+            };
+            if fast {
+                return Ok(());
+            }
+        }
+        self.check_exactly(value)
+    }
+
+    fn check_exactly(&self, value: &str) -> Result<(), StringViolation> {
         let len = value.chars().count();
         if len < self.min {
             return Err(StringViolation::TooShort { len, min: self.min });
@@ -60,6 +79,46 @@ impl StringShape {
         }
     }
 }
+
+/// A set of ASCII bytes, as a 128-bit map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsciiClass([u64; 2]);
+
+impl AsciiClass {
+    /// The bytes `lo..=hi` for each pair, plus each byte of `also`.
+    const fn new(ranges: &[(u8, u8)], also: &[u8]) -> AsciiClass {
+        let mut bits = [0u64; 2];
+        let mut i = 0;
+        while i < ranges.len() {
+            let mut b = ranges[i].0;
+            while b <= ranges[i].1 {
+                bits[(b / 64) as usize] |= 1 << (b % 64);
+                b += 1;
+            }
+            i += 1;
+        }
+        let mut j = 0;
+        while j < also.len() {
+            bits[(also[j] / 64) as usize] |= 1 << (also[j] % 64);
+            j += 1;
+        }
+        AsciiClass(bits)
+    }
+
+    #[inline]
+    pub fn has(&self, byte: u8) -> bool {
+        byte < 128 && self.0[(byte / 64) as usize] & (1 << (byte % 64)) != 0
+    }
+}
+
+const ANY: AsciiClass = AsciiClass::new(&[(0, 127)], &[]);
+const IDENTIFIER: AsciiClass = AsciiClass::new(&[(b'a', b'z'), (b'A', b'Z'), (b'0', b'9')], b"_-");
+const LETTERS: AsciiClass = AsciiClass::new(&[(b'a', b'z'), (b'A', b'Z')], &[]);
+const PRINTABLE: AsciiClass = AsciiClass::new(&[(0x20, 0x7f)], &[]);
+const ENTITY: AsciiClass = AsciiClass::new(&[(b'a', b'z'), (b'A', b'Z'), (b'0', b'9')], b"._%+@-");
+const ALNUM: AsciiClass = AsciiClass::new(&[(b'a', b'z'), (b'A', b'Z'), (b'0', b'9')], &[]);
+const NAME: AsciiClass = AsciiClass::new(&[(0x20, 0x3b), (0x3d, 0x3d), (0x3f, 0x5b), (0x5d, 0x7e)], &[]);
+const DESCRIPTION: AsciiClass = AsciiClass::new(&[(0x20, 0x3b), (0x3d, 0x3d), (0x3f, 0x5b), (0x5d, 0x7e)], b"\n\r");
 
 impl std::fmt::Display for StringViolation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,6 +213,22 @@ impl Pattern {
         }
     }
 
+    /// For patterns that are one character class, the class's ASCII members: an ASCII string matches exactly when
+    /// every byte is in it.
+    fn ascii_class(self) -> Option<&'static AsciiClass> {
+        match self {
+            Pattern::Identifier => Some(&IDENTIFIER),
+            Pattern::Letters => Some(&LETTERS),
+            Pattern::Latin1 => Some(&PRINTABLE),
+            Pattern::Anything => Some(&ANY),
+            Pattern::EntityIdentifier => Some(&ENTITY),
+            Pattern::DeviceId => Some(&ALNUM),
+            Pattern::ImpersonationName => Some(&NAME),
+            Pattern::ImpersonationDescription => Some(&DESCRIPTION),
+            Pattern::Ipv4Cidr | Pattern::Ipv4Address | Pattern::EmailAddress | Pattern::UserName => None,
+        }
+    }
+
     /// Whether the whole of `s` matches.
     pub fn matches(self, s: &str) -> bool {
         fn all(s: &str, ok: impl Fn(char) -> bool) -> bool {
@@ -216,13 +291,30 @@ fn parse_octet(s: &str) -> Option<u8> {
 }
 
 /// Parses a strict dotted quad (the model's `IpAddress` pattern) into its 32-bit value.
+///
+/// One pass over the bytes, this runs on every access query. A leading zero is caught when an octet ends: an
+/// octet of two digits below 10, or of three below 100, was written with one.
+#[inline]
 pub fn parse_ipv4(s: &str) -> Option<u32> {
-    let mut parts = s.split('.');
-    let mut value = 0u32;
-    for _ in 0..4 {
-        value = (value << 8) | u32::from(parse_octet(parts.next()?)?);
+    let bytes = s.as_bytes();
+    if bytes.len() > 15 {
+        return None;
     }
-    parts.next().is_none().then_some(value)
+    let (mut value, mut octet, mut digits, mut dots) = (0u32, 0u32, 0usize, 0u32);
+    let octet_ok = |octet: u32, digits: usize| digits >= 1 && octet <= 255 && octet >= [0, 0, 10, 100][digits];
+    for &b in bytes {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 && digits < 3 {
+            octet = octet * 10 + u32::from(digit);
+            digits += 1;
+        } else if b == b'.' && dots < 3 && octet_ok(octet, digits) {
+            value = value << 8 | octet;
+            (octet, digits, dots) = (0, 0, dots + 1);
+        } else {
+            return None;
+        }
+    }
+    (dots == 3 && octet_ok(octet, digits)).then_some(value << 8 | octet)
 }
 
 /// Parses a strict `a.b.c.d/n` (the model's `IpRange` pattern) into address and prefix length.

@@ -134,9 +134,15 @@ pub fn check_access<'a>(
     for check in uncertain::ACCESS_CHECK_ORDER {
         match check {
             AccessCheck::RequestShape => {
-                member("IpAddress", request.ip_address, c::IP_ADDRESS)?;
-                // The shape check above accepted exactly the strings `parse_ipv4` parses.
-                address = c::parse_ipv4(request.ip_address).unwrap_or_default();
+                // `parse_ipv4` accepts exactly the strings of the IpAddress shape; the shape check runs only to say
+                // what is wrong.
+                address = match c::parse_ipv4(request.ip_address) {
+                    Some(address) => address,
+                    None => {
+                        member("IpAddress", request.ip_address, c::IP_ADDRESS)?;
+                        0
+                    }
+                };
                 member("Action", request.action, c::ACCESS_CONTROL_RULE_ACTION)?;
                 optional_member("UserId", request.user_id, c::WORKMAIL_IDENTIFIER)?;
                 optional_member("ImpersonationRoleId", request.impersonation_role_id, c::IMPERSONATION_ROLE_ID)?;

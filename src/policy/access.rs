@@ -25,8 +25,11 @@ use super::identity::{Identities, Lookup};
 pub(crate) struct AccessIndex {
     names: Vec<Box<str>>,
     masks: MaskTable,
-    /// `top[h]` is the first interval whose start is at or above `h << 16`; `top[65536]` is the interval count.
+    /// `top[h]` is the first interval whose start is at or above `h << shift`; the last entry is the interval count.
     top: Box<[u32]>,
+    /// Addresses are bucketed by their top `32 - shift` bits, about as many buckets as intervals, so that the table
+    /// stays as small as the intervals themselves (a 64K-entry table would miss the cache for small policies).
+    shift: u32,
     starts: Vec<u32>,
     address_rows: Vec<u32>,
     actions: FxHashMap<Box<str>, u32>,
@@ -66,7 +69,7 @@ impl AccessIndex {
         let allow_row = by_effect(&mut masks, Effect::Allow);
 
         let (starts, address_rows) = address_intervals(rules, &mut masks);
-        let top = top_table(&starts);
+        let (top, shift) = top_table(&starts);
 
         let mut actions = FxHashMap::default();
         let mut spellings: Vec<&str> = uncertain::DOCUMENTED_ACTIONS.to_vec();
@@ -139,6 +142,7 @@ impl AccessIndex {
             names: rules.iter().map(|r| r.name.as_str().into()).collect(),
             masks,
             top,
+            shift,
             starts,
             address_rows,
             actions,
@@ -155,17 +159,41 @@ impl AccessIndex {
     /// The row of rules whose address conditions hold for `address`.
     #[inline]
     fn address_row(&self, address: u32) -> u32 {
-        let high = (address >> 16) as usize;
+        // `checked_shr`: a shift of 32 (one bucket) is a shift out of range for `u32`.
+        let high = address.checked_shr(self.shift).unwrap_or(0) as usize;
         let (lo, hi) = (self.top[high] as usize, self.top[high + 1] as usize);
         // The interval holding `address` is the last one starting at or below it: either one starting in this /16,
         // or the one before them (`lo - 1`), which exists whenever `lo > 0` because the first interval starts at 0.
+        // (`starts[lo..hi]` is a handful of entries, and `partition_point` searches it without branches.)
         let below = self.starts[lo..hi].partition_point(|&start| start <= address);
         self.address_rows[(lo + below).saturating_sub(1)]
     }
 
     #[inline]
     pub(crate) fn action_row(&self, action: &str) -> u32 {
-        self.actions.get(action).copied().unwrap_or(self.other_action_row)
+        self.known_action_row(action).unwrap_or(self.other_action_row)
+    }
+
+    /// The row of an action spelling that is documented or named by a rule (all valid `AccessControlRuleAction`s).
+    #[inline]
+    pub(crate) fn known_action_row(&self, action: &str) -> Option<u32> {
+        self.actions.get(action).copied()
+    }
+
+    #[inline]
+    pub(crate) fn other_user_row(&self) -> u32 {
+        self.other_user_row
+    }
+
+    /// The row of a role id some rule names (all valid `ImpersonationRoleId`s).
+    #[inline]
+    pub(crate) fn named_role_row(&self, role: &str) -> Option<u32> {
+        self.roles.get(role).copied()
+    }
+
+    #[inline]
+    pub(crate) fn other_role_row(&self) -> u32 {
+        self.other_role_row
     }
 
     #[inline]
@@ -184,21 +212,36 @@ impl AccessIndex {
     /// The decision of SEMANTICS 1.4 for a checked request.
     #[inline]
     pub(crate) fn decide(&self, address: u32, action_row: u32, principal_row: u32) -> AccessAnswer<'_> {
-        let rows =
-            [self.masks.row(self.address_row(address)), self.masks.row(action_row), self.masks.row(principal_row)];
-        let (deny, allow) = (self.masks.row(self.deny_row), self.masks.row(self.allow_row));
-        let (mut any_deny, mut any_allow) = (0u64, 0u64);
-        for w in 0..self.masks.words() {
-            let matched = rows[0][w] & rows[1][w] & rows[2][w];
-            any_deny |= matched & deny[w];
-            any_allow |= matched & allow[w];
-        }
-        let (effect, rules) = if any_deny != 0 {
-            (Effect::Deny, RuleBits::rows([rows[0], rows[1], rows[2], deny]))
-        } else if any_allow != 0 {
-            (Effect::Allow, RuleBits::rows([rows[0], rows[1], rows[2], allow]))
+        let rows = [self.address_row(address), action_row, principal_row];
+        let masks = &self.masks;
+        let (effect, filter) = if masks.words() == 1 {
+            // Up to 64 rules, the common case: three loads and two ANDs.
+            let matched = masks.row(rows[0])[0] & masks.row(rows[1])[0] & masks.row(rows[2])[0];
+            let (deny, allow) = (matched & masks.row(self.deny_row)[0], matched & masks.row(self.allow_row)[0]);
+            let (effect, rules) = match (deny, allow) {
+                (0, 0) => (Effect::Deny, 0),
+                (0, allow) => (Effect::Allow, allow),
+                (deny, _) => (Effect::Deny, deny),
+            };
+            return AccessAnswer { effect, rules: RuleBits::word(rules), names: &self.names };
         } else {
-            (Effect::Deny, RuleBits::empty())
+            let (mut any_deny, mut any_allow) = (false, false);
+            let (a, b, c) = (masks.row(rows[0]), masks.row(rows[1]), masks.row(rows[2]));
+            let (deny, allow) = (masks.row(self.deny_row), masks.row(self.allow_row));
+            for w in 0..masks.words() {
+                let matched = a[w] & b[w] & c[w];
+                any_deny |= matched & deny[w] != 0;
+                any_allow |= matched & allow[w] != 0;
+            }
+            match (any_deny, any_allow) {
+                (true, _) => (Effect::Deny, Some(self.deny_row)),
+                (false, true) => (Effect::Allow, Some(self.allow_row)),
+                (false, false) => (Effect::Deny, None),
+            }
+        };
+        let rules = match filter {
+            Some(filter) => RuleBits::rows(masks, [rows[0], rows[1], rows[2], filter]),
+            None => RuleBits::empty(),
         };
         AccessAnswer { effect, rules, names: &self.names }
     }
@@ -281,17 +324,20 @@ fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, 
     (starts, rows)
 }
 
-fn top_table(starts: &[u32]) -> Box<[u32]> {
+fn top_table(starts: &[u32]) -> (Box<[u32]>, u32) {
+    let bits = (usize::BITS - starts.len().leading_zeros()).min(16);
+    let shift = 32 - bits;
     // One merge pass: `first` only moves forward as `high` grows.
     let mut first = 0;
-    (0..=1u64 << 16)
+    let top = (0..=1u64 << bits)
         .map(|high| {
-            while first < starts.len() && u64::from(starts[first]) < high << 16 {
+            while first < starts.len() && u64::from(starts[first]) < high << shift {
                 first += 1;
             }
             first as u32
         })
-        .collect()
+        .collect();
+    (top, shift)
 }
 
 /// A compiled policy's answer to `GetAccessControlEffect`, borrowing rule names from the policy.

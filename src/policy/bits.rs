@@ -1,29 +1,45 @@
 //! Sets of rules as bit masks, and iteration over them in rule order.
 
-/// The rules a query matched, as the AND of up to three rows of a mask table and a filter row, computed word by
-/// word while iterating, so that an answer over any number of rules needs no allocation.
+/// The rules a query matched, in rule order. For up to 64 rules the set is one word; beyond, it is the AND of four
+/// rows of a [`MaskTable`], computed word by word while iterating, so an answer over any number of rules needs no
+/// allocation and stays small enough to return in registers.
 #[derive(Debug, Clone)]
 pub(crate) struct RuleBits<'p> {
-    rows: [&'p [u64]; 4],
+    /// `None` for a one-word set held in `current`.
+    table: Option<&'p MaskTable>,
+    rows: [u32; 4],
     /// The index of the word `current` came from.
-    word: usize,
+    word: u32,
     current: u64,
 }
 
 impl<'p> RuleBits<'p> {
     /// The rules set in one 64-bit word (rule `i` is bit `i`).
+    #[inline]
     pub(crate) fn word(mask: u64) -> Self {
-        RuleBits { rows: [&[]; 4], word: 0, current: mask }
+        RuleBits { table: None, rows: [0; 4], word: 0, current: mask }
     }
 
-    /// The rules set in every one of `rows`, all of the same length.
-    pub(crate) fn rows(rows: [&'p [u64]; 4]) -> Self {
-        let current = rows[0].first().map_or(0, |_| rows.iter().fold(u64::MAX, |acc, row| acc & row[0]));
-        RuleBits { rows, word: 0, current }
+    /// The rules set in every one of `rows` of `table`.
+    #[inline]
+    pub(crate) fn rows(table: &'p MaskTable, rows: [u32; 4]) -> Self {
+        if table.words() == 1 {
+            return RuleBits::word(rows.iter().fold(u64::MAX, |acc, &row| acc & table.row(row)[0]));
+        }
+        let mut bits = RuleBits { table: Some(table), rows, word: 0, current: 0 };
+        bits.current = bits.and(0);
+        bits
     }
 
     pub(crate) fn empty() -> Self {
         RuleBits::word(0)
+    }
+
+    fn and(&self, word: usize) -> u64 {
+        match self.table {
+            Some(table) => self.rows.iter().fold(u64::MAX, |acc, &row| acc & table.row(row)[word]),
+            None => 0,
+        }
     }
 }
 
@@ -33,16 +49,16 @@ impl Iterator for RuleBits<'_> {
     #[inline]
     fn next(&mut self) -> Option<usize> {
         while self.current == 0 {
-            self.word += 1;
-            if self.word >= self.rows[0].len() {
+            let words = self.table.map_or(1, MaskTable::words);
+            if self.word as usize + 1 >= words {
                 return None;
             }
-            let w = self.word;
-            self.current = self.rows[0][w] & self.rows[1][w] & self.rows[2][w] & self.rows[3][w];
+            self.word += 1;
+            self.current = self.and(self.word as usize);
         }
         let bit = self.current.trailing_zeros() as usize;
         self.current &= self.current - 1;
-        Some(self.word * 64 + bit)
+        Some(self.word as usize * 64 + bit)
     }
 }
 
@@ -51,12 +67,19 @@ impl Iterator for RuleBits<'_> {
 pub(crate) struct MaskTable {
     words: usize,
     data: Vec<u64>,
-    rows: crate::hash::FxHashMap<Box<[u64]>, u32>,
+    /// Deduplication while building: one-word masks by value (no allocation), wider ones boxed.
+    narrow: crate::hash::FxHashMap<u64, u32>,
+    wide: crate::hash::FxHashMap<Box<[u64]>, u32>,
 }
 
 impl MaskTable {
     pub(crate) fn new(rules: usize) -> Self {
-        MaskTable { words: rules.div_ceil(64).max(1), data: Vec::new(), rows: Default::default() }
+        MaskTable {
+            words: rules.div_ceil(64).max(1),
+            data: Vec::new(),
+            narrow: Default::default(),
+            wide: Default::default(),
+        }
     }
 
     pub(crate) fn words(&self) -> usize {
@@ -71,12 +94,17 @@ impl MaskTable {
     /// The row holding `mask`, added when new.
     pub(crate) fn intern(&mut self, mask: &[u64]) -> u32 {
         debug_assert_eq!(mask.len(), self.words);
-        if let Some(&row) = self.rows.get(mask) {
-            return row;
+        let next = (self.data.len() / self.words) as u32;
+        let row = match mask {
+            [word] => *self.narrow.entry(*word).or_insert(next),
+            _ => match self.wide.get(mask) {
+                Some(&row) => row,
+                None => *self.wide.entry(mask.into()).or_insert(next),
+            },
+        };
+        if row == next {
+            self.data.extend_from_slice(mask);
         }
-        let row = (self.data.len() / self.words) as u32;
-        self.data.extend_from_slice(mask);
-        self.rows.insert(mask.into(), row);
         row
     }
 
@@ -88,7 +116,8 @@ impl MaskTable {
 
     /// Drops the deduplication map once building is done.
     pub(crate) fn freeze(&mut self) {
-        self.rows = Default::default();
+        self.narrow = Default::default();
+        self.wide = Default::default();
         self.data.shrink_to_fit();
     }
 }

@@ -4,6 +4,7 @@
 //! identifier the directory lacks is an error in a request. Without one, every distinct identifier a rule or
 //! override names gets its own slot, and any other identifier is simply "not named by any rule".
 
+use crate::constraints as c;
 use crate::hash::FxHashMap;
 use crate::organization::Organization;
 use crate::uncertain;
@@ -11,9 +12,30 @@ use crate::uncertain;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Identities {
     directory: bool,
-    slots: FxHashMap<Box<str>, u32>,
+    slots: FxHashMap<Box<str>, Entry>,
     /// Per slot, whether the user may be impersonated (SEMANTICS 3.4); always true without a directory.
     enabled: Vec<bool>,
+}
+
+/// One identifier: its slot, and which request members' shapes it satisfies, decided once at compile time so
+/// that the fast query paths need not check the shape of an identifier they find here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) slot: u32,
+    /// A valid `UserId` of `GetAccessControlEffect` (`WorkMailIdentifier`).
+    pub(crate) workmail_identifier: bool,
+    /// A valid `TargetUser` or override `UserId` (`EntityIdentifier`).
+    pub(crate) entity_identifier: bool,
+}
+
+impl Entry {
+    fn new(identifier: &str, slot: u32) -> Entry {
+        Entry {
+            slot,
+            workmail_identifier: c::WORKMAIL_IDENTIFIER.check(identifier).is_ok(),
+            entity_identifier: c::ENTITY_IDENTIFIER.check(identifier).is_ok(),
+        }
+    }
 }
 
 /// What a request's user identifier is.
@@ -36,7 +58,10 @@ impl Identities {
                 for key in uncertain::USER_NAMED_BY {
                     if let Some(identifier) = user.key(key) {
                         // The first user an identifier names wins, as in a scan of the directory.
-                        identities.slots.entry(identifier.into()).or_insert(slot as u32);
+                        identities
+                            .slots
+                            .entry(identifier.into())
+                            .or_insert_with(|| Entry::new(identifier, slot as u32));
                     }
                 }
                 identities.enabled.push(uncertain::can_be_impersonated(user.state.as_deref()));
@@ -48,14 +73,14 @@ impl Identities {
     /// The slot of an identifier a rule names: through the directory when loaded (`None` when it lacks the user,
     /// which validation reports), else the identifier's own slot, made on first sight.
     pub(crate) fn rule_side(&mut self, identifier: &str) -> Option<u32> {
-        if let Some(&slot) = self.slots.get(identifier) {
-            return Some(slot);
+        if let Some(entry) = self.slots.get(identifier) {
+            return Some(entry.slot);
         }
         if self.directory {
             return None;
         }
         let slot = self.enabled.len() as u32;
-        self.slots.insert(identifier.into(), slot);
+        self.slots.insert(identifier.into(), Entry::new(identifier, slot));
         self.enabled.push(true);
         Some(slot)
     }
@@ -63,10 +88,20 @@ impl Identities {
     #[inline]
     pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
         match self.slots.get(identifier) {
-            Some(&slot) => Lookup::Slot(slot),
+            Some(entry) => Lookup::Slot(entry.slot),
             None if self.directory => Lookup::Unknown,
             None => Lookup::Unlisted,
         }
+    }
+
+    /// The identifier's entry, if any rule or the directory names it.
+    #[inline]
+    pub(crate) fn entry(&self, identifier: &str) -> Option<&Entry> {
+        self.slots.get(identifier)
+    }
+
+    pub(crate) fn has_directory(&self) -> bool {
+        self.directory
     }
 
     pub(crate) fn slots(&self) -> usize {

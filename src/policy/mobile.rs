@@ -196,6 +196,9 @@ impl MobileIndex {
     /// The override for a user slot and device, if any.
     #[inline]
     pub(crate) fn find_override(&self, slot: u32, device_id: &str) -> Option<MobileAnswer<'_>> {
+        if self.overrides.is_empty() {
+            return None;
+        }
         let entry = self.overrides.get(&(slot, device_key(device_id)?))?;
         Some(MobileAnswer { effect: entry.effect, rules: RuleBits::empty(), index: self, decided_by: Some(entry) })
     }

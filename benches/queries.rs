@@ -1,0 +1,182 @@
+//! Query and compile costs of the compiled engine, each beside the reference evaluator on the same queries.
+//!
+//! Every query benchmark cycles through 65,536 distinct random requests (generated once from a fixed seed by
+//! `workmail_policy::testing`, so runs are comparable), so that the branch predictor cannot learn the answers.
+//! Each iteration answers one request and walks its `MatchedRules`, as a caller would. Requests the service would
+//! reject are left out: these figures are for answered queries.
+//!
+//! `cargo bench --bench queries` runs everything; BENCHMARKS.md records the medians and how to read them.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use workmail_policy::testing::{self, Generated, OwnedAccessRequest, Rng, Shape};
+use workmail_policy::validate::{validate, Options};
+use workmail_policy::{reference, AccessRequest, Organization, Policy};
+
+const QUERIES: usize = 1 << 16;
+const SEED: u64 = 20_171_001;
+
+struct Setup {
+    generated: Generated,
+    org: Organization,
+    policy: Policy,
+}
+
+fn setup(shape: &Shape) -> Setup {
+    let generated = testing::organization(SEED, shape);
+    let validation = validate(&generated.file, &Options { enforce_quotas: false });
+    let org = validation.organization.expect("generated organizations validate");
+    let policy = Policy::compile(&org).expect("generated organizations compile");
+    Setup { generated, org, policy }
+}
+
+/// `QUERIES` distinct answered requests, made by `make` and kept when `answered`.
+fn queries<T: PartialEq>(mut make: impl FnMut(&mut Rng) -> T, answered: impl Fn(&T) -> bool) -> Vec<T> {
+    let mut rng = Rng::new(SEED);
+    let mut out = Vec::with_capacity(QUERIES);
+    while out.len() < QUERIES {
+        let q = make(&mut rng);
+        if answered(&q) {
+            out.push(q);
+        }
+    }
+    out
+}
+
+/// Requests whose strings sit side by side in one buffer, in query order, as lines of a batch file do; requests
+/// with their strings scattered over the heap would measure the allocator's layout rather than the engine.
+fn packed<'a>(arena: &'a mut String, qs: &[OwnedAccessRequest]) -> Vec<AccessRequest<'a>> {
+    let mut spans = Vec::with_capacity(qs.len());
+    let push = |arena: &mut String, s: Option<&str>| {
+        s.map(|s| {
+            arena.push_str(s);
+            (arena.len() - s.len(), arena.len())
+        })
+    };
+    for q in qs {
+        let ip = push(arena, Some(&q.ip_address));
+        let action = push(arena, Some(&q.action));
+        let user = push(arena, q.user_id.as_deref());
+        let role = push(arena, q.impersonation_role_id.as_deref());
+        spans.push([ip, action, user, role]);
+    }
+    let arena: &'a str = arena;
+    let text = |span: Option<(usize, usize)>| span.map(|(a, b)| &arena[a..b]);
+    spans
+        .into_iter()
+        .map(|[ip, action, user, role]| AccessRequest {
+            ip_address: text(ip).unwrap_or_default(),
+            action: text(action).unwrap_or_default(),
+            user_id: text(user),
+            impersonation_role_id: text(role),
+        })
+        .collect()
+}
+
+fn access(c: &mut Criterion, name: &str, shape: Shape) {
+    let s = setup(&shape);
+    let owned = queries(|rng| s.generated.access_request(rng), |q| s.policy.access(&q.as_request()).is_ok());
+    let mut arena = String::new();
+    let qs = packed(&mut arena, &owned);
+    let mut group = c.benchmark_group(format!("access/{name}"));
+    let mut i = 0;
+    group.bench_function("engine", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            let answer = s.policy.access(black_box(&qs[i]));
+            answer.map(|a| a.matched_rules().count())
+        })
+    });
+    group.bench_function("reference", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            let answer = reference::access(&s.org, black_box(&qs[i]));
+            answer.map(|a| a.matched_rules.len())
+        })
+    });
+    group.finish();
+}
+
+fn access_service_maximum(c: &mut Criterion) {
+    access(c, "service_maximum", Shape::service_maximum());
+}
+
+fn access_typical(c: &mut Criterion) {
+    access(c, "typical", Shape::typical());
+}
+
+fn access_stress(c: &mut Criterion) {
+    access(c, "stress_1000x16", Shape::scaled(1000, 16));
+}
+
+fn mobile(c: &mut Criterion) {
+    let s = setup(&Shape::service_maximum());
+    let qs = queries(|rng| s.generated.mobile_request(rng), |q| s.policy.mobile(&q.as_request()).is_ok());
+    let mut group = c.benchmark_group("mobile/service_maximum");
+    let mut i = 0;
+    group.bench_function("engine", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            s.policy.mobile(black_box(&qs[i].as_request())).map(|a| a.matched_rules().count())
+        })
+    });
+    group.bench_function("reference", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            reference::mobile(&s.org, black_box(&qs[i].as_request())).map(|a| a.matched_rules.len())
+        })
+    });
+    group.finish();
+}
+
+fn impersonation(c: &mut Criterion) {
+    let s = setup(&Shape::service_maximum());
+    let qs = queries(|rng| s.generated.impersonation_request(rng), |q| s.policy.impersonation(&q.as_request()).is_ok());
+    let mut group = c.benchmark_group("impersonation/service_maximum");
+    let mut i = 0;
+    group.bench_function("engine", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            s.policy.impersonation(black_box(&qs[i].as_request())).map(|a| a.matched_rules().count())
+        })
+    });
+    group.bench_function("reference", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            reference::impersonation(&s.org, black_box(&qs[i].as_request())).map(|a| a.matched_rules.len())
+        })
+    });
+    group.finish();
+}
+
+fn compile(c: &mut Criterion) {
+    let s = setup(&Shape::service_maximum());
+    c.bench_function("compile/service_maximum", |b| b.iter(|| Policy::compile(black_box(&s.org))));
+}
+
+/// How the engine's access query cost grows with rules and CIDRs per rule.
+fn scale(c: &mut Criterion) {
+    let mut group = c.benchmark_group("access/scale");
+    group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    for rules in [10, 100, 1000] {
+        for cidrs in [16, 256, 1024] {
+            let s = setup(&Shape::scaled(rules, cidrs));
+            let owned = queries(|rng| s.generated.access_request(rng), |q| s.policy.access(&q.as_request()).is_ok());
+            let mut arena = String::new();
+            let qs = packed(&mut arena, &owned);
+            let mut i = 0;
+            group.bench_function(BenchmarkId::new("engine", format!("{rules}x{cidrs}")), |b| {
+                b.iter(|| {
+                    i = (i + 1) % QUERIES;
+                    s.policy.access(black_box(&qs[i])).map(|a| a.matched_rules().count())
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, access_service_maximum, access_typical, access_stress, mobile, impersonation, compile, scale);
+criterion_main!(benches);
