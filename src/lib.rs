@@ -51,6 +51,11 @@ pub mod testing;
 pub mod uncertain;
 pub mod validate;
 
+/// The README's Rust examples, compiled and run as doctests so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use diagnostic::{ErrorCode, Finding, Severity};
 pub use model::OrganizationFile;
 pub use organization::{Effect, Organization};
