@@ -292,29 +292,37 @@ fn parse_octet(s: &str) -> Option<u8> {
 
 /// Parses a strict dotted quad (the model's `IpAddress` pattern) into its 32-bit value.
 ///
-/// One pass over the bytes, this runs on every access query. A leading zero is caught when an octet ends: an
-/// octet of two digits below 10, or of three below 100, was written with one.
+/// This runs on every access query, so each octet is read as one of its three possible shapes (one, two or three
+/// digits) rather than digit by digit; a leading zero is a two- or three-digit octet that starts with `0`.
 #[inline]
 pub fn parse_ipv4(s: &str) -> Option<u32> {
-    let bytes = s.as_bytes();
-    if bytes.len() > 15 {
+    let b = s.as_bytes();
+    if b.len() > 15 {
         return None;
     }
-    let (mut value, mut octet, mut digits, mut dots) = (0u32, 0u32, 0usize, 0u32);
-    let octet_ok = |octet: u32, digits: usize| digits >= 1 && octet <= 255 && octet >= [0, 0, 10, 100][digits];
-    for &b in bytes {
-        let digit = b.wrapping_sub(b'0');
-        if digit < 10 && digits < 3 {
-            octet = octet * 10 + u32::from(digit);
-            digits += 1;
-        } else if b == b'.' && dots < 3 && octet_ok(octet, digits) {
-            value = value << 8 | octet;
-            (octet, digits, dots) = (0, 0, dots + 1);
-        } else {
+    let digit = |i: usize| b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d < 10).map(u32::from);
+    let (mut i, mut value) = (0, 0u32);
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let first = digit(i)?;
+        let (octet, len) = match (digit(i + 1), digit(i + 2)) {
+            (None, _) => (first, 1),
+            (Some(_), _) if first == 0 => return None,
+            (Some(second), None) => (first * 10 + second, 2),
+            (Some(second), Some(third)) => (first * 100 + second * 10 + third, 3),
+        };
+        if octet > 255 {
             return None;
         }
+        value = value << 8 | octet;
+        i += len;
     }
-    (dots == 3 && octet_ok(octet, digits)).then_some(value << 8 | octet)
+    (i == b.len()).then_some(value)
 }
 
 /// Parses a strict `a.b.c.d/n` (the model's `IpRange` pattern) into address and prefix length.

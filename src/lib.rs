@@ -37,6 +37,8 @@
 
 pub mod answer;
 pub mod batch;
+#[cfg(feature = "testing")]
+pub mod bench;
 pub mod constraints;
 pub mod diagnostic;
 mod hash;

@@ -172,6 +172,82 @@ pub struct Generated {
     pub role_ids: Vec<String>,
     /// Every CIDR any rule lists, parsed, for requests near their edges.
     pub ranges: Vec<(u32, u32)>,
+    /// Device property values requests are made from (case-flipped and extended).
+    pub mobile_values: Vec<String>,
+    /// `(UserId, DeviceId)` of every override, for requests an override decides.
+    pub overrides: Vec<(String, String)>,
+}
+
+impl Generated {
+    /// Pools of request material drawn from an existing organization (a user's own, for `wmpolicy bench`): its
+    /// users (or the identifiers its rules name), roles, CIDRs, device values and overrides. `file` is left empty.
+    pub fn from_organization(org: &crate::Organization) -> Generated {
+        let mut people: Vec<Person> = match &org.users {
+            Some(users) => users
+                .iter()
+                .map(|u| Person {
+                    id: u.id.clone(),
+                    email: u.email.clone().unwrap_or_else(|| u.id.clone()),
+                    name: u.name.clone().unwrap_or_else(|| u.id.clone()),
+                })
+                .collect(),
+            None => {
+                let mut named: Vec<&String> = org
+                    .access_control_rules
+                    .iter()
+                    .flat_map(|r| r.user_ids.iter().chain(&r.not_user_ids))
+                    .chain(org.mobile_device_access_overrides.iter().map(|o| &o.user_id))
+                    .chain(
+                        org.impersonation_roles
+                            .iter()
+                            .flatten()
+                            .flat_map(|role| &role.rules)
+                            .flat_map(|r| r.target_users.iter().chain(&r.not_target_users)),
+                    )
+                    .collect();
+                named.sort();
+                named.dedup();
+                named.into_iter().map(|id| Person { id: id.clone(), email: id.clone(), name: id.clone() }).collect()
+            }
+        };
+        if people.is_empty() {
+            people = self::people(4);
+        }
+        let mut role_ids: Vec<String> = org.impersonation_roles.iter().flatten().map(|r| r.id.clone()).collect();
+        role_ids.extend(
+            org.access_control_rules
+                .iter()
+                .flat_map(|r| r.impersonation_role_ids.iter().chain(&r.not_impersonation_role_ids))
+                .cloned(),
+        );
+        role_ids.sort();
+        role_ids.dedup();
+        if role_ids.is_empty() {
+            role_ids = self::role_ids(1);
+        }
+        let ranges = org
+            .access_control_rules
+            .iter()
+            .flat_map(|r| r.ip_ranges.iter().chain(&r.not_ip_ranges))
+            .map(|net| (u32::from(net.network()), u32::from(net.broadcast())))
+            .collect();
+        let mut mobile_values: Vec<String> = org
+            .mobile_device_access_rules
+            .iter()
+            .flat_map(|r| r.conditions.iter())
+            .flat_map(|c| c.values.iter().chain(&c.not_values))
+            .filter(|v| *v != uncertain::NONE_VALUE)
+            .cloned()
+            .collect();
+        mobile_values.sort();
+        mobile_values.dedup();
+        if mobile_values.is_empty() {
+            mobile_values = MOBILE_VALUES.iter().map(|v| v.to_string()).collect();
+        }
+        let overrides =
+            org.mobile_device_access_overrides.iter().map(|o| (o.user_id.clone(), o.device_id.clone())).collect();
+        Generated { file: OrganizationFile::default(), people, role_ids, ranges, mobile_values, overrides }
+    }
 }
 
 impl Shape {
@@ -363,7 +439,14 @@ pub fn organization(seed: u64, shape: &Shape) -> Generated {
         impersonation_roles: roles_loaded.then_some(roles),
         users,
     };
-    Generated { file, people, role_ids: role_pool, ranges }
+    let mobile_values = MOBILE_VALUES.iter().map(|v| v.to_string()).collect();
+    let overrides = file
+        .mobile_device_access_overrides
+        .iter()
+        .flatten()
+        .filter_map(|o| Some((o.user_id.clone()?, o.device_id.clone()?)))
+        .collect();
+    Generated { file, people, role_ids: role_pool, ranges, mobile_values, overrides }
 }
 
 /// An access request that owns its strings.
@@ -487,17 +570,16 @@ impl Generated {
                 0 => None,
                 1 => Some("BlackBerry".into()),
                 _ => {
-                    let value = rng.pick(MOBILE_VALUES);
+                    let value = rng.pick(&self.mobile_values);
                     Some(format!("{}{}", flip_case(rng, value), rng.pick(MOBILE_SUFFIXES)))
                 }
             };
         }
-        let overrides = self.file.mobile_device_access_overrides.as_deref().unwrap_or_default();
-        if !overrides.is_empty() && rng.one_in(3) {
+        if !self.overrides.is_empty() && rng.one_in(3) {
             // An override's own user and device, the device id in another case.
-            let o = rng.pick(overrides);
-            request.user_id.clone_from(&o.user_id);
-            request.device_id = o.device_id.as_deref().map(|d| flip_case(rng, d));
+            let (user, device) = rng.pick(&self.overrides);
+            request.user_id = Some(user.clone());
+            request.device_id = Some(flip_case(rng, device));
         } else if rng.one_in(2) {
             request.user_id = Some(person_ref(rng, &self.people));
             let device = *rng.pick(DEVICE_IDS);

@@ -3,9 +3,11 @@
 
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use workmail_policy::batch::{self, ErrorResponse};
+use workmail_policy::bench;
 use workmail_policy::validate::{self, Options, Validation};
 use workmail_policy::{
     load, AccessRequest, Finding, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,
@@ -101,6 +103,19 @@ enum Command {
         #[command(flatten)]
         inputs: Inputs,
     },
+    /// Time the compiled engine and the reference evaluator on random requests for this organization.
+    Bench {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Engine queries per call (the reference evaluator answers as many as fit in two seconds).
+        #[arg(long, default_value_t = 1_000_000)]
+        queries: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -162,6 +177,24 @@ fn run(cli: Cli) -> Result<u8, u8> {
                 ImpersonationRequest { impersonation_role_id: &impersonation_role_id, target_user: &target_user };
             respond(policy.impersonation(&request).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
         }
+        Command::Bench { inputs, queries, seed, json } => {
+            let validation = read_and_validate(&inputs)?;
+            print_findings(&validation.findings);
+            let organization = validation.organization.ok_or(exit::INVALID)?;
+            let options = bench::Options { queries, seed, ..bench::Options::default() };
+            let origin = Instant::now();
+            let mut clock = || origin.elapsed().as_nanos() as u64;
+            let report = bench::run(&organization, &options, &mut clock).map_err(|e| {
+                eprintln!("error: {e}");
+                exit::INVALID
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            } else {
+                print_bench(&report);
+            }
+            Ok(exit::OK)
+        }
         Command::Batch { inputs } => {
             let policy = compile(&inputs)?;
             batch_lines(&policy).map_err(|e| {
@@ -222,6 +255,24 @@ fn compile(inputs: &Inputs) -> Result<Policy, u8> {
         eprintln!("error: {e}");
         exit::INVALID
     })
+}
+
+fn print_bench(report: &bench::Report) {
+    println!("compile: {:.1} µs", report.compile_micros);
+    let calls = [
+        ("GetAccessControlEffect", report.access_control),
+        ("GetMobileDeviceAccessEffect", report.mobile_device),
+        ("GetImpersonationRoleEffect", report.impersonation),
+    ];
+    for (name, figures) in calls {
+        match figures {
+            None => println!("{name}: nothing to evaluate"),
+            Some(f) => println!(
+                "{name}: engine {:.1} ns/query, reference {:.1} ns/query, {:.0}x faster; {:.2} matched rules on average ({} distinct requests; engine {} queries, reference {})",
+                f.engine_ns_per_query, f.reference_ns_per_query, f.ratio, f.matched_rules_average, f.distinct_queries, f.engine_queries, f.reference_queries
+            ),
+        }
+    }
 }
 
 fn print_findings(findings: &[Finding]) {

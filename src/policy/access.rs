@@ -14,7 +14,7 @@
 //! Masks are interned in one [`MaskTable`], so the many intervals that share a mask share its storage.
 
 use crate::answer::AccessControlEffect;
-use crate::hash::FxHashMap;
+use crate::hash::IdHashMap;
 use crate::organization::{AccessRule, Effect, Organization};
 use crate::uncertain;
 
@@ -32,12 +32,12 @@ pub(crate) struct AccessIndex {
     shift: u32,
     starts: Vec<u32>,
     address_rows: Vec<u32>,
-    actions: FxHashMap<Box<str>, u32>,
+    actions: IdHashMap<Box<str>, u32>,
     other_action_row: u32,
     /// Per identity slot.
     user_rows: Vec<u32>,
     other_user_row: u32,
-    roles: FxHashMap<Box<str>, u32>,
+    roles: IdHashMap<Box<str>, u32>,
     other_role_row: u32,
     deny_row: u32,
     allow_row: u32,
@@ -71,7 +71,7 @@ impl AccessIndex {
         let (starts, address_rows) = address_intervals(rules, &mut masks);
         let (top, shift) = top_table(&starts);
 
-        let mut actions = FxHashMap::default();
+        let mut actions = IdHashMap::default();
         let mut spellings: Vec<&str> = uncertain::DOCUMENTED_ACTIONS.to_vec();
         spellings.extend(rules.iter().flat_map(|r| r.actions.iter().chain(&r.not_actions)).map(String::as_str));
         for action in spellings {
@@ -128,7 +128,7 @@ impl AccessIndex {
         let user_rows =
             (0..identities.slots() as u32).map(|slot| who_mask(&mut masks, Who::User(Some(slot)))).collect();
         let other_user_row = who_mask(&mut masks, Who::User(None));
-        let mut roles = FxHashMap::default();
+        let mut roles = IdHashMap::default();
         for role in rules.iter().flat_map(|r| r.impersonation_role_ids.iter().chain(&r.not_impersonation_role_ids)) {
             if !roles.contains_key(role.as_str()) {
                 let row = who_mask(&mut masks, Who::Role(Some(role)));

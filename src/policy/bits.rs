@@ -68,8 +68,8 @@ pub(crate) struct MaskTable {
     words: usize,
     data: Vec<u64>,
     /// Deduplication while building: one-word masks by value (no allocation), wider ones boxed.
-    narrow: crate::hash::FxHashMap<u64, u32>,
-    wide: crate::hash::FxHashMap<Box<[u64]>, u32>,
+    narrow: crate::hash::IdHashMap<u64, u32>,
+    wide: crate::hash::IdHashMap<Box<[u64]>, u32>,
 }
 
 impl MaskTable {

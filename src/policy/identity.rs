@@ -5,14 +5,14 @@
 //! override names gets its own slot, and any other identifier is simply "not named by any rule".
 
 use crate::constraints as c;
-use crate::hash::FxHashMap;
+use crate::hash::IdHashMap;
 use crate::organization::Organization;
 use crate::uncertain;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Identities {
     directory: bool,
-    slots: FxHashMap<Box<str>, Entry>,
+    slots: IdHashMap<Box<str>, Entry>,
     /// Per slot, whether the user may be impersonated (SEMANTICS 3.4); always true without a directory.
     enabled: Vec<bool>,
 }

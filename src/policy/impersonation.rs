@@ -5,7 +5,7 @@
 //! table of at most a few dozen entries.
 
 use crate::answer::{ImpersonationMatchedRule, ImpersonationRoleEffect};
-use crate::hash::FxHashMap;
+use crate::hash::IdHashMap;
 use crate::organization::{Effect, ImpersonationRule, Organization, RoleType};
 
 use super::bits::RuleBits;
@@ -28,7 +28,7 @@ pub const MAX_ROLE_RULES: usize = 64;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ImpersonationIndex {
     roles: Vec<RoleIndex>,
-    by_id: FxHashMap<Box<str>, u32>,
+    by_id: IdHashMap<Box<str>, u32>,
     /// Whether the organization file listed roles at all (SEMANTICS 1.6: unknown role ids are then errors).
     loaded: bool,
 }

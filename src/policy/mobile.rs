@@ -9,7 +9,7 @@
 //! Overrides (2.7) are a hash map from (user slot, folded device id) to the override.
 
 use crate::answer::{MatchedOverride, MobileDeviceAccessEffect, MobileDeviceAccessMatchedRule};
-use crate::hash::FxHashMap;
+use crate::hash::IdHashMap;
 use crate::organization::{DeviceProperty, Effect, Organization};
 use crate::request::MobileRequest;
 use crate::uncertain;
@@ -30,6 +30,8 @@ struct Node {
 #[derive(Debug, Clone, Default)]
 struct Trie {
     nodes: Vec<Node>,
+    /// The root's child for each byte (0 for none).
+    root: Vec<u32>,
     edges: Vec<(u8, u32)>,
     /// Rules with a positive list for this property, with a Not list, and with `$NONE` in the positive list.
     has_positive: u64,
@@ -63,7 +65,10 @@ impl Trie {
                 masks[node].0 |= bit;
             }
         }
-        let mut trie = Trie::default();
+        let mut trie = Trie { root: vec![0; 256], ..Trie::default() };
+        for &(byte, child) in &children[0] {
+            trie.root[byte as usize] = child;
+        }
         for (kids, (positive, negative)) in children.iter_mut().zip(masks) {
             kids.sort_unstable();
             trie.nodes.push(Node {
@@ -77,27 +82,57 @@ impl Trie {
         trie
     }
 
-    /// The rules whose conditions on this property hold for `reported` (SEMANTICS 2.4, 2.5).
+    /// The child of `node` along `byte`; the root's children come from a direct table.
     #[inline]
-    fn holds(&self, reported: Option<&str>) -> u64 {
+    fn child(&self, node: usize, byte: u8) -> Option<usize> {
+        if node == 0 {
+            // Index 0 is the root, never anyone's child, so it marks "no child".
+            return Some(self.root[byte as usize] as usize).filter(|&child| child != 0);
+        }
+        let Node { first_edge, edge_count, .. } = self.nodes[node];
+        let edges = &self.edges[first_edge as usize..(first_edge + edge_count) as usize];
+        edges.iter().find(|(b, _)| *b == byte).map(|&(_, child)| child as usize)
+    }
+
+    /// The rules whose conditions on this property hold for `reported` (SEMANTICS 2.4, 2.5), or `None` when
+    /// `reported` is not a valid property value (1 to 256 characters from U+0020 to U+00FF): the walk checks each
+    /// character as it folds it, and the rest of the string after the walk leaves the trie.
+    #[inline]
+    fn holds(&self, reported: Option<&str>) -> Option<u64> {
         let Some(reported) = reported else {
             // Absent: a positive list holds only through `$NONE`; a Not list never holds.
-            return (!self.has_positive | self.none_positive) & !self.has_negative;
+            return Some((!self.has_positive | self.none_positive) & !self.has_negative);
         };
+        let latin1 = |c: char| ('\u{20}'..='\u{ff}').contains(&c);
         let (mut positive, mut negative) = (0u64, 0u64);
-        let mut node = self.nodes[0];
-        for c in reported.chars() {
-            // Request values are Latin-1 (checked), so a folded character is one byte.
-            let byte = uncertain::fold(c) as u32 as u8;
-            let edges = &self.edges[node.first_edge as usize..(node.first_edge + node.edge_count) as usize];
-            match edges.iter().find(|(b, _)| *b == byte) {
-                Some(&(_, child)) => node = self.nodes[child as usize],
-                None => break,
+        let (mut node, mut walked, mut rest) = (0usize, 0usize, reported.len());
+        for (i, c) in reported.char_indices() {
+            if !latin1(c) {
+                return None;
             }
-            positive |= node.positive;
-            negative |= node.negative;
+            walked += 1;
+            // A Latin-1 character folds to a Latin-1 character: one byte.
+            match self.child(node, uncertain::fold(c) as u32 as u8) {
+                Some(child) => {
+                    node = child;
+                    positive |= self.nodes[node].positive;
+                    negative |= self.nodes[node].negative;
+                }
+                None => {
+                    rest = i + c.len_utf8();
+                    break;
+                }
+            }
         }
-        (!self.has_positive | positive) & !negative
+        let rest = &reported[rest..];
+        let rest_chars = if rest.bytes().all(|b| (0x20..0x80).contains(&b)) {
+            rest.len()
+        } else if rest.chars().all(latin1) {
+            rest.chars().count()
+        } else {
+            return None;
+        };
+        (1..=256).contains(&(walked + rest_chars)).then_some((!self.has_positive | positive) & !negative)
     }
 }
 
@@ -126,7 +161,7 @@ pub(crate) struct MobileIndex {
     all: u64,
     deny: u64,
     tries: [Trie; 4],
-    overrides: FxHashMap<(u32, DeviceKey), OverrideEntry>,
+    overrides: IdHashMap<(u32, DeviceKey), OverrideEntry>,
 }
 
 /// The most mobile rules one compiled policy indexes; the service's quota is 10.
@@ -167,7 +202,7 @@ impl MobileIndex {
             }
             tries[property.index()] = Trie { has_positive, has_negative, none_positive, ..Trie::build(&values) };
         }
-        let mut overrides = FxHashMap::default();
+        let mut overrides = IdHashMap::default();
         for o in &org.mobile_device_access_overrides {
             let (Lookup::Slot(slot), Some(key)) = (identities.lookup(&o.user_id), device_key(&o.device_id)) else {
                 continue;
@@ -203,19 +238,25 @@ impl MobileIndex {
         Some(MobileAnswer { effect: entry.effect, rules: RuleBits::empty(), index: self, decided_by: Some(entry) })
     }
 
-    /// The rules' decision (SEMANTICS 2.5, 2.6).
+    /// The rules' decision (SEMANTICS 2.5, 2.6), or `None` when a reported property is not a valid value (which
+    /// [`crate::request::check_mobile`] reports in words).
     #[inline]
-    pub(crate) fn decide(&self, request: &MobileRequest) -> MobileAnswer<'_> {
+    pub(crate) fn decide(&self, request: &MobileRequest) -> Option<MobileAnswer<'_>> {
         let mut matched = self.all;
         for property in DeviceProperty::ALL {
-            matched &= self.tries[property.index()].holds(request.property(property));
+            matched &= self.tries[property.index()].holds(request.property(property))?;
         }
         let (effect, rules) = match (matched & self.deny, matched & !self.deny) {
             (0, 0) => (Effect::Deny, 0),
             (0, allow) => (Effect::Allow, allow),
             (deny, _) => (Effect::Deny, deny),
         };
-        MobileAnswer { effect, rules: RuleBits::word(rules), index: self, decided_by: None }
+        Some(MobileAnswer { effect, rules: RuleBits::word(rules), index: self, decided_by: None })
+    }
+
+    /// The answer when nothing matched, for the impossible case of a checked request the trie walk refuses.
+    pub(crate) fn nothing_matched(&self) -> MobileAnswer<'_> {
+        MobileAnswer { effect: Effect::Deny, rules: RuleBits::empty(), index: self, decided_by: None }
     }
 }
 

@@ -21,7 +21,7 @@ pub use access::AccessAnswer;
 pub use impersonation::{ImpersonationAnswer, MAX_ROLE_RULES};
 pub use mobile::{MobileAnswer, MAX_MOBILE_RULES};
 
-use crate::organization::{DeviceProperty, Organization};
+use crate::organization::Organization;
 use crate::request::*;
 use crate::uncertain;
 use identity::{Identities, Lookup};
@@ -170,21 +170,16 @@ impl Policy {
 
     #[inline]
     fn mobile_fast(&self, request: &MobileRequest) -> Option<MobileAnswer<'_>> {
-        // Printable ASCII of 1 to 256 bytes is a valid device property; anything else is checked exactly.
-        let plain = |value: Option<&str>| {
-            value.is_none_or(|v| (1..=256).contains(&v.len()) && v.bytes().all(|b| (0x20..0x80).contains(&b)))
-        };
-        if !DeviceProperty::ALL.into_iter().all(|property| plain(request.property(property))) {
-            return None;
-        }
+        // The trie walk checks the device properties as it goes; their errors come before the override's.
+        let rules = self.mobile.decide(request)?;
         match (request.user_id, request.device_id) {
-            (None, None) => Some(self.mobile.decide(request)),
+            (None, None) => Some(rules),
             (Some(user), Some(device)) => {
                 let entry = self.identities.entry(user).filter(|entry| entry.entity_identifier)?;
                 if !(1..=32).contains(&device.len()) || !device.bytes().all(|b| b.is_ascii_alphanumeric()) {
                     return None;
                 }
-                Some(self.mobile.find_override(entry.slot, device).unwrap_or_else(|| self.mobile.decide(request)))
+                Some(self.mobile.find_override(entry.slot, device).unwrap_or(rules))
             }
             _ => None,
         }
@@ -203,7 +198,8 @@ impl Policy {
                 Lookup::Unlisted => {}
             }
         }
-        Ok(self.mobile.decide(request))
+        // `check_mobile` accepted every property, so the walk does too.
+        Ok(self.mobile.decide(request).unwrap_or_else(|| self.mobile.nothing_matched()))
     }
 
     /// `GetImpersonationRoleEffect` (SEMANTICS 3). A fast path and a checked path, as for [`Policy::access`].
