@@ -33,9 +33,12 @@ pub const DEFAULT_MOBILE_RULE_NAME: &str = "default";
 
 /// 2.4: case folding for prefix matching. ASCII letters fold for certain; Latin-1 capitals `À`–`Þ` (except `×`)
 /// fold to their Unicode simple lowercase, which is the code point 0x20 above. Everything else is itself.
-pub fn fold(c: char) -> char {
+pub const fn fold(c: char) -> char {
     match c {
-        'A'..='Z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{DE}' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        'A'..='Z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{DE}' => match char::from_u32(c as u32 + 0x20) {
+            Some(lower) => lower,
+            None => c,
+        },
         _ => c,
     }
 }

@@ -95,46 +95,69 @@ impl Trie {
     }
 
     /// The rules whose conditions on this property hold for `reported` (SEMANTICS 2.4, 2.5), or `None` when
-    /// `reported` is not a valid property value (1 to 256 characters from U+0020 to U+00FF): the walk checks each
-    /// character as it folds it, and the rest of the string after the walk leaves the trie.
+    /// `reported` is not a valid property value (1 to 256 characters from U+0020 to U+00FF).
+    ///
+    /// The walk reads UTF-8 bytes directly: a valid value is ASCII or a two-byte sequence led by `0xC2`/`0xC3`, so
+    /// decoding and the range check are one comparison per byte, and folding is a table lookup. Once the walk
+    /// leaves the trie, the rest of the string only needs checking.
     #[inline]
     fn holds(&self, reported: Option<&str>) -> Option<u64> {
         let Some(reported) = reported else {
             // Absent: a positive list holds only through `$NONE`; a Not list never holds.
             return Some((!self.has_positive | self.none_positive) & !self.has_negative);
         };
-        let latin1 = |c: char| ('\u{20}'..='\u{ff}').contains(&c);
+        let bytes = reported.as_bytes();
         let (mut positive, mut negative) = (0u64, 0u64);
-        let (mut node, mut walked, mut rest) = (0usize, 0usize, reported.len());
-        for (i, c) in reported.char_indices() {
-            if !latin1(c) {
-                return None;
-            }
-            walked += 1;
-            // A Latin-1 character folds to a Latin-1 character: one byte.
-            match self.child(node, uncertain::fold(c) as u32 as u8) {
+        let (mut node, mut chars, mut i) = (0usize, 0usize, 0usize);
+        while i < bytes.len() {
+            let code = match bytes[i] {
+                b @ 0x20..=0x7F => {
+                    i += 1;
+                    b
+                }
+                lead @ (0xC2 | 0xC3) => {
+                    // `reported` is a str, so a continuation byte follows a lead byte.
+                    let next = bytes.get(i + 1).copied().unwrap_or(0x80);
+                    i += 2;
+                    (lead & 0x1F) << 6 | (next & 0x3F)
+                }
+                _ => return None,
+            };
+            chars += 1;
+            match self.child(node, FOLDED[code as usize]) {
                 Some(child) => {
                     node = child;
                     positive |= self.nodes[node].positive;
                     negative |= self.nodes[node].negative;
                 }
-                None => {
-                    rest = i + c.len_utf8();
-                    break;
-                }
+                None => break,
             }
         }
-        let rest = &reported[rest..];
+        let rest = &reported[i..];
         let rest_chars = if rest.bytes().all(|b| (0x20..0x80).contains(&b)) {
             rest.len()
-        } else if rest.chars().all(latin1) {
+        } else if rest.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c)) {
             rest.chars().count()
         } else {
             return None;
         };
-        (1..=256).contains(&(walked + rest_chars)).then_some((!self.has_positive | positive) & !negative)
+        (1..=256).contains(&(chars + rest_chars)).then_some((!self.has_positive | positive) & !negative)
     }
 }
+
+/// [`uncertain::fold`] for every Latin-1 code point, as a byte.
+const FOLDED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut code = 0;
+    while code < 256 {
+        table[code] = match char::from_u32(code as u32) {
+            Some(c) => uncertain::fold(c) as u32 as u8,
+            None => code as u8,
+        };
+        code += 1;
+    }
+    table
+};
 
 #[derive(Debug, Clone)]
 struct OverrideEntry {
@@ -195,7 +218,7 @@ impl MobileIndex {
                             }
                         }
                         // Values are Latin-1 (validated), so each folded character is one byte.
-                        let folded = value.chars().map(|c| uncertain::fold(c) as u32 as u8).collect();
+                        let folded = value.chars().map(|c| FOLDED[(c as u32 & 0xFF) as usize]).collect();
                         values.push((folded, i, negative));
                     }
                 }
