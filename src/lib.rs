@@ -60,4 +60,7 @@ pub use diagnostic::{ErrorCode, Finding, Severity};
 pub use model::OrganizationFile;
 pub use organization::{Effect, Organization};
 pub use policy::{CompileError, Policy};
-pub use request::{AccessRequest, ImpersonationRequest, MobileRequest, RequestError};
+pub use request::{
+    AccessRequest, ImpersonationRequest, MobileRequest, OwnedAccessRequest, OwnedImpersonationRequest,
+    OwnedMobileRequest, RequestError,
+};
