@@ -35,6 +35,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analyse;
 pub mod answer;
 pub mod batch;
 pub mod constraints;
