@@ -20,6 +20,7 @@
 //! compiled engine and the reference evaluator that request in both organizations and checks that the answers
 //! are the ones reported, and that they differ.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::hash::Hash;
 use std::net::Ipv4Addr;
@@ -37,12 +38,49 @@ use crate::request::{OwnedAccessRequest, OwnedImpersonationRequest, OwnedMobileR
 // --- the region engine ----------------------------------------------------------------------------------------
 
 /// A region of a request space where the two organizations answer differently: one set of classes per
-/// dimension (ascending), and the two answers (ids of the space's outcomes).
+/// dimension (an id of [`Regions::sets`]), and the two answers (ids of the space's outcomes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Region {
-    pub(crate) sets: Vec<Vec<u32>>,
+    pub(crate) sets: Vec<u32>,
     pub(crate) old: u32,
     pub(crate) new: u32,
+}
+
+/// The changed regions of a request space. Sets of classes are shared: regions that differ in one dimension
+/// only share the others' sets, so rendering each set once is enough.
+#[derive(Debug, Default)]
+pub(crate) struct Regions {
+    pub(crate) list: Vec<Region>,
+    /// Sets of classes, each ascending.
+    pub(crate) sets: Vec<Vec<u32>>,
+}
+
+impl Regions {
+    /// Orders regions by the first class of each dimension in turn, which reads best (principal, then action,
+    /// then address; or override key, then device properties).
+    fn sort(&mut self) {
+        let sets = &self.sets;
+        self.list
+            .sort_by_cached_key(|r| r.sets.iter().map(|&set| sets[set as usize].first().copied()).collect::<Vec<_>>());
+    }
+}
+
+/// Renders each set of classes of one dimension once.
+struct Rendered<'d, V> {
+    dim: &'d Dimension,
+    values: &'d [V],
+    cache: FxHashMap<u32, (Selection, usize)>,
+}
+
+impl<'d, V: Borrow<Value>> Rendered<'d, V> {
+    fn new(dim: &'d Dimension, values: &'d [V]) -> Self {
+        Rendered { dim, values, cache: FxHashMap::default() }
+    }
+
+    /// The selection of a set, and the value that stands for it in examples.
+    fn get(&mut self, regions: &Regions, set: u32) -> (Selection, usize) {
+        self.cache.entry(set).or_insert_with(|| selection(self.dim, self.values, &regions.sets[set as usize])).clone()
+    }
 }
 
 /// A node of the region diagram: the two answers, or a set of classes of one dimension times a node below.
@@ -75,10 +113,16 @@ impl<K: Hash + Eq + Clone> Groups<K> {
     }
 }
 
+/// Stands for "some settled answer" on one side while the regions below are solved once for every such answer;
+/// no real outcome has this id.
+const PLACEHOLDER: u32 = u32::MAX;
+
 struct Engine<'a, 'o, O> {
     dims: &'a [&'a Dimension],
     answers: &'a mut Answers<'o, O>,
     memo: FxHashMap<(usize, Pair<Cond>), Rc<[u32]>>,
+    /// (node, side, answer) to the node with the placeholder on that side replaced by the answer.
+    relabelled: FxHashMap<(u32, usize, u32), Option<u32>>,
     nodes: Vec<Node>,
     node_ids: FxHashMap<Node, u32>,
     sets: Vec<Vec<u32>>,
@@ -91,21 +135,23 @@ pub(crate) fn changed_regions<O: Clone + Eq + Hash>(
     dims: &[&Dimension],
     answers: &mut Answers<'_, O>,
     start: Pair<Cond>,
-) -> Vec<Region> {
+) -> Regions {
     if dims.is_empty() {
-        return Vec::new();
+        return Regions::default();
     }
     let mut engine = Engine {
         dims,
         answers,
         memo: FxHashMap::default(),
+        relabelled: FxHashMap::default(),
         nodes: Vec::new(),
         node_ids: FxHashMap::default(),
         sets: Vec::new(),
         set_ids: FxHashMap::default(),
     };
     let top = engine.solve(0, &start);
-    top.iter().map(|&node| engine.region(node)).collect()
+    let list = top.iter().map(|&node| engine.region(node)).collect();
+    Regions { list, sets: engine.sets }
 }
 
 impl<O: Clone + Eq + Hash> Engine<'_, '_, O> {
@@ -137,6 +183,25 @@ impl<O: Clone + Eq + Hash> Engine<'_, '_, O> {
         let key = (depth, state.clone());
         if let Some(known) = self.memo.get(&key) {
             return known.clone();
+        }
+        // One side settled, the other still open: what lies below depends on the settled answer only through the
+        // leaves. Solve once with a placeholder answer, then put this answer in (and drop the cells where it
+        // equals the other side's). Relabelling is one-to-one on the cells that stay, so regions merge exactly as
+        // a direct solve would merge them. (An override present in one organization only would otherwise cost a
+        // whole walk of the device properties per override.)
+        let settled: Vec<(usize, u32, u8)> = (0..2)
+            .filter_map(|o| match state[o] {
+                Cond::Settled { outcome, rank } if outcome != PLACEHOLDER => Some((o, outcome, rank)),
+                _ => None,
+            })
+            .collect();
+        if let [(side, outcome, rank)] = settled[..] {
+            let mut general = state.clone();
+            general[side] = Cond::Settled { outcome: PLACEHOLDER, rank };
+            let nodes: Rc<[u32]> =
+                self.solve(depth, &general).iter().filter_map(|&node| self.relabel(node, side, outcome)).collect();
+            self.memo.insert(key, nodes.clone());
+            return nodes;
         }
         let dim = self.dims[depth];
         // One step per distinct condition of the dimension, not per class.
@@ -192,12 +257,33 @@ impl<O: Clone + Eq + Hash> Engine<'_, '_, O> {
         nodes
     }
 
+    /// `node` with the placeholder on `side` replaced by `outcome`; `None` when nothing of it changes then.
+    fn relabel(&mut self, node: u32, side: usize, outcome: u32) -> Option<u32> {
+        if let Some(&known) = self.relabelled.get(&(node, side, outcome)) {
+            return known;
+        }
+        let relabelled = match self.nodes[node as usize] {
+            Node::Leaf { old, new } => {
+                let mut pair = [old, new];
+                if pair[side] == PLACEHOLDER {
+                    pair[side] = outcome;
+                }
+                (pair[0] != pair[1]).then(|| self.node(Node::Leaf { old: pair[0], new: pair[1] }))
+            }
+            Node::Product { set, tail } => {
+                self.relabel(tail, side, outcome).map(|tail| self.node(Node::Product { set, tail }))
+            }
+        };
+        self.relabelled.insert((node, side, outcome), relabelled);
+        relabelled
+    }
+
     fn region(&self, mut node: u32) -> Region {
         let mut sets = Vec::new();
         loop {
             match self.nodes[node as usize] {
                 Node::Product { set, tail } => {
-                    sets.push(self.sets[set as usize].clone());
+                    sets.push(set);
                     node = tail;
                 }
                 Node::Leaf { old, new } => return Region { sets, old, new },
@@ -207,14 +293,16 @@ impl<O: Clone + Eq + Hash> Engine<'_, '_, O> {
 }
 
 /// The values of `classes` as a selection, and the value that stands for them in the example request (the first).
-fn selection(dim: &Dimension, values: &[Value], classes: &[u32]) -> (Selection, usize) {
+fn selection<V: Borrow<Value>>(dim: &Dimension, values: &[V], classes: &[u32]) -> (Selection, usize) {
     let members = dim.values_of(classes);
     let first = members.first().map_or(0, |&v| v as usize);
     if members.len() == values.len() {
         return (Selection::everything(), first);
     }
-    let listed = members.iter().map(|&v| &values[v as usize]).filter(|v| !v.other).map(|v| v.label.clone()).collect();
-    let any_other = members.iter().any(|&v| values[v as usize].other);
+    let value = |v: u32| values[v as usize].borrow();
+    // Collected into an `Arc<[String]>`, shared by every region with this selection.
+    let listed = members.iter().map(|&v| value(v)).filter(|v| !v.other).map(|v| v.label.clone()).collect();
+    let any_other = members.iter().any(|&v| value(v).other);
     (Selection { all: false, listed, any_other }, first)
 }
 
@@ -400,7 +488,7 @@ pub struct Diff<'o> {
 /// let diff = analyse::diff(&current, &proposed, &[analyse::Kind::Access]);
 /// let changes = diff.access.as_ref().unwrap();
 /// assert_eq!(changes.len(), 1);
-/// assert_eq!(changes[0].actions.listed, ["IMAP"]);
+/// assert_eq!(*changes[0].actions.listed, ["IMAP"]);
 /// assert!(changes[0].principals.all && changes[0].addresses[0].is_everything());
 /// ```
 pub fn diff<'o>(old: &'o Organization, new: &'o Organization, kinds: &[Kind]) -> Diff<'o> {
@@ -425,12 +513,17 @@ pub fn access<'o>(old: &'o Organization, new: &'o Organization) -> Vec<AccessCha
         };
         let dims = [principals, actions, &space.addresses];
         let mut regions = changed_regions(&dims, &mut space.answers, start.clone());
-        // Principal, then action, then address order reads best.
-        regions.sort_by_key(|r| r.sets.iter().map(|set| set.first().copied()).collect::<Vec<_>>());
-        for region in regions {
-            let (principal_selection, principal) = selection(principals, principal_values, &region.sets[0]);
-            let (action_selection, action) = selection(actions, &space.action_values, &region.sets[1]);
-            let addresses = address_ranges(&space, &region.sets[2]);
+        regions.sort();
+        let mut rendered_principals = Rendered::new(principals, principal_values);
+        let mut rendered_actions = Rendered::new(actions, &space.action_values);
+        let mut rendered_addresses: FxHashMap<u32, Vec<AddressRange>> = FxHashMap::default();
+        for region in &regions.list {
+            let (principal_selection, principal) = rendered_principals.get(&regions, region.sets[0]);
+            let (action_selection, action) = rendered_actions.get(&regions, region.sets[1]);
+            let addresses = rendered_addresses
+                .entry(region.sets[2])
+                .or_insert_with(|| address_ranges(&space, &regions.sets[region.sets[2] as usize]))
+                .clone();
             let principal_example = principal_values[principal].example.clone();
             let example = OwnedAccessRequest {
                 ip_address: addresses.first().map_or(Ipv4Addr::UNSPECIFIED, AddressRange::example).to_string(),
@@ -474,17 +567,17 @@ pub fn mobile<'o>(old: &'o Organization, new: &'o Organization) -> Vec<MobileCha
     let [device_type, device_model, os, user_agent] = &space.properties;
     let dims = [&space.who, device_type, device_model, os, user_agent];
     let mut regions = changed_regions(&dims, &mut space.answers, start);
-    regions.sort_by_key(|r| r.sets.iter().map(|set| set.first().copied()).collect::<Vec<_>>());
+    regions.sort();
+    let mut who = Rendered::new(&space.who, &space.who_values);
+    let mut properties =
+        DeviceProperty::ALL.map(|p| Rendered::new(&space.properties[p.index()], &space.property_values[p.index()]));
     let mut changes = Vec::new();
-    for region in regions {
-        let (override_keys, who) = selection(&space.who, &space.who_values, &region.sets[0]);
-        let selected = DeviceProperty::ALL.map(|property| {
-            let i = property.index();
-            selection(&space.properties[i], &space.property_values[i], &region.sets[i + 1])
-        });
+    for region in &regions.list {
+        let (override_keys, key) = who.get(&regions, region.sets[0]);
+        let selected = DeviceProperty::ALL.map(|p| properties[p.index()].get(&regions, region.sets[p.index() + 1]));
         let mut example = OwnedMobileRequest {
-            user_id: space.who_values[who].example.clone(),
-            device_id: space.who_values[who].device.clone(),
+            user_id: space.who_values[key].example.clone(),
+            device_id: space.who_values[key].device.clone(),
             ..Default::default()
         };
         for property in DeviceProperty::ALL {
@@ -516,26 +609,30 @@ pub fn impersonation<'o>(old: &'o Organization, new: &'o Organization) -> Vec<Ro
             ids.push(&role.id);
         }
     }
+    let pool = TargetPool::new(&dirs);
     let mut roles = Vec::new();
     for id in ids {
-        let mut space = RoleSpace::new(&dirs, id);
+        let mut space = RoleSpace::new(&dirs, &pool, id);
         let start = space.roles.map(|role| Cond::Holds(RuleSet::full(role.map_or(0, |r| r.rules.len()))));
         let dims = [&space.role, &space.targets];
         let regions = changed_regions(&dims, &mut space.answers, start);
-        if regions.is_empty() {
+        if regions.list.is_empty() {
             continue;
         }
+        let values: Vec<&Value> = pool.values.iter().chain(&space.extra_values).collect();
+        let mut targets = Rendered::new(&space.targets, &values);
         let changes = regions
-            .into_iter()
+            .list
+            .iter()
             .map(|region| {
-                let (targets, target) = selection(&space.targets, &space.target_values, &region.sets[1]);
+                let (selected, target) = targets.get(&regions, region.sets[1]);
                 TargetChange {
-                    targets,
+                    targets: selected,
                     old: space.answers.outcomes.get(region.old).clone(),
                     new: space.answers.outcomes.get(region.new).clone(),
                     example: OwnedImpersonationRequest {
                         impersonation_role_id: id.to_string(),
-                        target_user: space.target_values[target].example.clone().unwrap_or_default(),
+                        target_user: values[target].example.clone().unwrap_or_default(),
                     },
                 }
             })

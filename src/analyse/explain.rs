@@ -473,3 +473,66 @@ impl<R: Summary> fmt::Display for Explanation<'_, R> {
         writeln!(f, "Decision: {}", self.decision.text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{load, validate};
+
+    fn org(json: &str) -> Organization {
+        let file = load::parse(json.as_bytes()).unwrap();
+        validate::validate(&file, &Default::default()).organization.unwrap()
+    }
+
+    #[test]
+    fn a_failed_condition_names_its_values() {
+        let org = org(r#"{"AccessControlRules": [
+            {"Name": "offices", "Effect": "ALLOW", "Description": "", "IpRanges": ["192.0.2.0/24", "198.51.100.0/24", "10.0.0.0/8"]},
+            {"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP", "SMTP"]}]}"#);
+        let request = AccessRequest {
+            ip_address: "203.0.113.9",
+            action: "EWS",
+            user_id: Some("S-1-5-18-000001"),
+            ..Default::default()
+        };
+        let explanation = access(&org, &request);
+        let failed: Vec<_> = explanation.rules.iter().map(|r| r.failed.clone().unwrap()).collect();
+        assert_eq!(failed[0].condition, "IpRanges");
+        assert_eq!(failed[0].reason, "203.0.113.9 is in none of 3 ranges (192.0.2.0/24, 198.51.100.0/24, 10.0.0.0/8)");
+        assert_eq!(failed[1].reason, r#"EWS is not one of "IMAP", "SMTP""#);
+        assert_eq!(explanation.decision.kind, DecisionKind::NoRuleMatched);
+        assert_eq!(explanation.decision.text, "no rule matched: denied by default");
+        let text = explanation.to_string();
+        assert!(text.starts_with("Verdict: DENY (no rule matched)\n"), "{text}");
+    }
+
+    #[test]
+    fn an_override_decides_and_the_rules_are_still_shown() {
+        let org = org(
+            r#"{"MobileDeviceAccessOverrides": [{"UserId": "S-1-5-18-000001", "DeviceId": "ABC", "Effect": "DENY"}]}"#,
+        );
+        let request = MobileRequest { user_id: Some("S-1-5-18-000001"), device_id: Some("abc"), ..Default::default() };
+        let explanation = mobile(&org, &request);
+        assert_eq!(explanation.decision.kind, DecisionKind::OverrideDecided);
+        assert!(explanation.rules[0].matched);
+        let json = serde_json::to_value(&explanation).unwrap();
+        assert_eq!(json["Verdict"]["MatchedOverride"]["DeviceId"], "ABC");
+        assert_eq!(json["Rules"][0]["Matched"], true);
+    }
+
+    #[test]
+    fn a_refused_request_is_explained_by_its_error() {
+        let org = Organization::default();
+        let request = AccessRequest {
+            ip_address: "10.0.0",
+            action: "IMAP",
+            user_id: Some("S-1-5-18-000001"),
+            ..Default::default()
+        };
+        let explanation = access(&org, &request);
+        assert_eq!(explanation.decision.kind, DecisionKind::RequestRejected);
+        assert!(explanation.rules.is_empty());
+        let json = serde_json::to_value(&explanation).unwrap();
+        assert_eq!(json["Verdict"]["Error"]["Code"], "InvalidParameterException");
+    }
+}

@@ -366,7 +366,12 @@ fn access(
             let who =
                 if value.other { "every user no rule names".to_string() } else { format!("user {}", value.label) };
             let message = format!("{who} is denied every action from every address");
-            let path = if value.other { "AccessControlRules".to_string() } else { format!("user {}", value.label) };
+            // The directory entry when there is one, else the identifier the rules name.
+            let path = match value.example.as_deref().map(|user| org.resolve_user(user)) {
+                _ if value.other => "AccessControlRules".to_string(),
+                Some(Ok(Some(i))) => format!("Users[{i}]"),
+                _ => format!("UserId {}", value.label),
+            };
             lockouts.push(LintFinding::new(Check::UserLockedOut, path, message));
         }
     }
@@ -475,8 +480,9 @@ fn mobile(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut Vec<Li
 
 fn impersonation(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut Vec<LintFinding>) {
     let dirs = [Directory::new(org), Directory::new(org)];
+    let pool = TargetPool::new(&dirs);
     for (r, role) in org.impersonation_roles.iter().flatten().enumerate() {
-        let space = RoleSpace::new(&dirs, &role.id);
+        let space = RoleSpace::new(&dirs, &pool, &role.id);
         let deny = &space.answers.deny[0];
         let matchings: Vec<RuleSet> = holding(&space.targets).into_iter().map(|(_, s)| s.clone()).collect();
         let usage = Usage::of(role.rules.len(), deny, &matchings);
@@ -530,5 +536,206 @@ fn quotas(org: &Organization, mistakes: &mut Vec<LintFinding>) {
             c::IMPERSONATION_RULE_LIST.max,
             "rules in one impersonation role",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{load, validate};
+
+    /// Lints an organization file (quotas relaxed, so that over-quota files still lint).
+    fn lint_file(json: &str) -> LintReport {
+        let file = load::parse(json.as_bytes()).expect("test files are well-formed");
+        let validation = validate::validate(&file, &validate::Options { enforce_quotas: false });
+        let errors: Vec<_> = validation.errors().collect();
+        assert!(errors.is_empty(), "test files are valid: {errors:?}");
+        lint(validation.organization.as_ref().expect("valid"), &validation.findings)
+    }
+
+    fn checks(report: &LintReport) -> Vec<Check> {
+        report.findings.iter().map(|f| f.check).collect()
+    }
+
+    const DEFAULT: &str = r#"{"Name": "default", "Effect": "ALLOW", "Description": ""}"#;
+
+    fn access(rules: &[&str]) -> String {
+        format!(r#"{{"AccessControlRules": [{}]}}"#, rules.join(","))
+    }
+
+    #[test]
+    fn a_new_organization_is_clean() {
+        assert!(lint_file("{}").is_clean(), "{}", lint_file("{}"));
+    }
+
+    #[test]
+    fn an_allow_rule_under_a_broader_deny_is_dead_and_names_its_shadow() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"]}"#,
+            r#"{"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::DeadRule]);
+        assert_eq!(report.findings[0].path, "AccessControlRules[1]");
+        assert_eq!(report.findings[0].shadowed_by, ["AccessControlRules[0]"]);
+        assert!(report.findings[0].message.contains("\"no-imap\""), "{}", report.findings[0].message);
+
+        // The same ALLOW rule outside the DENY rule's reach decides somewhere: not dead.
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"], "NotIpRanges": ["192.0.2.0/25"]}"#,
+            r#"{"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]}"#,
+            DEFAULT,
+        ]));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn a_rule_that_matches_nothing_is_dead() {
+        // A request has a user or a role, never both (SEMANTICS 1.3).
+        let report = lint_file(&access(&[
+            r#"{"Name": "both", "Effect": "DENY", "Description": "", "UserIds": ["S-1-5-18-000001"], "ImpersonationRoleIds": ["r-1"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::DeadRule]);
+        assert!(report.findings[0].message.contains("matches no request"), "{}", report.findings[0].message);
+        assert!(report.findings[0].shadowed_by.is_empty());
+    }
+
+    #[test]
+    fn dead_mobile_and_impersonation_rules() {
+        let report = lint_file(
+            r#"{"MobileDeviceAccessRules": [
+                {"MobileDeviceAccessRuleId": "m1", "Name": "no iphones", "Effect": "DENY", "DeviceTypes": ["iPhone"]},
+                {"MobileDeviceAccessRuleId": "m2", "Name": "iphone 15", "Effect": "ALLOW", "DeviceTypes": ["iphone 15"]},
+                {"MobileDeviceAccessRuleId": "m3", "Name": "everyone", "Effect": "ALLOW"}],
+              "ImpersonationRoles": [{"ImpersonationRoleId": "r1", "Name": "R", "Type": "READ_ONLY", "Rules": [
+                {"ImpersonationRuleId": "deny-all", "Effect": "DENY"},
+                {"ImpersonationRuleId": "allow-all", "Effect": "ALLOW"}]}]}"#,
+        );
+        let paths: Vec<&str> =
+            report.findings.iter().filter(|f| f.check == Check::DeadRule).map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["MobileDeviceAccessRules[1]", "ImpersonationRoles[0].Rules[1]"], "{report}");
+    }
+
+    #[test]
+    fn a_user_denied_everything_is_locked_out() {
+        let users = r#""Users": [
+            {"Id": "S-1-1-11-0000000001", "Email": "alice@example.com", "Name": "alice", "State": "ENABLED"},
+            {"Id": "S-1-1-11-0000000002", "Email": "bob@example.com", "Name": "bob", "State": "ENABLED"}]"#;
+        let report = lint_file(&format!(
+            r#"{{"AccessControlRules": [
+                {{"Name": "no-alice", "Effect": "DENY", "Description": "", "UserIds": ["alice@example.com"]}}, {DEFAULT}], {users}}}"#
+        ));
+        assert_eq!(checks(&report), [Check::UserLockedOut]);
+        assert!(report.findings[0].message.contains("alice@example.com"), "{report}");
+        assert_eq!(report.findings[0].path, "Users[0]");
+
+        let report = lint_file(&format!(
+            r#"{{"AccessControlRules": [
+                {{"Name": "no-alice-imap", "Effect": "DENY", "Description": "", "UserIds": ["alice@example.com"], "Actions": ["IMAP"]}}, {DEFAULT}], {users}}}"#
+        ));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn without_a_directory_everyone_no_rule_names_can_be_locked_out() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "only-alice", "Effect": "ALLOW", "Description": "", "UserIds": ["S-1-1-11-0000000001"]}"#,
+        ]));
+        assert_eq!(checks(&report), [Check::UserLockedOut]);
+        assert!(report.findings[0].message.contains("every user no rule names"), "{report}");
+    }
+
+    #[test]
+    fn zero_rules_of_a_kind_lock_everyone_out() {
+        let report = lint_file(r#"{"AccessControlRules": [], "MobileDeviceAccessRules": []}"#);
+        assert_eq!(checks(&report), [Check::NoRules, Check::NoRules]);
+        assert!(lint_file(r#"{"AccessControlRules": []}"#).findings.len() == 1);
+    }
+
+    #[test]
+    fn active_sync_denied_to_everyone_is_a_lockout() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-sync", "Effect": "DENY", "Description": "", "Actions": ["ActiveSync"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::ActiveSyncDenied]);
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-sync", "Effect": "DENY", "Description": "", "Actions": ["ActiveSync"], "NotIpRanges": ["192.0.2.0/24"]}"#,
+            DEFAULT,
+        ]));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn mobile_rules_that_allow_no_device_are_a_lockout() {
+        let report = lint_file(
+            r#"{"MobileDeviceAccessRules": [{"MobileDeviceAccessRuleId": "m1", "Name": "android", "Effect": "ALLOW", "DeviceTypes": ["Android"]},
+                                            {"MobileDeviceAccessRuleId": "m2", "Name": "no one", "Effect": "DENY"}]}"#,
+        );
+        assert_eq!(checks(&report), [Check::DeadRule, Check::NoDeviceAllowed], "{report}");
+        let report = lint_file(
+            r#"{"MobileDeviceAccessRules": [{"MobileDeviceAccessRuleId": "m1", "Name": "android", "Effect": "ALLOW", "DeviceTypes": ["Android"]}]}"#,
+        );
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn a_role_that_allows_no_one_is_a_lockout() {
+        let role = |rules: &str| {
+            format!(
+                r#"{{"ImpersonationRoles": [{{"ImpersonationRoleId": "r1", "Name": "R", "Type": "READ_ONLY", "Rules": [{rules}]}}]}}"#
+            )
+        };
+        assert_eq!(checks(&lint_file(&role(""))), [Check::RoleAllowsNoOne]);
+        let deny_only = role(r#"{"ImpersonationRuleId": "x", "Effect": "DENY", "TargetUsers": ["bob"]}"#);
+        assert_eq!(checks(&lint_file(&deny_only)), [Check::RoleAllowsNoOne]);
+        assert!(
+            lint_file(&role(r#"{"ImpersonationRuleId": "x", "Effect": "ALLOW", "TargetUsers": ["bob"]}"#)).is_clean()
+        );
+    }
+
+    #[test]
+    fn outlook_without_ews_or_autodiscover_is_a_likely_mistake() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-ews", "Effect": "DENY", "Description": "", "Actions": ["EWS"], "IpRanges": ["10.0.0.0/8"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::OutlookIncomplete]);
+        let message = &report.findings[0].message;
+        assert!(message.contains("EWS is denied") && message.contains("10.0.0.0/8"), "{message}");
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-outlook-stack", "Effect": "DENY", "Description": "", "Actions": ["EWS", "WindowsOutlook", "AutoDiscover"], "IpRanges": ["10.0.0.0/8"]}"#,
+            DEFAULT,
+        ]));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn rules_over_the_quota_are_a_likely_mistake() {
+        let rule = |i: usize| format!(r#"{{"Name": "r{i}", "Effect": "ALLOW", "Description": ""}}"#);
+        let eleven: Vec<String> = (0..11).map(rule).collect();
+        let report = lint_file(&access(&eleven.iter().map(String::as_str).collect::<Vec<_>>()));
+        // Each ALLOW-all rule decides everywhere alongside the others: none is dead.
+        assert_eq!(checks(&report), [Check::OverQuota]);
+        let ten: Vec<String> = (0..10).map(rule).collect();
+        assert!(lint_file(&access(&ten.iter().map(String::as_str).collect::<Vec<_>>())).is_clean());
+    }
+
+    #[test]
+    fn validation_warnings_are_likely_mistakes() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "office", "Effect": "ALLOW", "Description": "", "IpRanges": ["10.1.2.3/8"]}"#,
+        ]));
+        assert!(checks(&report).contains(&Check::ValidationWarning), "{report}");
+        let warning = report.findings.iter().find(|f| f.check == Check::ValidationWarning).unwrap();
+        assert_eq!(warning.path, "AccessControlRules[0].IpRanges[0]");
+        assert!(warning.message.contains("host bits"));
+
+        let glob = lint_file(
+            r#"{"MobileDeviceAccessRules": [{"MobileDeviceAccessRuleId": "m1", "Name": "samsung", "Effect": "ALLOW", "DeviceModels": ["SM-G*"]}]}"#,
+        );
+        assert_eq!(checks(&glob), [Check::ValidationWarning]);
+        assert!(glob.findings[0].message.contains("glob"), "{glob}");
     }
 }

@@ -24,6 +24,7 @@ pub mod lint;
 mod space;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -130,15 +131,16 @@ impl<R: Summary> Summary for Outcome<R> {
 pub struct Selection {
     /// Every value: no condition on this dimension sets the region apart. `Listed` is then empty.
     pub all: bool,
-    /// The values named one by one (users, actions, device-value classes, ...).
-    pub listed: Vec<String>,
+    /// The values named one by one (users, actions, device-value classes, ...). Shared: a large diff repeats
+    /// the same selections across thousands of regions.
+    pub listed: Arc<[String]>,
     /// The region also covers every value no organization names ("any other user").
     pub any_other: bool,
 }
 
 impl Selection {
     pub(crate) fn everything() -> Selection {
-        Selection { all: true, listed: vec![], any_other: true }
+        Selection { all: true, listed: Arc::new([]), any_other: true }
     }
 
     /// `thing` names one value, for "any …" ("action", "user").
@@ -146,7 +148,7 @@ impl Selection {
         if self.all {
             return format!("any {thing}");
         }
-        let mut parts = self.listed.clone();
+        let mut parts = self.listed.to_vec();
         let more = parts.len().saturating_sub(TEXT_LIST_LIMIT);
         parts.truncate(TEXT_LIST_LIMIT);
         if more > 0 {

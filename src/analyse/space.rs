@@ -262,6 +262,12 @@ impl Dimension {
         class
     }
 
+    /// Adds the next value to an existing class (a value known to behave as that class's values do).
+    pub(crate) fn push_to(&mut self, class: u32) {
+        self.members[class as usize].push(self.values);
+        self.values += 1;
+    }
+
     fn intern(conds: &mut Vec<Cond>, ids: &mut FxHashMap<Cond, u32>, cond: Cond) -> u32 {
         let next = conds.len() as u32;
         *ids.entry(cond).or_insert_with_key(|cond| {
@@ -769,16 +775,24 @@ impl<'o> MobileSpace<'o> {
             },
             |d| c::DEVICE_ID.check(d).is_ok(),
         );
+        // SEMANTICS 2.7: the first override for a user and device decides; device ids compare without case. An
+        // override whose user the directory lacks can match no request (validation rejects it anyway).
+        let overrides: Pair<FxHashMap<(Identity, String), &MobileOverride>> = [0, 1].map(|o| {
+            let mut index = FxHashMap::default();
+            for ov in &orgs[o].mobile_device_access_overrides {
+                let identity = dirs[o].identity(&ov.user_id);
+                if identity != Identity::Unknown {
+                    index.entry((identity, ov.device_id.to_ascii_lowercase())).or_insert(ov);
+                }
+            }
+            index
+        });
         let key_cond = |o: usize, user: &str, device: &str, answers: &mut Answers<_>| {
-            if dirs[o].identity(user) == Identity::Unknown {
+            let identity = dirs[o].identity(user);
+            if identity == Identity::Unknown {
                 return answers.error(ErrorCode::EntityNotFoundException, 0);
             }
-            // SEMANTICS 2.7: the first override for this user and device decides.
-            let found = orgs[o]
-                .mobile_device_access_overrides
-                .iter()
-                .find(|ov| same_user(&dirs[o], &ov.user_id, user) && ov.device_id.eq_ignore_ascii_case(device));
-            match found {
+            match overrides[o].get(&(identity, device.to_ascii_lowercase())) {
                 Some(ov) => Cond::Settled {
                     outcome: answers.outcomes.intern(Outcome::Answer(MobileDeviceAccessEffect {
                         effect: ov.effect,
@@ -869,15 +883,6 @@ impl<'o> MobileSpace<'o> {
             });
         }
         MobileSpace { answers, who, who_values, properties, property_values }
-    }
-}
-
-/// SEMANTICS 3.3's `same_user`, through a directory index.
-fn same_user(dir: &Directory, a: &str, b: &str) -> bool {
-    match (dir.identity(a), dir.identity(b)) {
-        (Identity::User(x), Identity::User(y)) => x == y,
-        (Identity::Plain(x), Identity::Plain(y)) => x == y,
-        _ => false,
     }
 }
 
@@ -982,18 +987,60 @@ fn unmatched_string(keys: &[&str]) -> Option<String> {
 
 // --- impersonation ----------------------------------------------------------------------------------------------
 
+/// The target users every role shares: every directory user of either organization, grouped into users both
+/// resolve alike, and one identifier no one names. Built once per analysis, not per role.
+pub(crate) struct TargetPool<'o> {
+    users: Vec<Pair<Identity<'o>>>,
+    /// Per user, how it is shown and asked for (the label is one of its identifiers).
+    pub(crate) values: Vec<Value>,
+    known: FxHashMap<&'o str, ()>,
+    other: String,
+}
+
+impl<'o> TargetPool<'o> {
+    pub(crate) fn new(dirs: &Pair<Directory<'o>>) -> Self {
+        let identifiers =
+            distinct(dirs.iter().flat_map(Directory::directory_keys), |s| c::ENTITY_IDENTIFIER.check(s).is_ok());
+        let named = dirs
+            .iter()
+            .flat_map(|d| d.org.impersonation_roles.iter().flatten())
+            .flat_map(|role| &role.rules)
+            .flat_map(|r| r.target_users.iter().chain(&r.not_target_users))
+            .map(String::as_str);
+        let known: FxHashMap<&'o str, ()> = identifiers.iter().copied().chain(named).map(|s| (s, ())).collect();
+        let other = unused(
+            "any-other-user-",
+            |s| known.contains_key(s) || dirs.iter().any(|d| matches!(d.identity(s), Identity::User(_))),
+            |s| c::ENTITY_IDENTIFIER.check(s).is_ok(),
+        );
+        let grouped = group_users(&identifiers, dirs);
+        let values = grouped
+            .iter()
+            .map(|(identities, strings)| {
+                let label = user_label(identities, strings, dirs);
+                Value::new(label.clone(), Some(label))
+            })
+            .collect();
+        let users = grouped.into_iter().map(|(identities, _)| identities).collect();
+        let known = identifiers.iter().map(|s| (*s, ())).collect();
+        TargetPool { users, values, known, other }
+    }
+}
+
 /// The request space of `GetImpersonationRoleEffect` for one role id in two organizations: the role (present or
 /// not) × the target user.
 pub(crate) struct RoleSpace<'o> {
     pub(crate) roles: Pair<Option<&'o ImpersonationRole>>,
     pub(crate) answers: Answers<'o, Outcome<ImpersonationRoleEffect<'o>>>,
     pub(crate) role: Dimension,
+    /// Its values are the pool's, then `extra_values`.
     pub(crate) targets: Dimension,
-    pub(crate) target_values: Vec<Value>,
+    /// Users this role's rules name that no directory holds, and one user no one names.
+    pub(crate) extra_values: Vec<Value>,
 }
 
 impl<'o> RoleSpace<'o> {
-    pub(crate) fn new(dirs: &Pair<Directory<'o>>, role_id: &str) -> Self {
+    pub(crate) fn new(dirs: &Pair<Directory<'o>>, pool: &TargetPool<'o>, role_id: &str) -> Self {
         let roles = [dirs[0].org.role(role_id), dirs[1].org.role(role_id)];
         let rule_lists: Pair<&'o [ImpersonationRule]> = roles.map(|role| role.map_or(&[][..], |r| r.rules.as_slice()));
         let deny = rule_lists.map(|rules| RuleSet::from_fn(rules.len(), |i| rules[i].effect == Effect::Deny));
@@ -1031,19 +1078,6 @@ impl<'o> RoleSpace<'o> {
                     .collect()
             })
             .collect();
-        let named = rule_lists
-            .iter()
-            .flat_map(|rules| rules.iter())
-            .flat_map(|r| r.target_users.iter().chain(&r.not_target_users));
-        let identifiers =
-            distinct(dirs.iter().flat_map(Directory::directory_keys).chain(named.map(String::as_str)), |s| {
-                c::ENTITY_IDENTIFIER.check(s).is_ok()
-            });
-        let other = unused(
-            "any-other-user-",
-            |s| identifiers.contains(&s) || dirs.iter().any(|d| matches!(d.identity(s), Identity::User(_))),
-            |s| c::ENTITY_IDENTIFIER.check(s).is_ok(),
-        );
         let target_cond = |o: usize, identity: Identity, answers: &mut Answers<_>| match identity {
             Identity::Unknown => answers.error(ErrorCode::EntityNotFoundException, target_rank),
             Identity::User(i) if !uncertain::can_be_impersonated(dirs[o].user(i).and_then(|u| u.state.as_deref())) => {
@@ -1054,16 +1088,63 @@ impl<'o> RoleSpace<'o> {
                 listed.holds(identity) && not_listed.not_holds(identity)
             })),
         };
+        // Most directory users are named by no rule of the role: such users (and the unknown or disabled ones)
+        // behave alike per status, so their conditions are computed once per pair of statuses, not per user.
+        let named: Pair<FxHashMap<Identity, ()>> = [0, 1].map(|o| {
+            rule_lists[o]
+                .iter()
+                .flat_map(|r| r.target_users.iter().chain(&r.not_target_users))
+                .map(|s| (dirs[o].identity(s), ()))
+                .collect()
+        });
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        enum Status {
+            Unknown,
+            Disabled,
+            Unnamed,
+        }
+        let status = |o: usize, identity: Identity| match identity {
+            Identity::Unknown => Some(Status::Unknown),
+            Identity::User(i) if !uncertain::can_be_impersonated(dirs[o].user(i).and_then(|u| u.state.as_deref())) => {
+                Some(Status::Disabled)
+            }
+            identity if named[o].contains_key(&identity) => None,
+            _ => Some(Status::Unnamed),
+        };
         let mut targets = Dimension::default();
-        let mut target_values = Vec::new();
-        for (identities, strings) in group_users(&identifiers, dirs) {
+        let mut shared: FxHashMap<Pair<Status>, u32> = FxHashMap::default();
+        for identities in &pool.users {
+            let statuses = [status(0, identities[0]), status(1, identities[1])];
+            if let [Some(old), Some(new)] = statuses {
+                if let Some(&class) = shared.get(&[old, new]) {
+                    targets.push_to(class);
+                    continue;
+                }
+            }
+            let class = targets
+                .push([target_cond(0, identities[0], &mut answers), target_cond(1, identities[1], &mut answers)]);
+            if let [Some(old), Some(new)] = statuses {
+                shared.insert([old, new], class);
+            }
+        }
+        let mut extra_values = Vec::new();
+        // Identifiers this role's rules name that no directory does (all of them, without directories).
+        let extra = rule_lists
+            .iter()
+            .flat_map(|rules| rules.iter())
+            .flat_map(|r| r.target_users.iter().chain(&r.not_target_users))
+            .map(String::as_str)
+            .filter(|s| !pool.known.contains_key(s));
+        let extra = distinct(extra, |s| c::ENTITY_IDENTIFIER.check(s).is_ok());
+        for (identities, strings) in group_users(&extra, dirs) {
             targets.push([target_cond(0, identities[0], &mut answers), target_cond(1, identities[1], &mut answers)]);
             let label = user_label(&identities, &strings, dirs);
-            target_values.push(Value::new(label.clone(), Some(label)));
+            extra_values.push(Value::new(label.clone(), Some(label)));
         }
-        let identities = [dirs[0].identity(&other), dirs[1].identity(&other)];
+        let other = pool.other.as_str();
+        let identities = [dirs[0].identity(other), dirs[1].identity(other)];
         targets.push([target_cond(0, identities[0], &mut answers), target_cond(1, identities[1], &mut answers)]);
-        target_values.push(Value::other("any other user", other));
-        RoleSpace { roles, answers, role, targets, target_values }
+        extra_values.push(Value::other("any other user", other.to_string()));
+        RoleSpace { roles, answers, role, targets, extra_values }
     }
 }
