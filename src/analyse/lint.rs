@@ -252,16 +252,20 @@ impl Usage {
                 (format!("{} {}", name(rule), never_matches(rule)), vec![])
             } else {
                 let always = self.deny_always[rule].as_ref().filter(|s| !s.is_empty());
-                let (shadows, how) = match always {
-                    Some(always) => (always.clone(), "wherever it matches, DENY rule(s)"),
-                    None => (self.deny_ever[rule].clone(), "wherever it matches, one of the DENY rules"),
+                let (shadows, together) = match always {
+                    Some(always) => (always.clone(), false),
+                    None => (self.deny_ever[rule].clone(), true),
                 };
                 let shadows: Vec<usize> = shadows.iter().collect();
-                let names: Vec<String> = shadows.iter().map(|&r| name(r)).collect();
+                let names = shadows.iter().map(|&r| name(r)).collect::<Vec<_>>().join(", ");
+                let how = match (together, shadows.len()) {
+                    (false, 1) => format!("DENY rule {names} also matches"),
+                    (false, _) => format!("DENY rules {names} also match"),
+                    (true, _) => format!("one of the DENY rules {names} also matches"),
+                };
                 let message = format!(
-                    "{} never decides: {how} {} also match, and DENY wins; removing it changes no answer",
-                    name(rule),
-                    names.join(", ")
+                    "{} never decides: wherever it matches, {how}, and DENY wins; removing it changes no answer",
+                    name(rule)
                 );
                 (message, shadows.into_iter().map(&path).collect())
             };
@@ -333,6 +337,13 @@ fn access(
         Ok(None) => true,
         Err(()) => false,
     };
+    let who = |value: &Value| {
+        if value.other {
+            "every user no rule names".to_string()
+        } else {
+            format!("user {}", value.label)
+        }
+    };
     let all_actions = set_list(&space.user_actions);
     let mut locked_out = Vec::new();
     let mut every_user_locked = true;
@@ -363,9 +374,7 @@ fn access(
         lockouts.push(LintFinding::new(Check::UserLockedOut, "AccessControlRules", message));
     } else {
         for value in &locked_out {
-            let who =
-                if value.other { "every user no rule names".to_string() } else { format!("user {}", value.label) };
-            let message = format!("{who} is denied every action from every address");
+            let message = format!("{} is denied every action from every address", who(value));
             // The directory entry when there is one, else the identifier the rules name.
             let path = match value.example.as_deref().map(|user| org.resolve_user(user)) {
                 _ if value.other => "AccessControlRules".to_string(),
@@ -398,46 +407,61 @@ fn access(
         return;
     };
     for (needed, needed_set) in [("AutoDiscover", autodiscover), ("EWS", ews)] {
-        let mut example: Option<(String, u32)> = None;
-        let mut combinations = 0usize;
+        // The first user class with the problem, with the address conditions where it has it; and how many
+        // users have it somewhere.
+        let mut example: Option<(usize, Vec<bool>)> = None;
+        let mut users_affected = 0usize;
         for (class, members) in space.users.members.iter().enumerate() {
             let Cond::Holds(principal) = &space.users.conds[0][space.users.classes[class][0] as usize] else {
                 continue;
             };
             let (with_outlook, with_needed) = (principal.and(outlook), principal.and(needed_set));
+            let mut broken = vec![false; space.addresses.conds[0].len()];
             for (a, address) in holding(&space.addresses) {
-                if allowed(&with_outlook.and(address)) && !allowed(&with_needed.and(address)) {
-                    combinations += members.len();
-                    if example.is_none() {
-                        let value = &space.user_values[members[0] as usize];
-                        example = Some((value.label.clone(), a));
-                    }
-                }
+                broken[a as usize] = allowed(&with_outlook.and(address)) && !allowed(&with_needed.and(address));
+            }
+            if broken.iter().any(|&b| b) {
+                users_affected += members.len();
+                example.get_or_insert((members[0] as usize, broken));
             }
         }
-        if let Some((user, cond)) = example {
-            // The first interval with that address condition, for the message.
-            let interval = space
-                .addresses
-                .classes
-                .iter()
-                .position(|ids| ids[0] == cond)
-                .and_then(|class| space.addresses.members[class].first().copied())
-                .unwrap_or(0) as usize;
-            let range = AddressRange {
-                first: space.interval_starts[interval].into(),
-                last: space.interval_end(interval).into(),
-            };
-            let more = if combinations > 1 {
-                format!(" (and {} more user/address combinations)", combinations - 1)
-            } else {
-                String::new()
-            };
-            let message = format!(
-                "WindowsOutlook is allowed but {needed} is denied for user {user} from {range}{more}; Outlook needs WindowsOutlook, AutoDiscover and EWS"
-            );
-            mistakes.push(LintFinding::new(Check::OutlookIncomplete, "AccessControlRules", message));
+        let Some((user, broken)) = example else { continue };
+        // Every interval where the example user has the problem, adjacent ones joined.
+        let mut ranges: Vec<AddressRange> = Vec::new();
+        let mut intervals: Vec<usize> = space
+            .addresses
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, ids)| broken[ids[0] as usize])
+            .flat_map(|(c, _)| space.addresses.members[c].iter().map(|&i| i as usize))
+            .collect();
+        intervals.sort_unstable();
+        for i in intervals {
+            let (first, last) = (space.interval_starts[i], space.interval_end(i));
+            match ranges.last_mut() {
+                Some(range) if u64::from(u32::from(range.last)) + 1 == u64::from(first) => range.last = last.into(),
+                _ => ranges.push(AddressRange { first: first.into(), last: last.into() }),
+            }
         }
+        let shown: Vec<String> = ranges.iter().take(super::TEXT_LIST_LIMIT).map(ToString::to_string).collect();
+        let mut from = shown.join(", ");
+        if ranges.len() > shown.len() {
+            from.push_str(&format!(" and {} more ranges", ranges.len() - shown.len()));
+        }
+        if ranges.len() == 1 && ranges[0].is_everything() {
+            from = "any address".into();
+        }
+        let others = match users_affected.saturating_sub(1) {
+            0 => String::new(),
+            1 => " (and for 1 other user)".into(),
+            n => format!(" (and for {n} other users)"),
+        };
+        let message = format!(
+            "WindowsOutlook is allowed but {needed} is denied for {} from {from}{others}; Outlook needs WindowsOutlook, AutoDiscover and EWS",
+            who(&space.user_values[user])
+        );
+        mistakes.push(LintFinding::new(Check::OutlookIncomplete, "AccessControlRules", message));
     }
 }
 
