@@ -351,3 +351,151 @@ fn diff_of_independent_pairs_is_sound_and_complete() {
         check_pair(&old, &new, &b, seed)
     });
 }
+
+/// Organizations per run for the explain property.
+const EXPLAINED_ORGANIZATIONS: u32 = 400;
+/// Requests of each call explained per organization.
+const EXPLAINED_REQUESTS: usize = 12;
+
+/// `explain`'s verdict is the reference evaluator's, for answers and refusals alike, and each rule's `Matched`
+/// is what the reference says of that rule alone.
+#[test]
+fn explain_agrees_with_the_reference() {
+    use workmail_policy::analyse::explain::{self, Verdict};
+
+    /// The verdict as an outcome, and (for a refusal) the message.
+    fn outcome<R: Clone>(verdict: &Verdict<R>) -> (Outcome<R>, Option<String>) {
+        match verdict {
+            Verdict::Answer(answer) => (Outcome::Answer(answer.clone()), None),
+            Verdict::Rejected { code, message } => (Outcome::Error(*code), Some(message.clone())),
+        }
+    }
+    run(EXPLAINED_ORGANIZATIONS, |seed| {
+        let generated = testing::organization(seed, &Shape::varied());
+        let org = checked(&generated.file).unwrap();
+        let mut rng = Rng::new(seed ^ 0xE4);
+        for _ in 0..EXPLAINED_REQUESTS {
+            let request = generated.access_request(&mut rng);
+            let request = request.as_request();
+            let explanation = explain::access(&org, &request);
+            let expected = reference::access(&org, &request);
+            let message = expected.as_ref().err().map(ToString::to_string);
+            prop_assert_eq!(
+                outcome(&explanation.verdict),
+                (Outcome::of(expected.clone()), message),
+                "seed {}: {:?}",
+                seed,
+                request
+            );
+            if expected.is_ok() {
+                prop_assert_eq!(explanation.rules.len(), org.access_control_rules.len());
+                for (i, rule) in explanation.rules.iter().enumerate() {
+                    let alone =
+                        Organization { access_control_rules: vec![org.access_control_rules[i].clone()], ..org.clone() };
+                    let matched = !reference::access(&alone, &request).unwrap().matched_rules.is_empty();
+                    prop_assert_eq!(rule.matched, matched, "seed {}: rule {} for {:?}", seed, i, request);
+                    prop_assert_eq!(rule.failed.is_none(), rule.matched);
+                }
+            }
+
+            let request = generated.mobile_request(&mut rng);
+            let request = request.as_request();
+            let explanation = explain::mobile(&org, &request);
+            let expected = reference::mobile(&org, &request);
+            let message = expected.as_ref().err().map(ToString::to_string);
+            prop_assert_eq!(
+                outcome(&explanation.verdict),
+                (Outcome::of(expected.clone()), message),
+                "seed {}: {:?}",
+                seed,
+                request
+            );
+            if expected.is_ok() {
+                for (i, rule) in explanation.rules.iter().enumerate() {
+                    let alone = Organization {
+                        mobile_device_access_rules: vec![org.mobile_device_access_rules[i].clone()],
+                        mobile_device_access_overrides: vec![],
+                        ..org.clone()
+                    };
+                    let rules_only = workmail_policy::MobileRequest { user_id: None, device_id: None, ..request };
+                    let matched = !reference::mobile(&alone, &rules_only).unwrap().matched_rules.is_empty();
+                    prop_assert_eq!(rule.matched, matched, "seed {}: mobile rule {} for {:?}", seed, i, request);
+                }
+            }
+
+            let request = generated.impersonation_request(&mut rng);
+            let request = request.as_request();
+            let explanation = explain::impersonation(&org, &request);
+            let expected = reference::impersonation(&org, &request);
+            let message = expected.as_ref().err().map(ToString::to_string);
+            prop_assert_eq!(
+                outcome(&explanation.verdict),
+                (Outcome::of(expected), message),
+                "seed {}: {:?}",
+                seed,
+                request
+            );
+        }
+        Ok(())
+    });
+}
+
+/// Organizations per run for the dead-rule property.
+const LINTED_ORGANIZATIONS: u32 = 400;
+
+/// A rule is reported dead exactly when removing it changes no answer of its call: every reported rule's removal
+/// diffs empty, and every other rule's removal does not.
+#[test]
+fn lint_reports_exactly_the_dead_rules() {
+    use workmail_policy::analyse::lint::Check;
+
+    let dead_seen = AtomicUsize::new(0);
+    run(LINTED_ORGANIZATIONS, |seed| {
+        let generated = testing::organization(seed, &Shape::varied());
+        let validation = validate(&generated.file, &Options { enforce_quotas: false });
+        let org = validation.organization.as_ref().unwrap();
+        let report = analyse::lint(org, &validation.findings);
+        let dead: Vec<&str> =
+            report.findings.iter().filter(|f| f.check == Check::DeadRule).map(|f| f.path.as_str()).collect();
+        dead_seen.fetch_add(dead.len(), Ordering::Relaxed);
+        // Every rule of every kind, removed in turn.
+        let mut candidates: Vec<(String, Organization, Kind)> = Vec::new();
+        for i in 0..org.access_control_rules.len() {
+            let mut without = org.clone();
+            without.access_control_rules.remove(i);
+            candidates.push((format!("AccessControlRules[{i}]"), without, Kind::Access));
+        }
+        for i in 0..org.mobile_device_access_rules.len() {
+            let mut without = org.clone();
+            without.mobile_device_access_rules.remove(i);
+            candidates.push((format!("MobileDeviceAccessRules[{i}]"), without, Kind::Mobile));
+        }
+        for (r, role) in org.impersonation_roles.iter().flatten().enumerate() {
+            for i in 0..role.rules.len() {
+                let mut without = org.clone();
+                if let Some(roles) = without.impersonation_roles.as_mut() {
+                    roles[r].rules.remove(i);
+                }
+                candidates.push((format!("ImpersonationRoles[{r}].Rules[{i}]"), without, Kind::Impersonation));
+            }
+        }
+        for (path, without, kind) in candidates {
+            let unchanged = analyse::diff(org, &without, &[kind]).equivalent;
+            let reported = dead.contains(&path.as_str());
+            prop_assert_eq!(
+                reported,
+                unchanged,
+                "seed {}: {} reported dead: {}, removal changes nothing: {}",
+                seed,
+                path,
+                reported,
+                unchanged
+            );
+        }
+        for finding in report.findings.iter().filter(|f| f.check == Check::DeadRule) {
+            prop_assert!(finding.message.contains("removing it changes no answer"), "{}", finding.message);
+        }
+        Ok(())
+    });
+    assert!(dead_seen.load(Ordering::Relaxed) > 100, "the generator produces dead rules to check");
+}
