@@ -339,6 +339,12 @@ fn diff_of_mutated_pairs_is_sound_and_complete() {
     assert!(pairs.load(Ordering::Relaxed) >= MUTATED_PAIRS as usize);
     let checked = EQUIVALENT_CHECKED.load(Ordering::Relaxed);
     assert!(checked >= 100_000, "only {checked} requests checked on equivalent pairs");
+    // Shown with --nocapture.
+    eprintln!(
+        "{} mutated pairs, both ways: {} regions confirmed, {checked} random requests agreed on equivalent calls",
+        pairs.load(Ordering::Relaxed),
+        REGIONS_CHECKED.load(Ordering::Relaxed)
+    );
 }
 
 #[test]
