@@ -53,9 +53,10 @@ enum Who<'a> {
 }
 
 impl AccessIndex {
-    pub(crate) fn new(org: &Organization, identities: &Identities) -> AccessIndex {
+    /// Fails when the mask table would need more than `budget_bytes`.
+    pub(crate) fn new(org: &Organization, identities: &Identities, budget_bytes: usize) -> Result<AccessIndex, ()> {
         let rules = &org.access_control_rules;
-        let mut masks = MaskTable::new(rules.len());
+        let mut masks = MaskTable::new(rules.len(), budget_bytes);
         let by_effect = |masks: &mut MaskTable, effect: Effect| {
             let mut mask = masks.blank();
             for (i, rule) in rules.iter().enumerate() {
@@ -69,18 +70,30 @@ impl AccessIndex {
         let allow_row = by_effect(&mut masks, Effect::Allow);
 
         let (starts, address_rows) = address_intervals(rules, &mut masks);
+        if masks.exhausted() {
+            return Err(());
+        }
         let (top, shift) = top_table(&starts);
 
-        let mut actions = FxHashMap::default();
-        let mut spellings: Vec<&str> = uncertain::DOCUMENTED_ACTIONS.to_vec();
-        spellings.extend(rules.iter().flat_map(|r| r.actions.iter().chain(&r.not_actions)).map(String::as_str));
-        for action in spellings {
-            if !actions.contains_key(action) {
-                let row = rule_mask(rules, &mut masks, |rule| action_holds(rule, Some(action)));
-                actions.insert(action.into(), row);
+        // Every spelling a rule lists gets its own row; so do the documented ones, so that the fast path knows them.
+        // Only the rules that list a spelling can differ on it from a spelling no rule lists (actions compare
+        // exactly, `uncertain::action_matches`), so each row starts from that one and recomputes those rules alone:
+        // the cost is the mentions, not spellings × rules.
+        let other_action_row = rule_mask(rules, &mut masks, |i| action_holds(&rules[i], None));
+        let mut mentions: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for action in uncertain::DOCUMENTED_ACTIONS {
+            mentions.entry(action).or_default();
+        }
+        for (i, rule) in rules.iter().enumerate() {
+            for action in rule.actions.iter().chain(&rule.not_actions) {
+                mentions.entry(action.as_str()).or_default().push(i);
             }
         }
-        let other_action_row = rule_mask(rules, &mut masks, |rule| action_holds(rule, None));
+        let mut actions = FxHashMap::default();
+        for (action, named_by) in mentions {
+            let row = recompute(&mut masks, other_action_row, &named_by, |i| action_holds(&rules[i], Some(action)));
+            actions.insert(action.into(), row);
+        }
 
         // Each rule's user lists as slots; an identifier the directory lacks names no one.
         let slots = |list: &[String]| -> Vec<u32> {
@@ -93,7 +106,8 @@ impl AccessIndex {
         };
         let user_slots: Vec<(Vec<u32>, Vec<u32>)> =
             rules.iter().map(|r| (slots(&r.user_ids), slots(&r.not_user_ids))).collect();
-        let principal_holds = |i: usize, rule: &AccessRule, who: Who| {
+        let principal_holds = |i: usize, who: Who| {
+            let rule = &rules[i];
             let (users, not_users) = &user_slots[i];
             let absent = uncertain::ABSENT_PRINCIPAL_SATISFIES;
             let (user_ok, role_ok) = match who {
@@ -116,29 +130,40 @@ impl AccessIndex {
             };
             user_ok && role_ok
         };
-        let who_mask = |masks: &mut MaskTable, who: Who| {
-            let mut mask = masks.blank();
-            for (i, rule) in rules.iter().enumerate() {
-                if principal_holds(i, rule, who) {
-                    bits::set(&mut mask, i);
-                }
-            }
-            masks.intern(&mask)
-        };
-        let user_rows =
-            (0..identities.slots() as u32).map(|slot| who_mask(&mut masks, Who::User(Some(slot)))).collect();
-        let other_user_row = who_mask(&mut masks, Who::User(None));
-        let mut roles = FxHashMap::default();
-        for role in rules.iter().flat_map(|r| r.impersonation_role_ids.iter().chain(&r.not_impersonation_role_ids)) {
-            if !roles.contains_key(role.as_str()) {
-                let row = who_mask(&mut masks, Who::Role(Some(role)));
-                roles.insert(role.as_str().into(), row);
+        // As for actions: a user or role no rule names has the "other" row, and one that some rules name differs
+        // from it in those rules only.
+        let other_user_row = rule_mask(rules, &mut masks, |i| principal_holds(i, Who::User(None)));
+        let mut named_slots: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        for (i, (users, not_users)) in user_slots.iter().enumerate() {
+            for &slot in users.iter().chain(not_users) {
+                named_slots.entry(slot).or_default().push(i);
             }
         }
-        let other_role_row = who_mask(&mut masks, Who::Role(None));
+        let mut user_rows = vec![other_user_row; identities.slots()];
+        for (slot, named_by) in named_slots {
+            let row = recompute(&mut masks, other_user_row, &named_by, |i| principal_holds(i, Who::User(Some(slot))));
+            if let Some(entry) = user_rows.get_mut(slot as usize) {
+                *entry = row;
+            }
+        }
+        let other_role_row = rule_mask(rules, &mut masks, |i| principal_holds(i, Who::Role(None)));
+        let mut named_roles: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (i, rule) in rules.iter().enumerate() {
+            for role in rule.impersonation_role_ids.iter().chain(&rule.not_impersonation_role_ids) {
+                named_roles.entry(role.as_str()).or_default().push(i);
+            }
+        }
+        let mut roles = FxHashMap::default();
+        for (role, named_by) in named_roles {
+            let row = recompute(&mut masks, other_role_row, &named_by, |i| principal_holds(i, Who::Role(Some(role))));
+            roles.insert(role.into(), row);
+        }
+        if masks.exhausted() {
+            return Err(());
+        }
         masks.freeze();
 
-        AccessIndex {
+        Ok(AccessIndex {
             names: rules.iter().map(|r| r.name.as_str().into()).collect(),
             masks,
             top,
@@ -153,7 +178,7 @@ impl AccessIndex {
             other_role_row,
             deny_row,
             allow_row,
-        }
+        })
     }
 
     /// The row of rules whose address conditions hold for `address`.
@@ -253,12 +278,25 @@ fn action_holds(rule: &AccessRule, action: Option<&str>) -> bool {
     (rule.actions.is_empty() || listed(&rule.actions)) && (rule.not_actions.is_empty() || !listed(&rule.not_actions))
 }
 
-fn rule_mask(rules: &[AccessRule], masks: &mut MaskTable, holds: impl Fn(&AccessRule) -> bool) -> u32 {
+/// The row of the rules `holds` picks, by rule index.
+fn rule_mask(rules: &[AccessRule], masks: &mut MaskTable, holds: impl Fn(usize) -> bool) -> u32 {
     let mut mask = masks.blank();
-    for (i, rule) in rules.iter().enumerate() {
-        if holds(rule) {
+    for i in 0..rules.len() {
+        if holds(i) {
             bits::set(&mut mask, i);
         }
+    }
+    masks.intern(&mask)
+}
+
+/// The row that is `base` with the bits of `rules` recomputed by `holds`.
+fn recompute(masks: &mut MaskTable, base: u32, rules: &[usize], holds: impl Fn(usize) -> bool) -> u32 {
+    if masks.exhausted() {
+        return 0;
+    }
+    let mut mask = masks.row_vec(base);
+    for &i in rules {
+        bits::assign(&mut mask, i, holds(i));
     }
     masks.intern(&mask)
 }
@@ -319,6 +357,9 @@ fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, 
         }
         if position <= u64::from(u32::MAX) {
             push(position, &mask, masks);
+        }
+        if masks.exhausted() {
+            break;
         }
     }
     (starts, rows)
