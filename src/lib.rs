@@ -39,6 +39,7 @@ pub mod answer;
 pub mod batch;
 pub mod constraints;
 pub mod diagnostic;
+pub mod format;
 mod hash;
 pub mod load;
 pub mod model;

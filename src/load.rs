@@ -381,9 +381,9 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<OrganizationFile, Vec
 /// ```
 pub fn documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Document>, Vec<Finding>> {
     if bytes.len() > limits.max_input_bytes {
+        // Worded so that a caller may pass only the first `max_input_bytes + 1` bytes of a larger input.
         let message = format!(
-            "is {} bytes; an input may be at most {} bytes (load::Limits::max_input_bytes)",
-            bytes.len(),
+            "is larger than {} bytes, the most one input may hold (load::Limits::max_input_bytes)",
             limits.max_input_bytes
         );
         return Err(vec![Finding::error("", ErrorCode::LimitExceededException, message)]);
