@@ -102,6 +102,8 @@ pub fn answer_overlong_line(out: &mut Vec<u8>) {
 pub fn answer_line(policy: &Policy, line: &[u8], out: &mut Vec<u8>) {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
+    // An editor's byte-order mark on a file's first line is not part of the request.
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     if line.len() > MAX_LINE_BYTES {
         return answer_overlong_line(out);
     }

@@ -115,8 +115,19 @@ impl Findings {
         }
     }
 
+    /// Pushes the error `make` builds, building it only when it will be listed: a million mistakes past the
+    /// first thousand cost a count each, not a message each.
+    pub(crate) fn push_error_with(&mut self, make: impl FnOnce() -> Finding) {
+        if self.list.len() < MAX_FINDINGS {
+            self.push(make());
+        } else {
+            self.omitted += 1;
+            self.omitted_errors = true;
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.list.is_empty() && self.omitted == 0
     }
 
     /// Whether any finding, listed or omitted, is an error.

@@ -40,8 +40,21 @@ pub fn canonical(bytes: &[u8]) -> Result<String, Vec<Finding>> {
 }
 
 /// [`canonical`] with other limits.
+///
+/// Pretty printing makes a file longer; when the canonical form would be over `limits.max_input_bytes`, which
+/// would make it a file that cannot be read back under the same limits, this refuses with a finding instead.
 pub fn canonical_with(bytes: &[u8], limits: &Limits) -> Result<String, Vec<Finding>> {
-    render(&load::documents(bytes, limits)?)
+    let text = render(&load::documents(bytes, limits)?)?;
+    if text.len() > limits.max_input_bytes {
+        let message = format!(
+            "its canonical form would be {} bytes, more than the {} bytes an input may hold \
+             (load::Limits::max_input_bytes), so it could not be read back; raise the limit to format it",
+            text.len(),
+            limits.max_input_bytes
+        );
+        return Err(vec![Finding::error("", ErrorCode::LimitExceededException, message)]);
+    }
+    Ok(text)
 }
 
 /// The canonical text of documents: each as 2-space pretty JSON followed by a newline.

@@ -622,15 +622,17 @@ fn detect(top: &TopLevel, prefix: &str, findings: &mut Findings) -> Option<Docum
         };
     }
     for key in keys {
-        let mut message = format!(
-            "unknown top-level member `{key}`: expected an organization file or the output of \
-             aws workmail list-access-control-rules, list-mobile-device-access-rules, \
-             list-mobile-device-access-overrides, get-impersonation-role or list-users"
-        );
-        if let Some(near) = nearest(key, TOP_LEVEL_MEMBERS.iter().copied()) {
-            message.push_str(&format!("; did you mean `{near}`?"));
-        }
-        findings.push(Finding::error(format!("{prefix}{key}"), ErrorCode::InvalidParameterException, message));
+        findings.push_error_with(|| {
+            let mut message = format!(
+                "unknown top-level member `{key}`: expected an organization file or the output of \
+                 aws workmail list-access-control-rules, list-mobile-device-access-rules, \
+                 list-mobile-device-access-overrides, get-impersonation-role or list-users"
+            );
+            if let Some(near) = nearest(key, TOP_LEVEL_MEMBERS.iter().copied()) {
+                message.push_str(&format!("; did you mean `{near}`?"));
+            }
+            Finding::error(format!("{prefix}{key}"), ErrorCode::InvalidParameterException, message)
+        });
     }
     None
 }
@@ -652,8 +654,10 @@ impl Context {
             Timestamp => "a timestamp (epoch seconds or ISO-8601 text)",
             TextList | RecordList(_) => "a list",
         };
-        let message = format!("is {}; expected {expected}", describe(found));
-        self.findings.push(Finding::error(self.path.clone(), ErrorCode::SerializationException, message));
+        self.findings.push_error_with(|| {
+            let message = format!("is {}; expected {expected}", describe(found));
+            Finding::error(self.path.clone(), ErrorCode::SerializationException, message)
+        });
     }
 
     /// Counts one more record or list item; false (with a finding, once) when that goes over its limit.
@@ -709,27 +713,23 @@ impl<'de> Visitor<'de> for Check<'_> {
             match schema.members.iter().position(|(name, _)| *name == key) {
                 Some(index) => {
                     if seen & (1 << index) != 0 {
-                        let message = format!(
-                            "`{key}` is written twice in one object; a JSON reader keeps one and silently drops the \
-                             other, so remove the one you do not mean"
-                        );
-                        let path = self.context.path.clone();
-                        self.context.findings.push(Finding::error(path, ErrorCode::SerializationException, message));
+                        let path = &self.context.path;
+                        self.context.findings.push_error_with(|| {
+                            let message = format!(
+                                "`{key}` is written twice in one object; a JSON reader keeps one and silently drops \
+                                 the other, so remove the one you do not mean"
+                            );
+                            Finding::error(path.clone(), ErrorCode::SerializationException, message)
+                        });
                     }
                     seen |= 1 << index;
                     map.next_value_seed(Check { context: self.context, kind: schema.members[index].1 })?;
                 }
                 None => {
-                    let mut message = format!("unknown member `{}`", key.chars().take(100).collect::<String>());
-                    match nearest(&key, schema.members.iter().map(|(name, _)| *name)) {
-                        Some(near) => message.push_str(&format!("; did you mean `{near}`?")),
-                        None => {
-                            let known: Vec<&str> = schema.members.iter().map(|(name, _)| *name).collect();
-                            message.push_str(&format!("; the members here are {}", known.join(", ")));
-                        }
-                    }
-                    let path = self.context.path.clone();
-                    self.context.findings.push(Finding::error(path, ErrorCode::InvalidParameterException, message));
+                    let path = &self.context.path;
+                    self.context.findings.push_error_with(|| {
+                        Finding::error(path.clone(), ErrorCode::InvalidParameterException, unknown_member(&key, schema))
+                    });
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -801,6 +801,18 @@ impl Check<'_> {
         }
         Ok(())
     }
+}
+
+fn unknown_member(key: &str, schema: &Schema) -> String {
+    let mut message = format!("unknown member `{}`", key.chars().take(100).collect::<String>());
+    match nearest(key, schema.members.iter().map(|(name, _)| *name)) {
+        Some(near) => message.push_str(&format!("; did you mean `{near}`?")),
+        None => {
+            let known: Vec<&str> = schema.members.iter().map(|(name, _)| *name).collect();
+            message.push_str(&format!("; the members here are {}", known.join(", ")));
+        }
+    }
+    message
 }
 
 /// A JSON value as a message describes it, without holding it.

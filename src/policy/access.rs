@@ -69,7 +69,21 @@ impl AccessIndex {
         let deny_row = by_effect(&mut masks, Effect::Deny);
         let allow_row = by_effect(&mut masks, Effect::Allow);
 
-        let (starts, address_rows) = address_intervals(rules, &mut masks);
+        // Refuse before building when the masks cannot fit: every distinct interval mask, plus at most one row per
+        // action, user and role that rules name, and the few fixed rows.
+        let events = address_events(rules);
+        let distinct = |lists: fn(&AccessRule) -> [&Vec<String>; 2]| -> usize {
+            rules.iter().flat_map(lists).flatten().map(String::as_str).collect::<crate::hash::FxHashSet<&str>>().len()
+        };
+        let named = distinct(|r| [&r.actions, &r.not_actions])
+            + distinct(|r| [&r.user_ids, &r.not_user_ids])
+            + distinct(|r| [&r.impersonation_role_ids, &r.not_impersonation_role_ids]);
+        let rows_needed = distinct_address_masks(rules, &events) + named + uncertain::DOCUMENTED_ACTIONS.len() + 8;
+        if rows_needed.saturating_mul(masks.words() * 8) > budget_bytes && masks.words() > 1 {
+            return Err(());
+        }
+        let (starts, address_rows) = address_intervals(rules, &events, &mut masks);
+        drop(events);
         if masks.exhausted() {
             return Err(());
         }
@@ -301,11 +315,9 @@ fn recompute(masks: &mut MaskTable, base: u32, rules: &[usize], holds: impl Fn(u
     masks.intern(&mask)
 }
 
-/// Sweeps every rule's ranges into disjoint intervals, each with the row of rules whose address conditions hold
-/// there. The first interval starts at 0, and neighbours have different rows.
-fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, Vec<u32>) {
-    // (position, rule, +1/-1 on the rule's IpRanges count or its NotIpRanges count). Positions are u64 so that
-    // the end of a range reaching 255.255.255.255 needs no special case.
+/// The sweep's events, sorted: (position, rule, +1/-1 on the rule's IpRanges count or its NotIpRanges count).
+/// Positions are u64 so that the end of a range reaching 255.255.255.255 needs no special case.
+fn address_events(rules: &[AccessRule]) -> Vec<(u64, u32, i32, bool)> {
     let mut events: Vec<(u64, u32, i32, bool)> = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         for (ranges, negative) in [(&rule.ip_ranges, false), (&rule.not_ip_ranges, true)] {
@@ -316,28 +328,32 @@ fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, 
         }
     }
     events.sort_unstable();
-    let mut inside = vec![(0i32, 0i32); rules.len()];
+    events
+}
+
+/// Walks the address space over `events`: `rule_holds(state, rule, holds)` whenever a rule's address conditions
+/// may have changed, and `interval(state, start)` at the start of each interval (first at 0), once that
+/// interval's rules are set; it returns false to stop.
+fn sweep<S>(
+    rules: &[AccessRule],
+    events: &[(u64, u32, i32, bool)],
+    state: &mut S,
+    rule_holds: impl Fn(&mut S, usize, bool),
+    mut interval: impl FnMut(&mut S, u64) -> bool,
+) {
     // A rule's address conditions hold when it has no IpRanges or the address is in one, and it is in none of its
     // NotIpRanges.
     let holds = |rule: &AccessRule, (positive, negative): (i32, i32)| {
         (rule.ip_ranges.is_empty() || positive > 0) && negative == 0
     };
-    let mut mask = masks.blank();
     for (i, rule) in rules.iter().enumerate() {
-        if holds(rule, (0, 0)) {
-            bits::set(&mut mask, i);
-        }
+        rule_holds(state, i, holds(rule, (0, 0)));
     }
-    let (mut starts, mut rows) = (Vec::new(), Vec::new());
-    let mut push = |start: u64, mask: &[u64], masks: &mut MaskTable| {
-        let row = masks.intern(mask);
-        if rows.last() != Some(&row) {
-            starts.push(start as u32);
-            rows.push(row);
-        }
-    };
+    if !interval(state, 0) {
+        return;
+    }
+    let mut inside = vec![(0i32, 0i32); rules.len()];
     let mut k = 0;
-    push(0, &mask, masks);
     while k < events.len() {
         let position = events[k].0;
         while k < events.len() && events[k].0 == position {
@@ -348,20 +364,66 @@ fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, 
             } else {
                 counts.0 += delta;
             }
-            if holds(&rules[rule as usize], *counts) {
-                bits::set(&mut mask, rule as usize);
-            } else {
-                bits::clear(&mut mask, rule as usize);
-            }
+            rule_holds(state, rule as usize, holds(&rules[rule as usize], *counts));
             k += 1;
         }
-        if position <= u64::from(u32::MAX) {
-            push(position, &mask, masks);
-        }
-        if masks.exhausted() {
-            break;
+        if position <= u64::from(u32::MAX) && !interval(state, position) {
+            return;
         }
     }
+}
+
+/// How many distinct masks the sweep will need, counted without building one: each rule gets a random 64-bit
+/// key and a mask is known by the XOR of its rules' keys (Zobrist hashing), which each event updates in O(1).
+/// A collision can only make the count low, never high, so this never refuses an organization that fits.
+fn distinct_address_masks(rules: &[AccessRule], events: &[(u64, u32, i32, bool)]) -> usize {
+    let mut rng = crate::hash::SplitMix(0x00C0_FFEE);
+    let keys: Vec<u64> = (0..rules.len()).map(|_| rng.next()).collect();
+    // (which rules hold, their hash)
+    let mut state = (vec![false; rules.len()], 0u64);
+    let mut seen = crate::hash::FxHashSet::default();
+    sweep(
+        rules,
+        events,
+        &mut state,
+        |(holding, hash), rule, holds| {
+            if holding[rule] != holds {
+                holding[rule] = holds;
+                *hash ^= keys[rule];
+            }
+        },
+        |(_, hash), _| {
+            seen.insert(*hash);
+            true
+        },
+    );
+    seen.len()
+}
+
+/// Sweeps every rule's ranges into disjoint intervals, each with the row of rules whose address conditions hold
+/// there. The first interval starts at 0, and neighbours have different rows. Stops early when the table's budget
+/// runs out.
+fn address_intervals(
+    rules: &[AccessRule],
+    events: &[(u64, u32, i32, bool)],
+    masks: &mut MaskTable,
+) -> (Vec<u32>, Vec<u32>) {
+    let mut mask = masks.blank();
+    let (mut starts, mut rows) = (Vec::new(), Vec::new());
+    sweep(
+        rules,
+        events,
+        &mut mask,
+        |mask, rule, holds| bits::assign(mask, rule, holds),
+        |mask, start| {
+            let row = masks.intern(mask);
+            if rows.last() != Some(&row) {
+                starts.push(start as u32);
+                rows.push(row);
+            }
+            !masks.exhausted()
+        },
+    );
     (starts, rows)
 }
 

@@ -73,9 +73,10 @@ pub(crate) struct MaskTable {
     budget_words: usize,
     exhausted: bool,
     data: Vec<u64>,
-    /// Deduplication while building: one-word masks by value (no allocation), wider ones boxed.
+    /// Deduplication while building: one-word masks by value; wider ones by a hash of their words, to the rows
+    /// with that hash, compared with `data` (so that no mask is stored twice).
     narrow: crate::hash::FxHashMap<u64, u32>,
-    wide: crate::hash::FxHashMap<Box<[u64]>, u32>,
+    wide: crate::hash::FxHashMap<u64, smallvec::SmallVec<[u32; 1]>>,
 }
 
 impl MaskTable {
@@ -114,10 +115,19 @@ impl MaskTable {
         let next = (self.data.len() / self.words) as u32;
         let row = match mask {
             [word] => *self.narrow.entry(*word).or_insert(next),
-            _ => match self.wide.get(mask) {
-                Some(&row) => row,
-                None => *self.wide.entry(mask.into()).or_insert(next),
-            },
+            _ => {
+                let hash = hash_words(mask);
+                let words = self.words;
+                let data = &self.data;
+                let rows = self.wide.entry(hash).or_default();
+                match rows.iter().find(|&&row| &data[row as usize * words..(row as usize + 1) * words] == mask) {
+                    Some(&row) => row,
+                    None => {
+                        rows.push(next);
+                        next
+                    }
+                }
+            }
         };
         if row == next {
             self.data.extend_from_slice(mask);
@@ -143,6 +153,13 @@ impl MaskTable {
         self.wide = Default::default();
         self.data.shrink_to_fit();
     }
+}
+
+fn hash_words(words: &[u64]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = crate::hash::FxHasher::default();
+    words.hash(&mut hasher);
+    hasher.finish()
 }
 
 pub(crate) fn set(mask: &mut [u64], rule: usize) {
