@@ -1,8 +1,12 @@
 //! A small, fast, non-cryptographic hasher for the engine's id maps.
 //!
 //! The keys of every map in a compiled policy come from the organization's own rules, and queries only look keys
-//! up, so there is nothing for an attacker to flood; the standard library's SipHash would cost more than the rest
-//! of a query. This is the multiply-rotate scheme of rustc's `FxHasher`, folding eight bytes at a time.
+//! up; the standard library's SipHash would cost more than the rest of a query. This is the multiply-rotate scheme
+//! of rustc's `FxHasher`, folding eight bytes at a time.
+//!
+//! It is not collision-resistant: an organization file crafted so that many of its identifiers hash alike would
+//! make compiling that organization slow (lookups in it too), though not unbounded, as `load::Limits` caps how
+//! many identifiers a file holds. Validation, which every loaded file passes first, uses SipHash.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
