@@ -5,8 +5,9 @@
 //! of rustc's `FxHasher`, folding eight bytes at a time.
 //!
 //! It is not collision-resistant: an organization file crafted so that many of its identifiers hash alike would
-//! make compiling that organization slow (lookups in it too), though not unbounded, as `load::Limits` caps how
-//! many identifiers a file holds. Validation, which every loaded file passes first, uses SipHash.
+//! make compiling that organization slow, quadratic in the colliding identifiers (at most
+//! `load::Limits::max_list_items` per file). Validation, which every loaded file passes first, uses SipHash; the
+//! engine keeps this hasher for query speed, a trade-off the README lists.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
