@@ -10,19 +10,18 @@ targets=(load_and_validate batch_line engine_equals_reference canonical_round_tr
 
 bash fuzz/seed-corpus.sh
 cargo +nightly fuzz build
-summary=()
 for target in "${targets[@]}"; do
   log=$(mktemp)
   echo "--- $target: ${seconds}s"
   # -rss_limit_mb: the inputs are small, so anything near it is a memory blow-up; -timeout: one input, 10 s.
   if ! cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
       -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
-    tail -n 60 "$log"
+    grep -A12 -m1 'panicked' "$log" || true
+    tail -n 40 "$log"
     echo "FUZZ FAILURE in $target: the crashing input is in fuzz/artifacts/$target/" >&2
     exit 1
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-  summary+=("$target: $runs executions in ${seconds}s, no crash")
+  echo "$target: $runs executions in ${seconds}s, no crash"
   rm -f "$log"
 done
-printf '%s\n' "${summary[@]}"
