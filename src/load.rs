@@ -26,7 +26,7 @@
 //! Memory is bounded by the limits, not by what the input holds: the input's size is checked before parsing,
 //! values the shapes do not allow are skipped without being stored (serde_json skips them with a loop, not
 //! recursion, so no nesting depth can overflow the stack), and the records and list entries converted are capped.
-//! A shape is at most five levels deep, so the typed pass stays far below serde_json's recursion limit of 128.
+//! A shape is at most six levels deep, so the typed pass stays far below serde_json's recursion limit of 128.
 
 use std::fmt::{self, Write as _};
 
