@@ -14,7 +14,7 @@
 //!                                               └─ reference: the same answers, straight from SEMANTICS.md
 //! ```
 //!
-//! [`load`] also keeps each input document in the shape it came in ([`load::Document`]), which [`format`] writes
+//! [`load`] also keeps each input document in the shape it came in ([`load::Document`]), which [`format`](mod@format) writes
 //! back canonically (`wmpolicy fmt`). Reading holds every input to [`load::Limits`], and the engine to the caps
 //! in [`policy`], so that no input crashes, hangs or exhausts memory.
 //!
