@@ -37,10 +37,13 @@
 
 pub mod answer;
 pub mod batch;
+pub mod call;
 #[cfg(feature = "testing")]
 pub mod bench;
 pub mod constraints;
+pub mod coverage;
 pub mod diagnostic;
+pub mod fixture;
 mod hash;
 pub mod load;
 pub mod model;
