@@ -89,7 +89,14 @@ impl Call {
                 };
                 policy.access(&request).map(|a| serde_json::to_value(a.to_response()))
             }
-            Call::Mobile { device_type, device_model, device_operating_system, device_user_agent, user_id, device_id } => {
+            Call::Mobile {
+                device_type,
+                device_model,
+                device_operating_system,
+                device_user_agent,
+                user_id,
+                device_id,
+            } => {
                 let request = MobileRequest {
                     device_type: device_type.as_deref(),
                     device_model: device_model.as_deref(),

@@ -107,16 +107,12 @@ fn role_targets(org: &Organization) -> impl Iterator<Item = &String> {
 /// Loaded role ids, then role ids rules name that are not loaded.
 fn listed_roles(org: &Organization) -> Vec<String> {
     dedup(
-        org.impersonation_roles
-            .iter()
-            .flatten()
-            .map(|r| r.id.clone())
-            .chain(
-                org.access_control_rules
-                    .iter()
-                    .flat_map(|r| r.impersonation_role_ids.iter().chain(&r.not_impersonation_role_ids))
-                    .cloned(),
-            ),
+        org.impersonation_roles.iter().flatten().map(|r| r.id.clone()).chain(
+            org.access_control_rules
+                .iter()
+                .flat_map(|r| r.impersonation_role_ids.iter().chain(&r.not_impersonation_role_ids))
+                .cloned(),
+        ),
     )
 }
 
@@ -224,8 +220,7 @@ fn satisfying_access(
         .chain(role_candidates.iter().map(|r| (None, Some(r.as_str()))));
     for (user, role) in principals {
         for action in &actions {
-            let request =
-                AccessRequest { ip_address: "192.0.2.1", action, user_id: user, impersonation_role_id: role };
+            let request = AccessRequest { ip_address: "192.0.2.1", action, user_id: user, impersonation_role_id: role };
             if reference::access(&alone, &request).is_ok_and(|answer| !answer.matched_rules.is_empty()) {
                 return Some((action.clone(), user.map(str::to_string), role.map(str::to_string)));
             }
@@ -265,7 +260,14 @@ fn variants(value: &str) -> Vec<Option<String>> {
 
 fn mobile_call(properties: &[Option<String>; 4]) -> Call {
     let [device_type, device_model, device_operating_system, device_user_agent] = properties.clone();
-    Call::Mobile { device_type, device_model, device_operating_system, device_user_agent, user_id: None, device_id: None }
+    Call::Mobile {
+        device_type,
+        device_model,
+        device_operating_system,
+        device_user_agent,
+        user_id: None,
+        device_id: None,
+    }
 }
 
 fn mobile(org: &Organization, calls: &mut Calls) {

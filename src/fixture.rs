@@ -153,7 +153,9 @@ impl Tally {
     pub fn record(&mut self, case: usize, request: &Call, local: Value, service: Value) {
         match compare(&local, &service) {
             None => self.agreed += 1,
-            Some(reason) => self.divergences.push(Divergence { case, reason, request: request.clone(), local, service }),
+            Some(reason) => {
+                self.divergences.push(Divergence { case, reason, request: request.clone(), local, service })
+            }
         }
     }
 
@@ -329,7 +331,8 @@ mod tests {
         assert!(parse(b"[]").unwrap_err()[0].message.contains("not a fixture"));
         let old = br#"{"Format": "workmail-policy-fixture/0", "Organization": {}, "Cases": []}"#;
         assert_eq!(parse(old).unwrap_err()[0].path, "Format");
-        let typo = br#"{"Format": "workmail-policy-fixture/1", "Organization": {"Rules": [{"Nme": "x"}]}, "Cases": []}"#;
+        let typo =
+            br#"{"Format": "workmail-policy-fixture/1", "Organization": {"Rules": [{"Nme": "x"}]}, "Cases": []}"#;
         assert_eq!(parse(typo).unwrap_err()[0].path, "Organization: Rules[0].Nme");
         let invalid = br#"{"Format": "workmail-policy-fixture/1", "Organization": {"AccessControlRules": [{"Name": "x"}]}, "Cases": []}"#;
         let error = replay(&parse(invalid).unwrap(), &Default::default()).unwrap_err();

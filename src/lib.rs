@@ -37,9 +37,9 @@
 
 pub mod answer;
 pub mod batch;
-pub mod call;
 #[cfg(feature = "testing")]
 pub mod bench;
+pub mod call;
 pub mod constraints;
 pub mod coverage;
 pub mod diagnostic;

@@ -271,11 +271,8 @@ fn print_report(report: &Report, out: &mut dyn Write) {
         report.organization_id, report.requests, report.covering, report.random
     );
     if report.covering_dropped > 0 {
-        let _ = writeln!(
-            out,
-            "not asked: {} requests of the covering set, beyond --max-calls",
-            report.covering_dropped
-        );
+        let _ =
+            writeln!(out, "not asked: {} requests of the covering set, beyond --max-calls", report.covering_dropped);
     }
     let _ = writeln!(
         out,

@@ -113,7 +113,11 @@ macro_rules! every_page {
 
 /// Reads everything the three simulate calls depend on into one organization file: the access-control rules,
 /// mobile rules and overrides, every impersonation role with its rules, and the user directory.
-pub async fn snapshot(client: &Client, organization_id: &str, pacer: &mut Pacer) -> Result<OrganizationFile, ServiceError> {
+pub async fn snapshot(
+    client: &Client,
+    organization_id: &str,
+    pacer: &mut Pacer,
+) -> Result<OrganizationFile, ServiceError> {
     // ListAccessControlRules and ListMobileDeviceAccessRules take no NextToken: each answers in one page (the
     // quota is 10 rules).
     pacer.wait().await;
@@ -133,7 +137,10 @@ pub async fn snapshot(client: &Client, organization_id: &str, pacer: &mut Pacer)
     let overrides = every_page!(
         pacer,
         "ListMobileDeviceAccessOverrides",
-        |token| client.list_mobile_device_access_overrides().organization_id(organization_id).set_next_token(token.clone()),
+        |token| client
+            .list_mobile_device_access_overrides()
+            .organization_id(organization_id)
+            .set_next_token(token.clone()),
         |page| page.overrides.unwrap_or_default().into_iter().map(convert::mobile_device_access_override)
     );
     // ListImpersonationRoles gives summaries without rules; GetImpersonationRole gives each role whole.
@@ -163,7 +170,9 @@ pub async fn snapshot(client: &Client, organization_id: &str, pacer: &mut Pacer)
         |page| page.users.unwrap_or_default().into_iter().map(convert::user)
     );
     Ok(OrganizationFile {
-        access_control_rules: Some(access.rules.unwrap_or_default().into_iter().map(convert::access_control_rule).collect()),
+        access_control_rules: Some(
+            access.rules.unwrap_or_default().into_iter().map(convert::access_control_rule).collect(),
+        ),
         mobile_device_access_rules: Some(
             mobile.rules.unwrap_or_default().into_iter().map(convert::mobile_device_access_rule).collect(),
         ),

@@ -208,7 +208,9 @@ fn run(cli: Cli) -> Result<u8, u8> {
             }
             Ok(exit::OK)
         }
-        Command::Test { fixtures, relax_quotas } => test_fixtures(&fixtures, &Options { enforce_quotas: !relax_quotas }),
+        Command::Test { fixtures, relax_quotas } => {
+            test_fixtures(&fixtures, &Options { enforce_quotas: !relax_quotas })
+        }
         Command::Batch { inputs } => {
             let policy = compile(&inputs)?;
             batch_lines(&policy).map_err(|e| {
