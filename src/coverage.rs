@@ -354,10 +354,13 @@ fn impersonation(org: &Organization, calls: &mut Calls) {
                 calls.push(impersonation_call(role, &users[index].id));
             }
         }
-        let unnamed = users.iter().find(|u| {
-            uncertain::can_be_impersonated(u.state.as_deref()) && !named.iter().any(|t| org.same_user(t, &u.id))
-        });
-        if let Some(user) = unnamed {
+        // Resolved once: comparing every user with every target through the directory is quadratic.
+        let named_users: HashSet<usize> = named.iter().filter_map(|t| org.resolve_user(t).ok().flatten()).collect();
+        let unnamed = users
+            .iter()
+            .enumerate()
+            .find(|(i, u)| uncertain::can_be_impersonated(u.state.as_deref()) && !named_users.contains(i));
+        if let Some((_, user)) = unnamed {
             calls.push(impersonation_call(role, &user.id));
         }
         if let Some(user) = disabled {
@@ -403,8 +406,22 @@ pub fn plan(org: &Organization, options: &PlanOptions) -> Plan {
     let covering = covering_set(org);
     let covering_dropped = covering.len().saturating_sub(options.max_calls);
     let mut calls = Calls::default();
-    for call in covering.into_iter().take(options.max_calls) {
-        calls.push(call);
+    // Under the cap, each operation keeps a fair share, so that many mobile values cannot crowd out every
+    // impersonation request; within an operation, covering order decides.
+    let operation = |call: &Call| match call {
+        Call::Access { .. } => 0,
+        Call::Mobile { .. } => 1,
+        Call::Impersonation { .. } => 2,
+    };
+    let mut sizes = [0; 3];
+    covering.iter().for_each(|call| sizes[operation(call)] += 1);
+    let mut quotas = fair_shares(sizes, options.max_calls);
+    for call in covering {
+        let quota = &mut quotas[operation(&call)];
+        if *quota > 0 {
+            *quota -= 1;
+            calls.push(call);
+        }
     }
     let covering = calls.list.len();
     let room = options.max_calls.saturating_sub(covering).min(options.random);
@@ -449,6 +466,19 @@ pub fn plan(org: &Organization, options: &PlanOptions) -> Plan {
         calls.push(call);
     }
     Plan { calls: calls.list, covering, covering_dropped, overrides_dropped }
+}
+
+/// Splits `cap` among groups of the given sizes: equal shares, a group's unused share passing to the others.
+#[cfg(feature = "testing")]
+fn fair_shares<const N: usize>(sizes: [usize; N], cap: usize) -> [usize; N] {
+    let mut order: Vec<usize> = (0..N).collect();
+    order.sort_by_key(|&g| sizes[g]);
+    let (mut shares, mut left) = ([0; N], cap);
+    for (k, &group) in order.iter().enumerate() {
+        shares[group] = sizes[group].min(left / (N - k));
+        left -= shares[group];
+    }
+    shares
 }
 
 #[cfg(test)]
@@ -577,8 +607,39 @@ mod tests {
         let again = super::plan(&org, &PlanOptions { max_calls: 10_000, random: 300, seed: 7 });
         assert_eq!(plan, again, "seeded");
 
-        let capped = super::plan(&org, &PlanOptions { max_calls: 5, random: 300, seed: 7 });
-        assert_eq!(capped.calls.len(), 5);
-        assert_eq!(capped.covering_dropped, covering.len() - 5);
+        let capped = super::plan(&org, &PlanOptions { max_calls: 6, random: 300, seed: 7 });
+        assert_eq!(capped.calls.len(), 6);
+        assert_eq!(capped.covering_dropped, covering.len() - 6);
+        for operation in ["GetAccessControlEffect", "GetMobileDeviceAccessEffect", "GetImpersonationRoleEffect"] {
+            let asked = capped.calls.iter().filter(|c| c.operation() == operation).count();
+            assert_eq!(asked, 2, "{operation} keeps its share under the cap");
+        }
+    }
+
+    #[cfg(feature = "testing")]
+    #[test]
+    fn fair_shares_pass_unused_room_on() {
+        assert_eq!(fair_shares([10, 10, 10], 9), [3, 3, 3]);
+        assert_eq!(fair_shares([1, 100, 100], 11), [1, 5, 5]);
+        assert_eq!(fair_shares([1, 2, 100], 1000), [1, 2, 100]);
+        assert_eq!(fair_shares([4, 0, 7], 0), [0, 0, 0]);
+    }
+
+    #[cfg(feature = "testing")]
+    #[test]
+    fn the_covering_set_of_a_service_maximum_organization_stays_proportionate() {
+        use crate::testing::{organization, Shape};
+        let file = organization(3, &Shape::service_maximum()).file;
+        let org = validate::validate(&file, &validate::Options { enforce_quotas: false }).organization.unwrap();
+        let cidrs: usize = org.access_control_rules.iter().map(|r| r.ip_ranges.len() + r.not_ip_ranges.len()).sum();
+        let values: usize = org
+            .mobile_device_access_rules
+            .iter()
+            .flat_map(|r| r.conditions.iter())
+            .map(|c| c.values.len() + c.not_values.len())
+            .sum();
+        let calls = covering_set(&org);
+        // Linear in what the rules list: edges twice (sweep and per rule), values' variants twice, plus users.
+        assert!(calls.len() <= 2 * 4 * cidrs + 2 * 4 * values + 3 * 1000 + 1000, "{} calls", calls.len());
     }
 }

@@ -165,3 +165,44 @@ pub fn impersonation_role_effect(output: GetImpersonationRoleEffectOutput) -> Va
 pub fn error(code: &str, message: &str) -> Value {
     serde_json::json!({"Error": {"Code": code, "Message": message}})
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_workmail::types::{
+        AccessControlRuleEffect, MobileDeviceAccessMatchedRule, MobileDeviceAccessRuleEffect,
+    };
+    use serde_json::json;
+
+    #[test]
+    fn timestamps_are_iso_text_and_epoch_when_text_cannot_say_it() {
+        assert_eq!(
+            timestamp(Some(DateTime::from_secs(1_614_704_932))),
+            Some(model::Timestamp::Text("2021-03-02T17:08:52Z".into()))
+        );
+        // Year 10000 and beyond has no RFC 3339 form.
+        assert_eq!(
+            timestamp(Some(DateTime::from_secs(253_402_300_800))),
+            Some(model::Timestamp::Epoch(253_402_300_800i64.into()))
+        );
+        assert_eq!(timestamp(None), None);
+    }
+
+    #[test]
+    fn outputs_become_the_service_response_json_keeping_what_was_left_out() {
+        let access = GetAccessControlEffectOutput::builder()
+            .effect(AccessControlRuleEffect::Deny)
+            .matched_rules("no-imap")
+            .build();
+        assert_eq!(access_control_effect(access), json!({"Effect": "DENY", "MatchedRules": ["no-imap"]}));
+        assert_eq!(access_control_effect(GetAccessControlEffectOutput::builder().build()), json!({}));
+        let mobile = GetMobileDeviceAccessEffectOutput::builder()
+            .effect(MobileDeviceAccessRuleEffect::Allow)
+            .matched_rules(MobileDeviceAccessMatchedRule::builder().mobile_device_access_rule_id("r-1").build())
+            .build();
+        assert_eq!(
+            mobile_device_access_effect(mobile),
+            json!({"Effect": "ALLOW", "MatchedRules": [{"MobileDeviceAccessRuleId": "r-1"}]})
+        );
+    }
+}

@@ -249,3 +249,34 @@ pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_pacer_spaces_calls_and_zero_means_no_limit() {
+        let start = std::time::Instant::now();
+        let mut pacer = Pacer::new(20.0);
+        for _ in 0..3 {
+            pacer.wait().await;
+        }
+        // Three calls at 20 per second: two gaps of 50 ms.
+        assert!(start.elapsed() >= Duration::from_millis(100), "{:?}", start.elapsed());
+        for rate in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(Pacer::new(rate).interval.is_none(), "{rate}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_call_and_the_service_code() {
+        let error = ServiceError {
+            operation: "ListUsers",
+            code: Some("OrganizationNotFoundException".into()),
+            message: "no such organization".into(),
+        };
+        assert_eq!(error.to_string(), "ListUsers failed: OrganizationNotFoundException: no such organization");
+        let network = ServiceError { code: None, message: "dispatch failure".into(), ..error };
+        assert_eq!(network.to_string(), "ListUsers failed: dispatch failure");
+    }
+}
