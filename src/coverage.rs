@@ -196,7 +196,8 @@ fn access(org: &Organization, calls: &mut Calls) {
     }
 }
 
-type Principal = (String, Option<String>, Option<String>);
+/// An action with a user or a role.
+type ActionAndPrincipal = (String, Option<String>, Option<String>);
 
 /// An action and a principal that satisfy every condition of `rule` but its addresses, found by asking the
 /// reference evaluator about the rule alone. Candidates the rule names come first.
@@ -206,7 +207,7 @@ fn satisfying_access(
     actions: &[String],
     users: &[String],
     roles: &[String],
-) -> Option<Principal> {
+) -> Option<ActionAndPrincipal> {
     let probe = AccessRule { ip_ranges: vec![], not_ip_ranges: vec![], ..rule.clone() };
     let alone = Organization { access_control_rules: vec![probe], ..org.clone() };
     let actions = dedup(rule.actions.iter().chain(actions).cloned());
