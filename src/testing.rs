@@ -272,8 +272,15 @@ impl Shape {
     }
 }
 
-fn cidr(rng: &mut Rng, anchors: &[u32]) -> (String, u32, u32) {
-    let len = *rng.pick(&[0u8, 1, 8, 12, 16, 20, 24, 24, 28, 30, 31, 32, 32]);
+/// A random CIDR near one of `anchors`. Property tests want the extremes (`/0`, `/1`) often; benchmark shapes
+/// (`realistic`) draw the prefix lengths admins write, since a rule list holding a `/0` answers every request at
+/// its first range and would make the reference evaluator look faster than it is.
+fn cidr(rng: &mut Rng, anchors: &[u32], realistic: bool) -> (String, u32, u32) {
+    let len = if realistic {
+        *rng.pick(&[16u8, 20, 22, 24, 24, 26, 28, 29, 30, 32, 32])
+    } else {
+        *rng.pick(&[0u8, 1, 8, 12, 16, 20, 24, 24, 28, 30, 31, 32, 32])
+    };
     let base = rng.pick(anchors).wrapping_add(rng.below(1 << 12) as u32 * if rng.one_in(2) { 1 } else { 256 });
     let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
     let network = base & mask;
@@ -321,7 +328,7 @@ pub fn organization(seed: u64, shape: &Shape) -> Generated {
         };
         let mut cidrs = |rng: &mut Rng, n: usize| {
             shape.list(rng, n, |rng| {
-                let (text, lo, hi) = cidr(rng, &anchors);
+                let (text, lo, hi) = cidr(rng, &anchors, shape.exact);
                 ranges.push((lo, hi));
                 text
             })
