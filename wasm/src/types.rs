@@ -1,0 +1,244 @@
+//! The TypeScript types of every input, request, answer and finding, with the service's member names.
+//!
+//! Hand-written rather than derived (tsify), to keep the dependencies at wasm-bindgen and js-sys: the shapes are
+//! the service's own and change only with the service model. `tests/node.rs` checks that the values the bindings
+//! return have exactly these members for the bundled example.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A timestamp as written: epoch seconds (aws CLI v1) or ISO-8601 text (aws CLI v2). */
+export type Timestamp = number | string;
+
+/** `ListAccessControlRules`' `Rules` items and `PutAccessControlRule`'s members. */
+export interface AccessControlRule {
+  Name?: string;
+  Effect?: string;
+  Description?: string;
+  IpRanges?: string[];
+  NotIpRanges?: string[];
+  Actions?: string[];
+  NotActions?: string[];
+  UserIds?: string[];
+  NotUserIds?: string[];
+  ImpersonationRoleIds?: string[];
+  NotImpersonationRoleIds?: string[];
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** `ListMobileDeviceAccessRules`' `Rules` items. */
+export interface MobileDeviceAccessRule {
+  MobileDeviceAccessRuleId?: string;
+  Name?: string;
+  Description?: string;
+  Effect?: string;
+  DeviceTypes?: string[];
+  NotDeviceTypes?: string[];
+  DeviceModels?: string[];
+  NotDeviceModels?: string[];
+  DeviceOperatingSystems?: string[];
+  NotDeviceOperatingSystems?: string[];
+  DeviceUserAgents?: string[];
+  NotDeviceUserAgents?: string[];
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** `ListMobileDeviceAccessOverrides`' `Overrides` items. */
+export interface MobileDeviceAccessOverride {
+  UserId?: string;
+  DeviceId?: string;
+  Effect?: string;
+  Description?: string;
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** One of an impersonation role's `Rules`. */
+export interface ImpersonationRule {
+  ImpersonationRuleId?: string;
+  Name?: string;
+  Description?: string;
+  Effect?: string;
+  TargetUsers?: string[];
+  NotTargetUsers?: string[];
+}
+
+/** `GetImpersonationRole`'s response. */
+export interface ImpersonationRole {
+  ImpersonationRoleId?: string;
+  Name?: string;
+  Type?: string;
+  Description?: string;
+  Rules?: ImpersonationRule[];
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** `ListUsers`' `Users` items. */
+export interface User {
+  Id?: string;
+  Email?: string;
+  Name?: string;
+  DisplayName?: string;
+  State?: string;
+  UserRole?: string;
+  EnabledDate?: Timestamp;
+  DisabledDate?: Timestamp;
+  IdentityProviderUserId?: string;
+  IdentityProviderIdentityStoreId?: string;
+}
+
+/** An organization file, as `wmpolicy` reads and `load` returns it. A missing list means a new organization's. */
+export interface OrganizationFile {
+  AccessControlRules?: AccessControlRule[];
+  MobileDeviceAccessRules?: MobileDeviceAccessRule[];
+  MobileDeviceAccessOverrides?: MobileDeviceAccessOverride[];
+  ImpersonationRoles?: ImpersonationRole[];
+  Users?: User[];
+}
+
+/**
+ * What `wmpolicy` takes as a file: an organization file or aws CLI output (one page or several concatenated),
+ * as text, UTF-8 bytes or an already parsed object.
+ */
+export type InputContent = string | Uint8Array | ArrayBuffer | OrganizationFile | Record<string, unknown>;
+
+/** One of several inputs merged in order, like `wmpolicy`'s `FILE...`; paths of findings start with `Name: `. */
+export interface NamedInput {
+  Name: string;
+  Content: InputContent;
+}
+
+/** One input, or several merged in order. */
+export type OrganizationInput = InputContent | NamedInput[];
+
+/** How strictly to validate. */
+export interface Options {
+  /** Rule counts over the per-organization quota are warnings instead of errors (`--relax-quotas`). */
+  RelaxQuotas?: boolean;
+}
+
+/** The service's error names. */
+export type ErrorCode =
+  | "InvalidParameterException"
+  | "LimitExceededException"
+  | "EntityNotFoundException"
+  | "EntityStateException"
+  | "ResourceNotFoundException"
+  | "SerializationException";
+
+/** One problem with an organization: where (`AccessControlRules[3].IpRanges[7]`), the service's error, a sentence. */
+export interface Finding {
+  Path: string;
+  Code: ErrorCode;
+  Severity: "error" | "warning";
+  Message: string;
+}
+
+export interface ErrorBody {
+  Code: ErrorCode;
+  Message: string;
+}
+
+/** The service's error response: what a bad request, or bad input to any function here, returns. */
+export interface ErrorResponse {
+  Error: ErrorBody;
+}
+
+/** `load`'s result: the inputs as one organization file, or the findings that stopped reading them. */
+export interface LoadResult {
+  File?: OrganizationFile;
+  Findings: Finding[];
+}
+
+/** `validate`'s result: every finding, errors first; `Valid` when none is an error. */
+export interface Validation {
+  Valid: boolean;
+  Findings: Finding[];
+}
+
+/** `compile`'s result: the compiled policy and any warnings, or the error that stopped it and every finding. */
+export type CompileResult =
+  | { Policy: Policy; Findings: Finding[]; Error?: undefined }
+  | { Policy?: undefined; Findings: Finding[]; Error: ErrorBody };
+
+export type Effect = "ALLOW" | "DENY";
+
+/** `GetAccessControlEffect`'s request (`OrganizationId` accepted and ignored). */
+export interface GetAccessControlEffectRequest {
+  OrganizationId?: string;
+  IpAddress: string;
+  Action: string;
+  UserId?: string;
+  ImpersonationRoleId?: string;
+}
+
+export interface GetAccessControlEffectResponse {
+  Effect: Effect;
+  MatchedRules: string[];
+}
+
+/**
+ * `GetMobileDeviceAccessEffect`'s request, plus this engine's extension: `UserId` with `DeviceId` consults
+ * `MobileDeviceAccessOverrides`.
+ */
+export interface GetMobileDeviceAccessEffectRequest {
+  OrganizationId?: string;
+  DeviceType?: string;
+  DeviceModel?: string;
+  DeviceOperatingSystem?: string;
+  DeviceUserAgent?: string;
+  UserId?: string;
+  DeviceId?: string;
+}
+
+export interface MobileDeviceAccessMatchedRule {
+  MobileDeviceAccessRuleId?: string;
+  Name: string;
+}
+
+export interface GetMobileDeviceAccessEffectResponse {
+  Effect: Effect;
+  MatchedRules: MobileDeviceAccessMatchedRule[];
+  /** This engine's extension: the override that decided, as the organization lists it. */
+  MatchedOverride?: { UserId: string; DeviceId: string };
+}
+
+/** `GetImpersonationRoleEffect`'s request (`OrganizationId` accepted and ignored). */
+export interface GetImpersonationRoleEffectRequest {
+  OrganizationId?: string;
+  ImpersonationRoleId: string;
+  TargetUser: string;
+}
+
+export interface ImpersonationMatchedRule {
+  ImpersonationRuleId: string;
+  Name?: string;
+}
+
+export interface GetImpersonationRoleEffectResponse {
+  Type: "FULL_ACCESS" | "READ_ONLY";
+  Effect: Effect;
+  MatchedRules: ImpersonationMatchedRule[];
+}
+
+/** One request of a batch: an operation's request members and its name, as `wmpolicy batch` reads a line. */
+export type BatchRequest =
+  | ({ Operation: "GetAccessControlEffect" } & GetAccessControlEffectRequest)
+  | ({ Operation: "GetMobileDeviceAccessEffect" } & GetMobileDeviceAccessEffectRequest)
+  | ({ Operation: "GetImpersonationRoleEffect" } & GetImpersonationRoleEffectRequest);
+
+/**
+ * One answer of a batch: the operation's response, or the error the service would refuse the request with.
+ * Equal answers in one batch are one shared, frozen object.
+ */
+export type BatchAnswer = Readonly<
+  | GetAccessControlEffectResponse
+  | GetMobileDeviceAccessEffectResponse
+  | GetImpersonationRoleEffectResponse
+  | ErrorResponse
+>;
+"#;
