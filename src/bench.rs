@@ -174,3 +174,41 @@ fn measure<T>(
         reference_queries: done,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_each_call_and_null_for_nothing_to_evaluate() {
+        let org = Organization::default(); // default rules, no roles
+        let mut now = 0u64;
+        let mut clock = || {
+            now += 1_000;
+            now
+        };
+        let options = Options { queries: 5_000, seed: 3, reference_budget_ns: u64::MAX };
+        let report = run(&org, &options, &mut clock).expect("the default organization compiles");
+        let access = report.access_control.expect("default access rule");
+        assert_eq!((access.engine_queries, access.reference_queries), (5_000, 5_000));
+        assert!(access.distinct_queries > 0 && access.matched_rules_average == 1.0, "{access:?}");
+        assert!(report.mobile_device.is_some());
+        assert_eq!(report.impersonation, None, "no roles: nothing to evaluate");
+        let json = serde_json::to_value(report).expect("serializes");
+        assert!(json["Impersonation"].is_null() && json["AccessControl"]["Ratio"].is_number(), "{json}");
+    }
+
+    #[test]
+    fn the_reference_stops_at_its_budget() {
+        let org = Organization::default();
+        let mut now = 0u64;
+        let mut clock = || {
+            now += 1_000_000;
+            now
+        };
+        let options = Options { queries: 100_000, seed: 3, reference_budget_ns: 5_000_000 };
+        let figures = run(&org, &options, &mut clock).expect("compiles").access_control.expect("access");
+        assert_eq!(figures.engine_queries, 100_000);
+        assert!(figures.reference_queries < 100_000 && figures.reference_queries >= 256, "{figures:?}");
+    }
+}

@@ -6,7 +6,16 @@
 
 use crate::answer::{ImpersonationMatchedRule, ImpersonationRoleEffect};
 use crate::hash::IdHashMap;
-use crate::organization::{Effect, ImpersonationRule, Organization, RoleType};
+
+/// The mask of the first `n` rules (`n` ≤ 64).
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << n) - 1
+    }
+}
+use crate::organization::{Effect, Organization, RoleType};
 
 use super::bits::RuleBits;
 use super::identity::{Identities, Lookup};
@@ -41,34 +50,31 @@ impl ImpersonationIndex {
             if role.rules.len() > MAX_ROLE_RULES {
                 return Err((role.id.clone(), role.rules.len()));
             }
-            let slots = |list: &[String]| -> Vec<u32> {
-                list.iter()
-                    .filter_map(|user| match identities.lookup(user) {
-                        Lookup::Slot(slot) => Some(slot),
-                        _ => None,
-                    })
-                    .collect()
-            };
-            let lists: Vec<(Vec<u32>, Vec<u32>)> =
-                role.rules.iter().map(|r| (slots(&r.target_users), slots(&r.not_target_users))).collect();
-            // 3.1, for a user with `slot` (or one no rule names).
-            let mask_for = |slot: Option<u32>| {
-                let holds = |rule: &ImpersonationRule, (targets, not_targets): &(Vec<u32>, Vec<u32>)| {
-                    let named = |list: &Vec<u32>| slot.is_some_and(|s| list.contains(&s));
-                    (rule.target_users.is_empty() || named(targets))
-                        && (rule.not_target_users.is_empty() || !named(not_targets))
-                };
-                role.rules
-                    .iter()
-                    .zip(&lists)
-                    .enumerate()
-                    .filter(|(_, (rule, l))| holds(rule, l))
-                    .fold(0u64, |m, (i, _)| m | 1 << i)
-            };
-            let mut named: Vec<u32> = lists.iter().flat_map(|(a, b)| a.iter().chain(b)).copied().collect();
-            named.sort_unstable();
-            named.dedup();
-            let targets = named.into_iter().map(|slot| (slot, mask_for(Some(slot)))).collect();
+            // Per named user, the rules whose TargetUsers name them and those whose NotTargetUsers do; built in one
+            // pass over the lists, so the cost is the lists' length, not users × rules.
+            let (mut has_targets, mut has_not_targets, all) = (0u64, 0u64, low_bits(role.rules.len()));
+            let mut named: IdHashMap<u32, (u64, u64)> = IdHashMap::default();
+            for (i, rule) in role.rules.iter().enumerate() {
+                for (list, negative) in [(&rule.target_users, false), (&rule.not_target_users, true)] {
+                    if list.is_empty() {
+                        continue;
+                    }
+                    *(if negative { &mut has_not_targets } else { &mut has_targets }) |= 1 << i;
+                    for user in list {
+                        if let Lookup::Slot(slot) = identities.lookup(user) {
+                            let entry = named.entry(slot).or_default();
+                            *(if negative { &mut entry.1 } else { &mut entry.0 }) |= 1 << i;
+                        }
+                    }
+                }
+            }
+            // 3.1: TargetUsers absent or naming the user, and NotTargetUsers absent or not naming them.
+            let mut targets: Vec<(u32, u64)> = named
+                .into_iter()
+                .map(|(slot, (listed, not_listed))| (slot, all & (!has_targets | listed) & !not_listed))
+                .collect();
+            targets.sort_unstable();
+            let unlisted = all & !has_targets;
             let position = index.roles.len() as u32;
             index.by_id.entry(role.id.as_str().into()).or_insert(position);
             index.roles.push(RoleIndex {
@@ -81,7 +87,7 @@ impl ImpersonationIndex {
                     .filter(|(_, r)| r.effect == Effect::Deny)
                     .fold(0, |m, (i, _)| m | 1 << i),
                 targets,
-                unlisted: mask_for(None),
+                unlisted,
             });
         }
         Ok(index)
