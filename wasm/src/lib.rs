@@ -78,9 +78,12 @@ fn read(input: &JsValue) -> Result<OrganizationFile, Vec<Finding>> {
     }
 }
 
-fn options(value: &JsValue) -> core_validate::Options {
-    let relax = value.is_object()
-        && Reflect::get(value, &JsValue::from_str("RelaxQuotas")).map(|v| v.is_truthy()).unwrap_or(false);
+/// `{RelaxQuotas}`; anything else, or nothing, is the default.
+fn options(value: Option<JsValue>) -> core_validate::Options {
+    let relax = value.is_some_and(|value| {
+        value.is_object()
+            && Reflect::get(&value, &JsValue::from_str("RelaxQuotas")).map(|v| v.is_truthy()).unwrap_or(false)
+    });
     core_validate::Options { enforce_quotas: !relax }
 }
 
@@ -111,13 +114,12 @@ struct Validated<'a> {
 
 /// Validates an organization against everything the service would reject: `{Valid, Findings}`, errors first,
 /// then warnings, each with its path and the service's error name.
-#[wasm_bindgen(unchecked_return_type = "Validation")]
-pub fn validate(
-    #[wasm_bindgen(unchecked_param_type = "OrganizationInput")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
-) -> JsValue {
+///
+/// Its TypeScript declaration is in [`types`], where `options` can be optional.
+#[wasm_bindgen(skip_typescript)]
+pub fn validate(input: JsValue, options: Option<JsValue>) -> JsValue {
     let findings = match read(&input) {
-        Ok(file) => core_validate::validate(&file, &self::options(&options)).findings,
+        Ok(file) => core_validate::validate(&file, &self::options(options)).findings,
         Err(findings) => findings,
     };
     to_js(&Validated { valid: !findings.iter().any(Finding::is_error), findings: &findings })
@@ -139,11 +141,10 @@ struct ErrorBodyOwned {
 
 /// Validates and compiles an organization into a [`Policy`] to query: `{Policy, Findings}` (the findings are
 /// warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
-#[wasm_bindgen(unchecked_return_type = "CompileResult")]
-pub fn compile(
-    #[wasm_bindgen(unchecked_param_type = "OrganizationInput")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
-) -> JsValue {
+///
+/// Its TypeScript declaration is in [`types`], where `options` can be optional.
+#[wasm_bindgen(skip_typescript)]
+pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
     let failed = |findings: &[Finding], code, message: String| {
         to_js(&Failed { error: ErrorBodyOwned { code, message }, findings })
     };
@@ -154,7 +155,7 @@ pub fn compile(
             return failed(&findings, code, format!("the input cannot be read: {} finding(s)", findings.len()));
         }
     };
-    let validation = core_validate::validate(&file, &self::options(&options));
+    let validation = core_validate::validate(&file, &self::options(options));
     let Some(organization) = validation.organization else {
         let errors = validation.errors().count();
         let code = validation.errors().next().map_or(ErrorCode::InvalidParameterException, |f| f.code);

@@ -154,6 +154,18 @@ export interface LoadResult {
   Findings: Finding[];
 }
 
+/**
+ * Validates an organization against everything the service would reject: `{Valid, Findings}`, errors first, then
+ * warnings, each with its path and the service's error name.
+ */
+export function validate(input: OrganizationInput, options?: Options): Validation;
+
+/**
+ * Validates and compiles an organization into a `Policy` to query: `{Policy, Findings}` (the findings are
+ * warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
+ */
+export function compile(input: OrganizationInput, options?: Options): CompileResult;
+
 /** `validate`'s result: every finding, errors first; `Valid` when none is an error. */
 export interface Validation {
   Valid: boolean;

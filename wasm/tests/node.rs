@@ -34,7 +34,7 @@ fn get(value: &JsValue, key: &str) -> JsValue {
 }
 
 fn acme() -> Policy {
-    let compiled = compile(JsValue::from_str(ACME), JsValue::UNDEFINED);
+    let compiled = compile(JsValue::from_str(ACME), None);
     assert_eq!(rs(&get(&compiled, "Findings")), json!([]));
     policy_from(get(&compiled, "Policy"))
 }
@@ -122,21 +122,21 @@ fn load_reports_unknown_members_with_paths() {
 fn load_and_validate_answer_bad_input_with_findings() {
     for value in bad_values() {
         let loaded = rs(&load(value.clone()));
-        let validation = rs(&validate(value.clone(), value.clone()));
+        let validation = rs(&validate(value.clone(), Some(value.clone())));
         if loaded.get("File").is_none() {
             let finding = &loaded["Findings"][0];
             assert_eq!(finding["Severity"], json!("error"), "{loaded}");
             assert!(finding["Code"].as_str().unwrap().ends_with("Exception"), "{loaded}");
             assert_eq!(validation["Valid"], json!(false), "{validation}");
         }
-        let compiled = compile(value.clone(), value);
+        let compiled = compile(value.clone(), Some(value));
         assert!(get(&compiled, "Error").is_object() || get(&compiled, "Policy").is_object());
     }
 }
 
 #[wasm_bindgen_test]
 fn validate_reports_findings_with_paths_and_service_error_names() {
-    let validation = rs(&validate(JsValue::from_str(ACME), JsValue::UNDEFINED));
+    let validation = rs(&validate(JsValue::from_str(ACME), None));
     assert_eq!(validation, json!({"Valid": true, "Findings": []}));
 
     let file = json!({
@@ -147,7 +147,7 @@ fn validate_reports_findings_with_paths_and_service_error_names() {
         "MobileDeviceAccessOverrides": [{"UserId": "nobody@acme.example.com", "DeviceId": "X1", "Effect": "DENY"}],
         "Users": [{"Id": "S-1-5-18-0001", "Email": "alice@acme.example.com"}]
     });
-    let validation = rs(&validate(js(file), JsValue::UNDEFINED));
+    let validation = rs(&validate(js(file), None));
     assert_eq!(validation["Valid"], json!(false));
     let findings = validation["Findings"].as_array().unwrap();
     let at = |path: &str| findings.iter().find(|f| f["Path"] == path).unwrap_or_else(|| panic!("{path}: {findings:?}"));
@@ -163,29 +163,29 @@ fn relaxed_quotas_turn_the_rule_count_into_a_warning() {
     let rules: Vec<Value> =
         (0..11).map(|i| json!({"Name": format!("r{i}"), "Effect": "ALLOW", "Description": ""})).collect();
     let file = js(json!({ "AccessControlRules": rules }));
-    let strict = rs(&validate(file.clone(), JsValue::UNDEFINED));
+    let strict = rs(&validate(file.clone(), None));
     assert_eq!(strict["Findings"][0]["Code"], json!("LimitExceededException"));
     assert_eq!(strict["Valid"], json!(false));
-    let relaxed = rs(&validate(file.clone(), js(json!({"RelaxQuotas": true}))));
+    let relaxed = rs(&validate(file.clone(), Some(js(json!({"RelaxQuotas": true})))));
     assert_eq!(relaxed["Valid"], json!(true));
     assert_eq!(relaxed["Findings"][0]["Severity"], json!("warning"));
-    assert!(get(&compile(file, js(json!({"RelaxQuotas": true}))), "Policy").is_object());
+    assert!(get(&compile(file, Some(js(json!({"RelaxQuotas": true})))), "Policy").is_object());
 }
 
 #[wasm_bindgen_test]
 fn compile_gives_a_policy_or_an_error_object_with_the_findings() {
-    let compiled = compile(JsValue::from_str(ACME), JsValue::UNDEFINED);
+    let compiled = compile(JsValue::from_str(ACME), None);
     assert!(get(&compiled, "Policy").is_object());
     assert!(get(&compiled, "Error").is_undefined());
 
     let bad =
         json!({"AccessControlRules": [{"Name": "x", "Effect": "DENY", "Description": "", "IpRanges": ["1.2.3/8"]}]});
-    let compiled = rs(&compile(js(bad), JsValue::UNDEFINED));
+    let compiled = rs(&compile(js(bad), None));
     assert_eq!(compiled["Error"]["Code"], json!("InvalidParameterException"));
     assert_eq!(compiled["Findings"][0]["Path"], json!("AccessControlRules[0].IpRanges[0]"));
     assert!(compiled.get("Policy").is_none());
 
-    let unreadable = rs(&compile(JsValue::from_str("{"), JsValue::UNDEFINED));
+    let unreadable = rs(&compile(JsValue::from_str("{"), None));
     assert_eq!(unreadable["Error"]["Code"], json!("SerializationException"));
 }
 
@@ -409,11 +409,11 @@ fn answers_have_exactly_the_services_member_names() {
     let error = policy.get_access_control_effect(JsValue::NULL);
     assert_eq!(keys(&error), ["Error"]);
     assert_eq!(keys(&get(&error, "Error")), ["Code", "Message"]);
-    let validation = validate(js(json!({"Rules": 1})), JsValue::UNDEFINED);
+    let validation = validate(js(json!({"Rules": 1})), None);
     assert_eq!(keys(&validation), ["Valid", "Findings"]);
     let finding = Array::from(&get(&validation, "Findings")).get(0);
     assert_eq!(keys(&finding), ["Path", "Code", "Severity", "Message"]);
-    let compiled = compile(JsValue::from_str(ACME), JsValue::UNDEFINED);
+    let compiled = compile(JsValue::from_str(ACME), None);
     assert_eq!(keys(&compiled), ["Policy", "Findings"]);
     assert_eq!(keys(&load(JsValue::from_str("{}"))), ["File", "Findings"]);
 }

@@ -1,0 +1,61 @@
+// Compiled with `tsc --noEmit` (wasm/e2e/tsconfig.json), never run: the package's TypeScript declarations accept what
+// the README says and reject what the service would not take.
+import init, {
+  compile,
+  load,
+  validate,
+  type BatchAnswer,
+  type ErrorCode,
+  type Finding,
+  type GetAccessControlEffectResponse,
+  type OrganizationFile,
+  type Policy,
+} from "../pkg/workmail_policy_wasm.js";
+
+await init();
+
+const file: OrganizationFile = {
+  AccessControlRules: [{ Name: "no-imap", Effect: "DENY", Description: "", Actions: ["IMAP"], DateCreated: 1614704932 }],
+};
+const loaded = load(JSON.stringify(file));
+const findings: Finding[] = loaded.Findings.concat(validate(file).Findings, validate(file, { RelaxQuotas: true }).Findings);
+const codes: ErrorCode[] = findings.map((f) => f.Code);
+const severity: "error" | "warning" | undefined = findings[0]?.Severity;
+
+const compiled = compile([{ Name: "a.json", Content: new TextEncoder().encode("{}") }]);
+if (compiled.Policy) {
+  const policy: Policy = compiled.Policy;
+  const access = policy.getAccessControlEffect({ IpAddress: "192.0.2.1", Action: "IMAP", UserId: "S-1-5-18-0001" });
+  if ("Error" in access) {
+    const message: string = access.Error.Message;
+  } else {
+    const answer: GetAccessControlEffectResponse = access;
+    const rules: string[] = answer.MatchedRules;
+  }
+  const mobile = policy.getMobileDeviceAccessEffect({ DeviceType: "iPhone", UserId: "u", DeviceId: "D1" });
+  if (!("Error" in mobile)) {
+    const id: string | undefined = mobile.MatchedRules[0]?.MobileDeviceAccessRuleId;
+    const overridden: string | undefined = mobile.MatchedOverride?.DeviceId;
+  }
+  const impersonation = policy.getImpersonationRoleEffect({ ImpersonationRoleId: "r", TargetUser: "bob" });
+  if (!("Error" in impersonation)) {
+    const type: "FULL_ACCESS" | "READ_ONLY" = impersonation.Type;
+  }
+  const answers = policy.batch([
+    { Operation: "GetAccessControlEffect", IpAddress: "192.0.2.1", Action: "EWS", ImpersonationRoleId: "r" },
+    { Operation: "GetMobileDeviceAccessEffect" },
+    { Operation: "GetImpersonationRoleEffect", ImpersonationRoleId: "r", TargetUser: "bob" },
+  ]);
+  if (Array.isArray(answers)) {
+    const first: BatchAnswer | undefined = answers[0];
+  }
+  // @ts-expect-error: the service's member is IpAddress
+  policy.getAccessControlEffect({ IpAdress: "192.0.2.1", Action: "IMAP", UserId: "u" });
+  // @ts-expect-error: TargetUser is required
+  policy.getImpersonationRoleEffect({ ImpersonationRoleId: "r" });
+  // @ts-expect-error: batch requests name their operation
+  policy.batch([{ IpAddress: "192.0.2.1", Action: "IMAP", UserId: "u" }]);
+  policy.free();
+} else {
+  const code: ErrorCode = compiled.Error.Code;
+}
