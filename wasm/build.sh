@@ -30,7 +30,7 @@ fi
 
 say "compiling (profile wasm-release)"
 cargo build -p workmail-policy-wasm --target wasm32-unknown-unknown --profile wasm-release
-wasm="target/wasm32-unknown-unknown/wasm-release/workmail_policy_wasm.wasm"
+wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/workmail_policy_wasm.wasm"
 
 say "generating the JS bindings (wasm-bindgen --target web)"
 rm -rf "$here/pkg"
