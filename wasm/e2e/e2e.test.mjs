@@ -102,6 +102,14 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
     assert.equal(await badge().textContent(), "ALLOW");
     assert.match(await page.locator("#test-access output .matched").textContent(), /default/);
     assert.match(await changes().textContent(), /No rule changed since loading/);
+    // The other two calls, on their tabs: the README's iPhone, and the archiver reading the CEO's mailbox.
+    await page.click('[data-tab="mobile"]');
+    assert.equal(await page.locator("#test-mobile output .badge").textContent(), "ALLOW");
+    assert.match(await page.locator("#test-mobile output .matched").textContent(), /Allow phones and tablets/);
+    await page.click('[data-tab="impersonation"]');
+    assert.equal(await page.locator("#test-impersonation output .badge").textContent(), "DENY");
+    assert.match(await page.locator("#test-impersonation output").textContent(), /READ_ONLY.*Not the CEO/s);
+    await page.click('[data-tab="access"]');
   });
 
   it("shows findings at the field as the user types", { timeout: TIMEOUT }, async () => {
@@ -159,6 +167,35 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
     assert.equal(await page.locator('[data-path="AccessControlRules[0].Actions[1]"] input').inputValue(), "WebMail");
     assert.equal(await badge().textContent(), "DENY");
     assert.match(await changes().textContent(), /No rule changed since loading/);
+  });
+
+  it("reads pasted aws CLI output, and says why it cannot read a bad paste", { timeout: TIMEOUT }, async () => {
+    await page.click("#show-paste");
+    await page.fill("#paste-text", 'Not JSON at all');
+    await page.click("#load-paste");
+    await page.locator("#load-findings .finding.error").waitFor();
+    assert.match(await page.locator("#load-findings").textContent(), /SerializationException/);
+    // The editor keeps what it had.
+    assert.equal(await page.locator('[data-path="AccessControlRules[0].Actions[1]"] input').inputValue(), "WebMail");
+
+    // Two outputs of the aws CLI, one after the other, as `wmpolicy` reads them.
+    const rules = { Rules: [{ Name: "office-only", Effect: "DENY", Description: "", NotIpRanges: ["10.0.0.0/8"], DateCreated: 1700000000.5 }] };
+    const overrides = { Overrides: [{ UserId: "S-1-5-18-0001", DeviceId: "PHONE1", Effect: "ALLOW" }], NextToken: "t" };
+    await page.fill("#paste-text", `${JSON.stringify(rules)}\n${JSON.stringify(overrides)}`);
+    await page.click("#load-paste");
+    await page.waitForSelector('[data-path="MobileDeviceAccessOverrides[0]"]');
+    assert.equal(await page.locator('[data-path="AccessControlRules[0].Name"] input').inputValue(), "office-only");
+    assert.equal(await page.locator("#load-findings").textContent(), "");
+    assert.equal(await badge().textContent(), "DENY");
+    assert.match(await page.locator("#test-access output .matched").textContent(), /office-only/);
+
+    // A misspelt member is reported at its path, with the member meant.
+    await page.click("#show-paste");
+    await page.fill("#paste-text", '{"AccessControlRules": [{"Name": "x", "Effect": "DENY", "NotIpRange": ["10.0.0.0/8"]}]}');
+    await page.click("#load-paste");
+    await page.locator("#load-findings .finding.error").waitFor();
+    assert.match(await page.locator("#load-findings").textContent(),
+      /InvalidParameterException AccessControlRules\[0\]\.NotIpRange: unknown member `NotIpRange`; did you mean `NotIpRanges`\?/);
     assert.deepEqual(problems, []);
   });
 });

@@ -3,8 +3,9 @@
 //
 // Why this exists: reading a million JS objects from Rust member by member costs a boundary crossing per member,
 // and JSON text costs a stringify, a UTF-8 encode and a parse per request, several times the evaluation itself.
-// Here each request becomes a few integers: its operation, an IPv4 address as a number, and indexes into a table of
-// distinct strings (batches repeat the same users, actions and roles). Anything outside that common shape (an
+// Here each request becomes a few integers: its operation, where its address's bytes are (addresses are nearly all
+// distinct, so they are copied as bytes, not looked up), and indexes into a table of distinct strings (batches
+// repeat the same users, actions and roles). Anything outside that common shape (an
 // unknown member, a value that is not a string, a missing required member, an unknown operation, something that is
 // not an object) travels as its JSON text instead and is answered by the core's own request-line reader, so every
 // error is the one `wmpolicy batch` gives for the same line.
@@ -13,7 +14,7 @@
 
 /** Operation codes, the first slot of each record. */
 const FALLBACK = 0; // [0, json string id]: answer the JSON text with the core's line reader
-const ACCESS = 1; // [1, ip kind, ip, Action, UserId, ImpersonationRoleId]
+const ACCESS = 1; // [1, address length, address offset, Action, UserId, ImpersonationRoleId]
 const MOBILE = 2; // [2, DeviceType, DeviceModel, DeviceOperatingSystem, DeviceUserAgent, UserId, DeviceId]
 const IMPERSONATION = 3; // [3, ImpersonationRoleId, TargetUser]
 const UNSERIALIZABLE = 4; // [4, message string id]: not even JSON.stringify can read it
@@ -21,78 +22,57 @@ const UNSERIALIZABLE = 4; // [4, message string id]: not even JSON.stringify can
 /** A member that is missing (or null, which the service's JSON reading treats alike). */
 const ABSENT = 0xffffffff;
 /** The longest record is 7 slots (`MAX_RECORD` in batch.rs). */
-/** IP kinds: a canonical dotted quad sent as its number, or anything else sent as a string id. */
-const IP_NUMBER = 0;
-const IP_STRING = 1;
+/**
+ * The longest address copied as bytes: the longest IPv4 address in dotted form. Longer ones, and any with a
+ * character outside ASCII, go in the string table instead, where a length of 0 in the record says to look.
+ */
+const MAX_ADDRESS = 15;
 
 /**
- * Writes the number a canonical dotted quad (`0`-`255` without leading zeros, as the service's `IpAddress` pattern
- * and the core's parser accept it) stands for at `records[m]` and returns true, or returns false. Rust formats the
- * number back into exactly the same text before the core sees it, so this only has to recognise canonical text,
- * never to judge what else is valid. The arithmetic stays in 32-bit integers, which the JIT keeps unboxed.
+ * Copies `s` into `bytes` at `at` when it is 1 to `MAX_ADDRESS` ASCII characters, returning its length, else 0.
+ * ASCII characters are their own UTF-8 bytes, so Rust reads back exactly the request's string.
  */
-function dottedQuad(s, records, m) {
+function copyAscii(s, bytes, at) {
   const n = s.length;
-  if (n < 7 || n > 15) return false;
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
+  if (n > MAX_ADDRESS) return 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return false;
-      value = (value << 8) | octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return false; // a leading zero
-      octet = octet * 10 + (c - 48);
-      digits++;
-      if (octet > 255) return false;
-    } else {
-      return false;
-    }
+    if (c > 127) return 0;
+    bytes[at + i] = c;
   }
-  if (dots !== 3 || digits === 0) return false;
-  records[m] = (value << 8) | octet; // the Uint32Array stores the 32 bits, whatever their sign as an int32
-  return true;
+  return n;
 }
 
 /**
  * Writes the record of one request in the common shape at `m` and returns the new end, or returns `m` unchanged
  * when the request is not in that shape.
  */
-function encodeOne(r, records, m, intern, slot) {
-  let operation;
-  let ip, action, user, role, type, model, os, agent, device, target;
-  let shape = typeof r === "object" && r !== null && !Array.isArray(r);
-  // One pass over the members finds each and notices any that no operation has. `OrganizationId` is accepted
-  // and ignored, as by the service's own SDKs and `wmpolicy batch`.
-  if (shape) {
-    for (const key in r) {
-      const v = r[key];
-      switch (key) {
-        case "Operation": operation = v; break;
-        case "OrganizationId": break;
-        case "IpAddress": ip = v; break;
-        case "Action": action = v; break;
-        case "UserId": user = v; break;
-        case "ImpersonationRoleId": role = v; break;
-        case "DeviceType": type = v; break;
-        case "DeviceModel": model = v; break;
-        case "DeviceOperatingSystem": os = v; break;
-        case "DeviceUserAgent": agent = v; break;
-        case "DeviceId": device = v; break;
-        case "TargetUser": target = v; break;
-        default: shape = false;
-      }
-    }
-    if (shape && r.OrganizationId !== undefined && r.OrganizationId !== null && typeof r.OrganizationId !== "string") {
-      shape = false;
-    }
-  }
+function encodeOne(r, records, m, intern, slot, addresses) {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return m;
+  // The members every operation may have, read directly (the request objects of one batch share a shape, so
+  // these are cached loads); then one pass counts the members present, which differs from the known ones counted
+  // here exactly when the request has a member no operation has. `OrganizationId` is accepted and ignored, as by
+  // the service's own SDKs and `wmpolicy batch`.
+  const operation = r.Operation;
+  const organization = r.OrganizationId;
+  const ip = r.IpAddress;
+  const action = r.Action;
+  const user = r.UserId;
+  const role = r.ImpersonationRoleId;
+  const type = r.DeviceType;
+  const model = r.DeviceModel;
+  const os = r.DeviceOperatingSystem;
+  const agent = r.DeviceUserAgent;
+  const device = r.DeviceId;
+  const target = r.TargetUser;
+  const known = (operation !== undefined) + (organization !== undefined) + (ip !== undefined) +
+    (action !== undefined) + (user !== undefined) + (role !== undefined) + (type !== undefined) +
+    (model !== undefined) + (os !== undefined) + (agent !== undefined) + (device !== undefined) +
+    (target !== undefined);
+  let present = 0;
+  for (const key in r) present++;
+  const shape = present === known &&
+    (organization === undefined || organization === null || typeof organization === "string");
   if (shape && operation === "GetAccessControlEffect" && typeof ip === "string" && typeof action === "string" &&
       type === undefined && model === undefined && os === undefined && agent === undefined &&
       device === undefined && target === undefined) {
@@ -100,11 +80,12 @@ function encodeOne(r, records, m, intern, slot) {
     const ro = slot(role);
     if (u !== -1 && ro !== -1) {
       records[m++] = ACCESS;
-      if (dottedQuad(ip, records, m + 1)) {
-        records[m++] = IP_NUMBER;
-        m++;
+      const length = copyAscii(ip, addresses.bytes, addresses.at);
+      records[m++] = length;
+      if (length > 0) {
+        records[m++] = addresses.at;
+        addresses.at += length;
       } else {
-        records[m++] = IP_STRING;
         records[m++] = intern(ip);
       }
       records[m++] = intern(action);
@@ -129,13 +110,14 @@ function encodeOne(r, records, m, intern, slot) {
 }
 
 /**
- * Packs `requests` (an array; the caller checked) into `records`, a view of WebAssembly memory with room for
- * `MAX_RECORD` slots a request (writing there directly saves a copy of tens of megabytes per million requests),
- * and returns `{used, strings, lengths}`: `used` the slots written, `strings` the distinct strings joined,
- * `lengths` their lengths in UTF-16 code units. Nothing here calls into WebAssembly, so memory cannot grow and
- * the view stays valid throughout.
+ * Packs `requests` (an array; the caller checked) into `records` and `bytes`, views of WebAssembly memory with
+ * room for 7 slots and `MAX_ADDRESS` bytes a request (writing there directly saves copying tens of megabytes per
+ * million requests), and returns `{used, strings, lengths}`: `used` the slots written, `strings` the distinct
+ * strings joined, `lengths` their lengths in UTF-16 code units. Nothing here calls into WebAssembly, so its memory
+ * cannot grow and the views stay valid throughout.
  */
-export function encodeBatch(requests, records) {
+export function encodeBatch(requests, records, bytes) {
+  const addresses = { bytes, at: 0 };
   const count = requests.length;
   const ids = new Map();
   const table = [];
@@ -155,7 +137,7 @@ export function encodeBatch(requests, records) {
     const r = requests[i];
     const start = m;
     try {
-      m = encodeOne(r, records, m, intern, slot);
+      m = encodeOne(r, records, m, intern, slot, addresses);
     } catch (e) {
       // A getter that throws, a proxy: this request only is refused.
       m = start;

@@ -1,8 +1,8 @@
 //! `Policy.batch`: many requests through one call, at a few hundred nanoseconds a request all told.
 //!
 //! The requests cross the boundary packed by `js/batch.js` (its header says why and how): flat `u32` records, one
-//! per request, that name strings by index into one table of distinct strings, and canonical IPv4 addresses by
-//! number. The answers come back deduplicated: each distinct answer is written once as JSON, and every request
+//! per request, that name strings by index into one table of distinct strings, and addresses by where their bytes
+//! are in a second buffer. The answers come back deduplicated: each distinct answer is written once as JSON, and every request
 //! gets an index into that table, which the same JS module spreads into the answers array. A million access
 //! queries make a handful of distinct answers, so the return trip costs one small `JSON.parse` and a loop.
 //!
@@ -29,7 +29,7 @@ extern "C" {
     type Encoded;
 
     #[wasm_bindgen(catch, js_name = encodeBatch)]
-    fn encode_batch(requests: &Array, records: &mut [u32]) -> Result<Encoded, JsValue>;
+    fn encode_batch(requests: &Array, records: &mut [u32], bytes: &mut [u8]) -> Result<Encoded, JsValue>;
     #[wasm_bindgen(method, getter)]
     fn used(this: &Encoded) -> u32;
     #[wasm_bindgen(method, getter)]
@@ -48,9 +48,10 @@ const MOBILE: u32 = 2;
 const IMPERSONATION: u32 = 3;
 const UNSERIALIZABLE: u32 = 4;
 const ABSENT: u32 = u32::MAX;
-const IP_NUMBER: u32 = 0;
 /// The longest record, in slots.
 const MAX_RECORD: usize = 7;
+/// The longest address copied as bytes (`MAX_ADDRESS` in batch.js).
+const MAX_ADDRESS: usize = 15;
 
 /// Answers `requests`: the answers array, or an `ErrorResponse` when `requests` is not an array.
 pub fn answer(policy: &Policy, requests: &JsValue) -> JsValue {
@@ -58,19 +59,23 @@ pub fn answer(policy: &Policy, requests: &JsValue) -> JsValue {
         return error_value(ErrorCode::InvalidParameterException, "batch takes an array of request objects");
     };
     let count = requests.length() as usize;
-    // Room for the longest record per request, and an index per answer. Refused rather than trapping when the
-    // memory cannot be had.
+    // Room for the longest record and the longest address per request, and an index per answer. Refused rather
+    // than trapping when the memory cannot be had.
     let mut records = Vec::new();
+    let mut bytes = Vec::new();
     let mut indices = Vec::new();
-    let reserved = count
-        .checked_mul(MAX_RECORD)
-        .map(|slots| records.try_reserve_exact(slots).is_ok() && indices.try_reserve_exact(count).is_ok());
-    if reserved != Some(true) {
+    let reserved = count.checked_mul(MAX_RECORD).is_some_and(|slots| {
+        records.try_reserve_exact(slots).is_ok()
+            && bytes.try_reserve_exact(count * MAX_ADDRESS).is_ok()
+            && indices.try_reserve_exact(count).is_ok()
+    });
+    if !reserved {
         let message = format!("a batch of {count} requests does not fit in memory; split it");
         return error_value(ErrorCode::LimitExceededException, &message);
     }
     records.resize(count * MAX_RECORD, 0);
-    let encoded = match encode_batch(requests, &mut records) {
+    bytes.resize(count * MAX_ADDRESS, 0);
+    let encoded = match encode_batch(requests, &mut records, &mut bytes) {
         Ok(encoded) => encoded,
         Err(e) => {
             let message = format!("the requests cannot be read: {}", crate::input::describe_exception(&e));
@@ -85,7 +90,7 @@ pub fn answer(policy: &Policy, requests: &JsValue) -> JsValue {
     let mut answers = Answers { json: String::from("["), ..Answers::default() };
     let mut at = 0;
     while indices.len() < count {
-        let Some((index, len)) = answers.record(policy, records.get(at..).unwrap_or_default(), &table) else {
+        let Some((index, len)) = answers.record(policy, records.get(at..).unwrap_or_default(), &table, &bytes) else {
             return error_value(ErrorCode::SerializationException, "the batch encoding is inconsistent");
         };
         indices.push(index);
@@ -180,7 +185,7 @@ impl Answers {
     /// whole first batch in baseline code, where a function called per request is optimised within a few
     /// thousand requests.
     #[inline(never)]
-    fn record(&mut self, policy: &Policy, records: &[u32], table: &[&str]) -> Option<(u32, usize)> {
+    fn record(&mut self, policy: &Policy, records: &[u32], table: &[&str], bytes: &[u8]) -> Option<(u32, usize)> {
         let text = |slot: u32| -> Option<Option<&str>> {
             match slot {
                 ABSENT => Some(None),
@@ -190,10 +195,12 @@ impl Answers {
         let required = |slot: u32| text(slot).flatten();
         match *records.first()? {
             ACCESS => {
-                let &[_, ip_kind, ip, action, user, role] = records.get(..6)? else { return None };
-                let mut digits = [0u8; 16];
-                let ip_address =
-                    if ip_kind == IP_NUMBER { dotted_quad(ip, &mut digits) } else { *table.get(ip as usize)? };
+                let &[_, length, at, action, user, role] = records.get(..6)? else { return None };
+                // The address's bytes as the request had them, or (length 0) its entry in the string table.
+                let ip_address = match length as usize {
+                    0 => *table.get(at as usize)?,
+                    length => std::str::from_utf8(bytes.get(at as usize..at as usize + length)?).ok()?,
+                };
                 let request = AccessRequest {
                     ip_address,
                     action: required(action)?,
@@ -328,41 +335,6 @@ fn effect_code(effect: Effect) -> usize {
     }
 }
 
-/// Each octet's decimal digits, padded to three, and how many there are: formatting an address is then four table
-/// reads and copies, without division.
-const OCTETS: [([u8; 3], usize); 256] = {
-    let mut table = [([0; 3], 0); 256];
-    let mut i = 0;
-    while i < 256 {
-        let (hundreds, tens, ones) = ((i / 100) as u8 + b'0', (i / 10 % 10) as u8 + b'0', (i % 10) as u8 + b'0');
-        table[i] = match i {
-            0..=9 => ([ones, 0, 0], 1),
-            10..=99 => ([tens, ones, 0], 2),
-            _ => ([hundreds, tens, ones], 3),
-        };
-        i += 1;
-    }
-    table
-};
-
-/// `a.b.c.d` for `address`, in `buffer`: the canonical text `js/batch.js` recognised, so the core sees the
-/// request's own string.
-fn dotted_quad(address: u32, buffer: &mut [u8; 16]) -> &str {
-    let mut len = 0;
-    for (i, octet) in address.to_be_bytes().into_iter().enumerate() {
-        let (digits, count) = OCTETS[usize::from(octet)];
-        // At most 3 + 1 + 3 + 1 + 3 + 1 + 3 bytes: every slice below is in bounds.
-        buffer[len..len + 3].copy_from_slice(&digits);
-        len += count;
-        if i < 3 {
-            buffer[len] = b'.';
-            len += 1;
-        }
-    }
-    // Only ASCII digits and dots were written.
-    std::str::from_utf8(&buffer[..len]).unwrap_or_default()
-}
-
 /// The hasher of keys that are already fingerprints: SipHash would cost more than the rest of a batched query.
 #[derive(Default)]
 struct Prehashed(u64);
@@ -387,16 +359,6 @@ impl Hasher for Prehashed {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn dotted_quads_are_canonical() {
-        let mut buffer = [0; 16];
-        assert_eq!(dotted_quad(0, &mut buffer), "0.0.0.0");
-        assert_eq!(dotted_quad(u32::MAX, &mut buffer), "255.255.255.255");
-        assert_eq!(dotted_quad(0xC633_6414, &mut buffer), "198.51.100.20");
-        assert_eq!(dotted_quad(0x0A00_6409, &mut buffer), "10.0.100.9");
-    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
