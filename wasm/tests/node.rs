@@ -276,6 +276,8 @@ fn batch_requests() -> Vec<Value> {
         "198.51.100.20",
         "１.2.3.4",
         "1.2.3.4/32",
+        "255.255.255.2555",
+        "1.2.3.é",
         "",
     ] {
         requests.push(access(ip, json!(ALICE)));
