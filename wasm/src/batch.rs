@@ -2,9 +2,10 @@
 //!
 //! The requests cross the boundary packed by `js/batch.js` (its header says why and how): flat `u32` records, one
 //! per request, that name strings by index into one table of distinct strings, and addresses by where their bytes
-//! are in a second buffer. The answers come back deduplicated: each distinct answer is written once as JSON, and every request
-//! gets an index into that table, which the same JS module spreads into the answers array. A million access
-//! queries make a handful of distinct answers, so the return trip costs one small `JSON.parse` and a loop.
+//! are in a second buffer. The answers come back deduplicated: each distinct answer is written once as JSON, and
+//! every request gets an index into that table, which the same JS module spreads into the answers array. A
+//! million access queries make a handful of distinct answers, so the return trip costs one small `JSON.parse` and
+//! a loop.
 //!
 //! The answers are the core's: the common request shapes are built here as the core's request structs and
 //! answered by [`Policy`]'s simulate methods exactly as [`workmail_policy::batch::answer_line`] builds and answers
@@ -64,9 +65,10 @@ pub fn answer(policy: &Policy, requests: &JsValue) -> JsValue {
     let mut records = Vec::new();
     let mut bytes = Vec::new();
     let mut indices = Vec::new();
-    let reserved = count.checked_mul(MAX_RECORD).is_some_and(|slots| {
+    let sizes = count.checked_mul(MAX_RECORD).zip(count.checked_mul(MAX_ADDRESS));
+    let reserved = sizes.is_some_and(|(slots, addresses)| {
         records.try_reserve_exact(slots).is_ok()
-            && bytes.try_reserve_exact(count * MAX_ADDRESS).is_ok()
+            && bytes.try_reserve_exact(addresses).is_ok()
             && indices.try_reserve_exact(count).is_ok()
     });
     if !reserved {
