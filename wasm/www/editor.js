@@ -288,6 +288,12 @@ function renderSection(kind, owner, path) {
   return section;
 }
 
+/** The card header's badge: a rule's effect, or a role's type. */
+function badgeClass(item) {
+  if (item.Effect === undefined) return "effect type";
+  return `effect ${item.Effect === "DENY" ? "deny" : "allow"}`;
+}
+
 function renderCard(kind, list, index, path) {
   const item = list[index];
   const move = (by) => () => {
@@ -299,7 +305,7 @@ function renderCard(kind, list, index, path) {
     el("header", {},
       el("span", { class: "index" }, `#${index + 1}`),
       el("strong", { class: "title" }, kind.label(item)),
-      el("span", { class: `effect ${item.Effect === "DENY" ? "deny" : "allow"}` }, item.Effect ?? ""),
+      el("span", { class: badgeClass(item) }, item.Effect ?? item.Type ?? ""),
       el("span", { class: "spacer" }),
       el("button", { type: "button", title: "Move up", disabled: index === 0, onclick: move(-1) }, "↑"),
       el("button", { type: "button", title: "Move down", disabled: index === list.length - 1, onclick: move(1) }, "↓"),
@@ -328,8 +334,8 @@ function renderScalar(kind, item, scalar, path, card) {
     // The card's header shows the name and effect.
     $(".title", card).textContent = kind.label(item);
     const badge = $(".effect", card);
-    badge.textContent = item.Effect ?? "";
-    badge.className = `effect ${item.Effect === "DENY" ? "deny" : "allow"}`;
+    badge.textContent = item.Effect ?? item.Type ?? "";
+    badge.className = badgeClass(item);
     changed();
   };
   let input;
