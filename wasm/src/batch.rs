@@ -179,100 +179,36 @@ impl Parts {
     }
 }
 
+/// A request's strings: `ABSENT` or an index into the batch's table of distinct strings.
+fn text<'t>(table: &[&'t str], slot: u32) -> Option<Option<&'t str>> {
+    match slot {
+        ABSENT => Some(None),
+        id => table.get(id as usize).map(|s| Some(*s)),
+    }
+}
+
+fn required<'t>(table: &[&'t str], slot: u32) -> Option<&'t str> {
+    text(table, slot).flatten()
+}
+
 impl Answers {
     /// Answers the record at the start of `records`: the answer's index in the table and the record's length.
     ///
-    /// Never inlined, for the first batch's sake: engines start WebAssembly in a baseline compiler and switch a
-    /// function to optimised code at its next call once it has run enough; a loop inside one call would run a
-    /// whole first batch in baseline code, where a function called per request is optimised within a few
-    /// thousand requests.
+    /// This and each operation's function below are never inlined, for the first batch's sake: engines start
+    /// WebAssembly in a baseline compiler and switch a function to optimised code at its next call once it has run
+    /// enough, compiling it in the background meanwhile. A loop inside one call would run a whole first batch in
+    /// baseline code, and one function holding every operation would take long to compile; small functions called
+    /// per request are optimised within the first few thousand requests. Rare paths (errors, new answers) are kept
+    /// out of them for the same reason.
     #[inline(never)]
     fn record(&mut self, policy: &Policy, records: &[u32], table: &[&str], bytes: &[u8]) -> Option<(u32, usize)> {
-        let text = |slot: u32| -> Option<Option<&str>> {
-            match slot {
-                ABSENT => Some(None),
-                id => table.get(id as usize).map(|s| Some(*s)),
-            }
-        };
-        let required = |slot: u32| text(slot).flatten();
         match *records.first()? {
-            ACCESS => {
-                let &[_, length, at, action, user, role] = records.get(..6)? else { return None };
-                // The address's bytes as the request had them, or (length 0) its entry in the string table.
-                let ip_address = match length as usize {
-                    0 => *table.get(at as usize)?,
-                    length => std::str::from_utf8(bytes.get(at as usize..at as usize + length)?).ok()?,
-                };
-                let request = AccessRequest {
-                    ip_address,
-                    action: required(action)?,
-                    user_id: text(user)?,
-                    impersonation_role_id: text(role)?,
-                };
-                let index = match policy.access(&request) {
-                    Ok(answer) => {
-                        self.parts.clear();
-                        self.parts.extend([ACCESS as usize, effect_code(answer.effect())]);
-                        self.parts.extend(answer.matched_rules().map(|name| name.as_ptr() as usize));
-                        self.keyed(|| answer.to_response())
-                    }
-                    Err(e) => self.error(&e),
-                };
-                Some((index, 6))
-            }
-            MOBILE => {
-                let &[_, device_type, model, os, agent, user, device] = records.get(..7)? else { return None };
-                let request = MobileRequest {
-                    device_type: text(device_type)?,
-                    device_model: text(model)?,
-                    device_operating_system: text(os)?,
-                    device_user_agent: text(agent)?,
-                    user_id: text(user)?,
-                    device_id: text(device)?,
-                };
-                let index = match policy.mobile(&request) {
-                    Ok(answer) => {
-                        self.parts.clear();
-                        self.parts.extend([MOBILE as usize, effect_code(answer.effect())]);
-                        for (id, name) in answer.matched_rules() {
-                            self.parts.extend([id.map_or(0, |id| id.as_ptr() as usize), name.as_ptr() as usize]);
-                        }
-                        if let Some((user, device)) = answer.matched_override() {
-                            // A zero between the rules and the override: no name lives at address 0.
-                            self.parts.extend([0, 0, user.as_ptr() as usize, device.as_ptr() as usize]);
-                        }
-                        self.keyed(|| answer.to_response())
-                    }
-                    Err(e) => self.error(&e),
-                };
-                Some((index, 7))
-            }
-            IMPERSONATION => {
-                let &[_, role, target] = records.get(..3)? else { return None };
-                let request =
-                    ImpersonationRequest { impersonation_role_id: required(role)?, target_user: required(target)? };
-                let index = match policy.impersonation(&request) {
-                    Ok(answer) => {
-                        self.parts.clear();
-                        let role_type = answer.role_type() as usize;
-                        self.parts.extend([IMPERSONATION as usize, effect_code(answer.effect()), role_type]);
-                        for (id, name) in answer.matched_rules() {
-                            self.parts.extend([id.as_ptr() as usize, name.map_or(0, |n| n.as_ptr() as usize)]);
-                        }
-                        self.keyed(|| answer.to_response())
-                    }
-                    Err(e) => self.error(&e),
-                };
-                Some((index, 3))
-            }
-            FALLBACK => {
-                let line = required(*records.get(1)?)?;
-                self.text.clear();
-                answer_line(policy, line.as_bytes(), &mut self.text);
-                Some((self.texted(), 2))
-            }
+            ACCESS => self.access(policy, records.get(..6)?, table, bytes).map(|index| (index, 6)),
+            MOBILE => self.mobile(policy, records.get(..7)?, table).map(|index| (index, 7)),
+            IMPERSONATION => self.impersonation(policy, records.get(..3)?, table).map(|index| (index, 3)),
+            FALLBACK => self.fallback(policy, required(table, *records.get(1)?)?).map(|index| (index, 2)),
             UNSERIALIZABLE => {
-                let message = required(*records.get(1)?)?;
+                let message = required(table, *records.get(1)?)?;
                 self.text.clear();
                 let error = ErrorResponse::new(ErrorCode::SerializationException, message);
                 let _ = serde_json::to_writer(&mut self.text, &error);
@@ -282,7 +218,91 @@ impl Answers {
         }
     }
 
+    #[inline(never)]
+    fn access(&mut self, policy: &Policy, record: &[u32], table: &[&str], bytes: &[u8]) -> Option<u32> {
+        let &[_, length, at, action, user, role] = record else { return None };
+        // The address's bytes as the request had them, or (length 0) its entry in the string table.
+        let ip_address = match length as usize {
+            0 => *table.get(at as usize)?,
+            length => std::str::from_utf8(bytes.get(at as usize..at as usize + length)?).ok()?,
+        };
+        let request = AccessRequest {
+            ip_address,
+            action: required(table, action)?,
+            user_id: text(table, user)?,
+            impersonation_role_id: text(table, role)?,
+        };
+        Some(match policy.access(&request) {
+            Ok(answer) => {
+                self.parts.clear();
+                self.parts.extend([ACCESS as usize, effect_code(answer.effect())]);
+                self.parts.extend(answer.matched_rules().map(|name| name.as_ptr() as usize));
+                self.keyed(|| answer.to_response())
+            }
+            Err(e) => self.error(&e),
+        })
+    }
+
+    #[inline(never)]
+    fn mobile(&mut self, policy: &Policy, record: &[u32], table: &[&str]) -> Option<u32> {
+        let &[_, device_type, model, os, agent, user, device] = record else { return None };
+        let request = MobileRequest {
+            device_type: text(table, device_type)?,
+            device_model: text(table, model)?,
+            device_operating_system: text(table, os)?,
+            device_user_agent: text(table, agent)?,
+            user_id: text(table, user)?,
+            device_id: text(table, device)?,
+        };
+        Some(match policy.mobile(&request) {
+            Ok(answer) => {
+                self.parts.clear();
+                self.parts.extend([MOBILE as usize, effect_code(answer.effect())]);
+                for (id, name) in answer.matched_rules() {
+                    self.parts.extend([id.map_or(0, |id| id.as_ptr() as usize), name.as_ptr() as usize]);
+                }
+                if let Some((user, device)) = answer.matched_override() {
+                    // A zero between the rules and the override: no name lives at address 0.
+                    self.parts.extend([0, 0, user.as_ptr() as usize, device.as_ptr() as usize]);
+                }
+                self.keyed(|| answer.to_response())
+            }
+            Err(e) => self.error(&e),
+        })
+    }
+
+    #[inline(never)]
+    fn impersonation(&mut self, policy: &Policy, record: &[u32], table: &[&str]) -> Option<u32> {
+        let &[_, role, target] = record else { return None };
+        let request = ImpersonationRequest {
+            impersonation_role_id: required(table, role)?,
+            target_user: required(table, target)?,
+        };
+        Some(match policy.impersonation(&request) {
+            Ok(answer) => {
+                self.parts.clear();
+                let role_type = answer.role_type() as usize;
+                self.parts.extend([IMPERSONATION as usize, effect_code(answer.effect()), role_type]);
+                for (id, name) in answer.matched_rules() {
+                    self.parts.extend([id.as_ptr() as usize, name.map_or(0, |n| n.as_ptr() as usize)]);
+                }
+                self.keyed(|| answer.to_response())
+            }
+            Err(e) => self.error(&e),
+        })
+    }
+
+    /// A request outside the common shapes, as JSON text: the core's request-line reader answers it.
+    #[cold]
+    #[inline(never)]
+    fn fallback(&mut self, policy: &Policy, line: &str) -> Option<u32> {
+        self.text.clear();
+        answer_line(policy, line.as_bytes(), &mut self.text);
+        Some(self.texted())
+    }
+
     /// The index of the answer whose key is in `self.parts`, writing it with `response` the first time.
+    #[inline]
     fn keyed<R: Serialize>(&mut self, response: impl FnOnce() -> R) -> u32 {
         let known = self.by_parts.get(&self.parts.fingerprint);
         if let Some((index, parts)) = known {
@@ -291,6 +311,13 @@ impl Answers {
             }
         }
         let collision = known.is_some();
+        self.add(response, collision)
+    }
+
+    /// Writes a new answer into the table; `collision` when another answer has its fingerprint.
+    #[cold]
+    #[inline(never)]
+    fn add<R: Serialize>(&mut self, response: impl FnOnce() -> R, collision: bool) -> u32 {
         self.text.clear();
         let _ = serde_json::to_writer(&mut self.text, &response());
         if collision {
@@ -302,6 +329,8 @@ impl Answers {
         index
     }
 
+    #[cold]
+    #[inline(never)]
     fn error(&mut self, error: &RequestError) -> u32 {
         self.text.clear();
         let _ = serde_json::to_writer(&mut self.text, &ErrorResponse::from(error));
