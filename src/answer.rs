@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::organization::{Effect, RoleType};
 
 /// `GetAccessControlEffect`'s response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessControlEffect<'a> {
     pub effect: Effect,
@@ -17,7 +17,7 @@ pub struct AccessControlEffect<'a> {
 }
 
 /// `GetMobileDeviceAccessEffect`'s response, plus the override that decided, when one did (SEMANTICS 2.7).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MobileDeviceAccessEffect<'a> {
     pub effect: Effect,
@@ -27,7 +27,7 @@ pub struct MobileDeviceAccessEffect<'a> {
     pub matched_override: Option<MatchedOverride<'a>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MobileDeviceAccessMatchedRule<'a> {
     /// Absent only for a rule drafted without an id.
@@ -36,7 +36,7 @@ pub struct MobileDeviceAccessMatchedRule<'a> {
     pub name: &'a str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MatchedOverride<'a> {
     pub user_id: &'a str,
@@ -44,7 +44,7 @@ pub struct MatchedOverride<'a> {
 }
 
 /// `GetImpersonationRoleEffect`'s response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImpersonationRoleEffect<'a> {
     #[serde(rename = "Type")]
@@ -53,7 +53,7 @@ pub struct ImpersonationRoleEffect<'a> {
     pub matched_rules: Vec<ImpersonationMatchedRule<'a>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImpersonationMatchedRule<'a> {
     pub impersonation_rule_id: &'a str,

@@ -35,6 +35,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analyse;
 pub mod answer;
 pub mod batch;
 #[cfg(feature = "testing")]
@@ -62,4 +63,7 @@ pub use diagnostic::{ErrorCode, Finding, Severity};
 pub use model::OrganizationFile;
 pub use organization::{Effect, Organization};
 pub use policy::{CompileError, Policy};
-pub use request::{AccessRequest, ImpersonationRequest, MobileRequest, RequestError};
+pub use request::{
+    AccessRequest, ImpersonationRequest, MobileRequest, OwnedAccessRequest, OwnedImpersonationRequest,
+    OwnedMobileRequest, RequestError,
+};

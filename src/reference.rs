@@ -150,18 +150,18 @@ pub fn impersonation<'o, 'r>(
 }
 
 /// A positive list condition: absent, or some entry matches.
-fn list_holds<T>(list: &[T], matches: impl FnMut(&T) -> bool) -> bool {
+pub(crate) fn list_holds<T>(list: &[T], matches: impl FnMut(&T) -> bool) -> bool {
     list.is_empty() || list.iter().any(matches)
 }
 
 /// A negative list condition: absent, or no entry matches.
-fn not_list_holds<T>(list: &[T], matches: impl FnMut(&T) -> bool) -> bool {
+pub(crate) fn not_list_holds<T>(list: &[T], matches: impl FnMut(&T) -> bool) -> bool {
     list.is_empty() || !list.iter().any(matches)
 }
 
 /// 1.3: a principal list pair (`UserIds`/`NotUserIds`, or the role lists) for a request that may lack that kind of
 /// principal; [`uncertain::ABSENT_PRINCIPAL_SATISFIES`] says what a request without one gets.
-fn principal_holds(
+pub(crate) fn principal_holds(
     listed: &[String],
     not_listed: &[String],
     principal: Option<&str>,
@@ -182,7 +182,7 @@ fn principal_holds(
 }
 
 /// 2.4: one condition value against a reported property (`None` when absent).
-fn value_matches(value: &str, reported: Option<&str>) -> bool {
+pub(crate) fn value_matches(value: &str, reported: Option<&str>) -> bool {
     match reported {
         None => value == uncertain::NONE_VALUE,
         Some(_) if value == uncertain::NONE_VALUE && !uncertain::NONE_MATCHES_PRESENT => false,
@@ -195,7 +195,7 @@ fn value_matches(value: &str, reported: Option<&str>) -> bool {
 
 /// 1.4, 2.6, 3.2: any matching DENY rule denies, listing the DENY rules; else any matching ALLOW rule allows,
 /// listing the ALLOW rules; else DENY with none.
-fn decide<'a, T>(matching: &[&'a T], effect: impl Fn(&T) -> Effect) -> (Effect, Vec<&'a T>) {
+pub(crate) fn decide<'a, T>(matching: &[&'a T], effect: impl Fn(&T) -> Effect) -> (Effect, Vec<&'a T>) {
     let with = |e: Effect| matching.iter().copied().filter(|rule| effect(rule) == e).collect::<Vec<_>>();
     let deny = with(Effect::Deny);
     if !deny.is_empty() {

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::constraints::{self as c, StringShape, StringViolation};
 use crate::diagnostic::ErrorCode;
 use crate::organization::DeviceProperty;
@@ -49,6 +51,83 @@ impl<'a> MobileRequest<'a> {
 pub struct ImpersonationRequest<'a> {
     pub impersonation_role_id: &'a str,
     pub target_user: &'a str,
+}
+
+/// An [`AccessRequest`] that owns its strings: a request to keep (a counterexample found by analysis, a generated
+/// test case). Serializes with the API's member names, so it is a `wmpolicy batch` line without the `Operation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OwnedAccessRequest {
+    pub ip_address: String,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonation_role_id: Option<String>,
+}
+
+impl OwnedAccessRequest {
+    pub fn as_request(&self) -> AccessRequest<'_> {
+        AccessRequest {
+            ip_address: &self.ip_address,
+            action: &self.action,
+            user_id: self.user_id.as_deref(),
+            impersonation_role_id: self.impersonation_role_id.as_deref(),
+        }
+    }
+}
+
+/// A [`MobileRequest`] that owns its strings; `properties` is indexed by [`DeviceProperty::index`]. Serializes with
+/// the API's member names, leaving out absent ones.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OwnedMobileRequest {
+    pub properties: [Option<String>; 4],
+    pub user_id: Option<String>,
+    pub device_id: Option<String>,
+}
+
+impl OwnedMobileRequest {
+    pub fn as_request(&self) -> MobileRequest<'_> {
+        MobileRequest {
+            device_type: self.properties[0].as_deref(),
+            device_model: self.properties[1].as_deref(),
+            device_operating_system: self.properties[2].as_deref(),
+            device_user_agent: self.properties[3].as_deref(),
+            user_id: self.user_id.as_deref(),
+            device_id: self.device_id.as_deref(),
+        }
+    }
+}
+
+impl Serialize for OwnedMobileRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let members = DeviceProperty::ALL
+            .into_iter()
+            .map(|p| (p.as_str(), &self.properties[p.index()]))
+            .chain([("UserId", &self.user_id), ("DeviceId", &self.device_id)]);
+        let mut map = serializer.serialize_map(None)?;
+        for (name, value) in members {
+            if let Some(value) = value {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// An [`ImpersonationRequest`] that owns its strings. Serializes with the API's member names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OwnedImpersonationRequest {
+    pub impersonation_role_id: String,
+    pub target_user: String,
+}
+
+impl OwnedImpersonationRequest {
+    pub fn as_request(&self) -> ImpersonationRequest<'_> {
+        ImpersonationRequest { impersonation_role_id: &self.impersonation_role_id, target_user: &self.target_user }
+    }
 }
 
 /// Why the service would refuse to answer a request.

@@ -6,7 +6,7 @@
 //! that ranges overlap, prefixes nest, identifiers repeat and requests hit rule boundaries.
 
 use crate::model::*;
-use crate::request::{AccessRequest, ImpersonationRequest, MobileRequest};
+pub use crate::request::{OwnedAccessRequest, OwnedImpersonationRequest, OwnedMobileRequest};
 use crate::uncertain;
 
 /// SplitMix64: tiny, fast, and good enough to spread test cases.
@@ -447,60 +447,6 @@ pub fn organization(seed: u64, shape: &Shape) -> Generated {
         .filter_map(|o| Some((o.user_id.clone()?, o.device_id.clone()?)))
         .collect();
     Generated { file, people, role_ids: role_pool, ranges, mobile_values, overrides }
-}
-
-/// An access request that owns its strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnedAccessRequest {
-    pub ip_address: String,
-    pub action: String,
-    pub user_id: Option<String>,
-    pub impersonation_role_id: Option<String>,
-}
-
-impl OwnedAccessRequest {
-    pub fn as_request(&self) -> AccessRequest<'_> {
-        AccessRequest {
-            ip_address: &self.ip_address,
-            action: &self.action,
-            user_id: self.user_id.as_deref(),
-            impersonation_role_id: self.impersonation_role_id.as_deref(),
-        }
-    }
-}
-
-/// A mobile request that owns its strings.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct OwnedMobileRequest {
-    pub properties: [Option<String>; 4],
-    pub user_id: Option<String>,
-    pub device_id: Option<String>,
-}
-
-impl OwnedMobileRequest {
-    pub fn as_request(&self) -> MobileRequest<'_> {
-        MobileRequest {
-            device_type: self.properties[0].as_deref(),
-            device_model: self.properties[1].as_deref(),
-            device_operating_system: self.properties[2].as_deref(),
-            device_user_agent: self.properties[3].as_deref(),
-            user_id: self.user_id.as_deref(),
-            device_id: self.device_id.as_deref(),
-        }
-    }
-}
-
-/// An impersonation request that owns its strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnedImpersonationRequest {
-    pub impersonation_role_id: String,
-    pub target_user: String,
-}
-
-impl OwnedImpersonationRequest {
-    pub fn as_request(&self) -> ImpersonationRequest<'_> {
-        ImpersonationRequest { impersonation_role_id: &self.impersonation_role_id, target_user: &self.target_user }
-    }
 }
 
 /// Flips the case of some letters, within Latin-1.

@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 answered (ALLOW or DENY alike), 1 the service would reject the request (its error on stdout),
 //! 2 usage error, 3 an input cannot be read, 4 the organization has validation errors (findings on stderr for the
-//! query commands, on stdout for `validate`).
+//! query commands, on stdout for `validate`), 5 `diff` found a difference or `lint` a finding.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 const BIN: &str = env!("CARGO_BIN_EXE_wmpolicy");
 const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme.json");
 const AWS_ACCESS_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/aws-cli/list-access-control-rules.json");
+const ACME_PROPOSED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme-proposed.json");
 
 const ALICE: &str = "S-1-1-11-4012345678-1000000001-2000000001-1001";
 const DAVE: &str = "S-1-1-11-4012345678-1000000004-2000000004-1004";
@@ -739,4 +740,198 @@ fn aws_cli_mobile_outputs_and_paged_overrides_merge() {
         ]),
         json!({"Effect": "DENY", "MatchedRules": [], "MatchedOverride": {"UserId": "mary", "DeviceId": "MARYPHONE"}})
     );
+}
+
+// --- explain ----------------------------------------------------------------------------------------------------
+
+#[test]
+fn explain_shows_every_rule_and_how_the_verdict_followed() {
+    let args = ["--ip-address", "203.0.113.200", "--action", "WebMail", "--user-id", "dave@acme.example.com"];
+    let run = wmpolicy(&[&["explain", "access", ACME][..], &args].concat()).expect_code(0);
+    assert!(run.stdout.starts_with("Verdict: DENY [contractors-office-only]\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("AccessControlRules[1] \"contractors-office-only\" DENY: matched"), "{}", run.stdout);
+    assert!(run.stdout.contains("no match: Actions: WebMail is not one of \"IMAP\""), "{}", run.stdout);
+    assert!(run.stdout.contains("Decision: a DENY rule matched (contractors-office-only)"), "{}", run.stdout);
+
+    // The JSON verdict is exactly what the query command answers.
+    let explained = wmpolicy(&[&["explain", "access", ACME, "--json"][..], &args].concat()).expect_code(0).json();
+    let answered = wmpolicy(&[&["access", ACME][..], &args].concat()).expect_code(0).json();
+    assert_eq!(explained["Verdict"], answered);
+    assert_eq!(explained["Rules"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        explained["Rules"][0]["Failed"],
+        json!({"Condition": "Actions", "Reason": "WebMail is not one of \"IMAP\""})
+    );
+    assert_eq!(explained["Decision"]["Kind"], json!("DenyRuleMatched"));
+}
+
+#[test]
+fn explain_covers_mobile_overrides_and_impersonation() {
+    let run = wmpolicy(&[
+        "explain",
+        "mobile",
+        ACME,
+        "--device-type",
+        "iPhone",
+        "--user-id",
+        "alice@acme.example.com",
+        "--device-id",
+        "lostphone01",
+    ])
+    .expect_code(0);
+    assert!(
+        run.stdout.contains(
+            "Decision: the override for UserId alice@acme.example.com and DeviceId LOSTPHONE01 decided (DENY)"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = wmpolicy(&[
+        "explain",
+        "impersonation",
+        ACME,
+        "--json",
+        "--impersonation-role-id",
+        ARCHIVER_ROLE,
+        "--target-user",
+        "bob",
+    ])
+    .expect_code(0);
+    let value = run.json();
+    assert_eq!(value["Verdict"]["Effect"], json!("ALLOW"));
+    assert_eq!(value["Rules"][1]["Failed"]["Condition"], json!("TargetUsers"));
+}
+
+#[test]
+fn explain_of_a_refused_request_exits_one_with_the_error() {
+    let run = wmpolicy(&[
+        "explain",
+        "access",
+        ACME,
+        "--json",
+        "--ip-address",
+        "192.0.2.10",
+        "--action",
+        "IMAP",
+        "--impersonation-role-id",
+        ARCHIVER_ROLE,
+    ])
+    .expect_code(1);
+    let value = run.json();
+    assert_eq!(value["Verdict"]["Error"]["Code"], json!("InvalidParameterException"));
+    assert_eq!(value["Decision"]["Kind"], json!("RequestRejected"));
+}
+
+// --- diff -------------------------------------------------------------------------------------------------------
+
+#[test]
+fn diff_of_an_organization_with_itself_is_equivalent() {
+    let run = wmpolicy(&["diff", ACME, ACME]).expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "GetAccessControlEffect: equivalent\nGetMobileDeviceAccessEffect: equivalent\nGetImpersonationRoleEffect: equivalent\n"
+    );
+    let run = wmpolicy(&["diff", ACME, ACME, "--json"]).expect_code(0);
+    assert_eq!(run.json(), json!({"Equivalent": true, "Access": [], "Mobile": [], "Impersonation": []}));
+}
+
+/// Every counterexample `diff --json` gives, asked of both files through `wmpolicy batch`, gets the reported
+/// answers.
+#[test]
+fn diff_counterexamples_reproduce_through_batch() {
+    let value = wmpolicy(&["diff", ACME, ACME_PROPOSED, "--json"]).expect_code(5).json();
+    assert_eq!(value["Equivalent"], json!(false));
+    let mut lines = String::new();
+    let mut expected: [Vec<Value>; 2] = Default::default();
+    for (call, operation) in [("Access", "GetAccessControlEffect"), ("Mobile", "GetMobileDeviceAccessEffect")] {
+        let changes = value[call].as_array().unwrap_or_else(|| panic!("{call} is compared: {value}"));
+        assert!(!changes.is_empty(), "acme-proposed changes {call}");
+        for change in changes {
+            let mut request = change["Example"].clone();
+            request["Operation"] = json!(operation);
+            lines.push_str(&format!("{request}\n"));
+            expected[0].push(change["Old"].clone());
+            expected[1].push(change["New"].clone());
+        }
+    }
+    for (file, expected) in [ACME, ACME_PROPOSED].into_iter().zip(expected) {
+        let run = wmpolicy_with_stdin(&["batch", file], lines.as_bytes()).expect_code(0);
+        let answers: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(answers, expected, "{file}");
+    }
+}
+
+#[test]
+fn diff_text_lists_regions_with_an_example_and_exits_five() {
+    let run = wmpolicy(&["diff", ACME, ACME_PROPOSED, "--kind", "access"]).expect_code(5);
+    assert!(run.stdout.starts_with("GetAccessControlEffect: 5 changed regions\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "from 203.0.113.64/26 for user dave@acme.example.com: ALLOW [default] → DENY [contractors-office-only]; e.g. --ip-address 203.0.113.65"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("GetMobileDeviceAccessEffect"), "--kind access compares access only");
+    wmpolicy(&["diff", ACME, ACME_PROPOSED, "--kind", "impersonation"]).expect_code(0);
+}
+
+#[test]
+fn diff_reads_aws_cli_output_and_refuses_invalid_files() {
+    // The aws CLI's rules against acme's: only access-control rules differ (both lack roles and users there).
+    let run = wmpolicy(&["diff", AWS_ACCESS_RULES, ACME, "--kind", "access"]).expect_code(5);
+    assert!(run.stdout.starts_with("GetAccessControlEffect: "), "{}", run.stdout);
+    let bad = TempFile::new("diff-bad-range.json", BAD_RANGE);
+    let run = wmpolicy(&["diff", ACME, bad.path()]).expect_code(4);
+    assert!(run.stderr.contains("AccessControlRules[0].IpRanges[0]"), "{run:?}");
+    wmpolicy(&["diff", ACME, "/nonexistent/new.json"]).expect_code(3);
+}
+
+// --- lint -------------------------------------------------------------------------------------------------------
+
+#[test]
+fn lint_of_the_example_organization_is_clean() {
+    let run = wmpolicy(&["lint", ACME]).expect_code(0);
+    assert_eq!(run.stdout, "0 dead rule(s), 0 lockout(s), 0 likely mistake(s)\n");
+    assert_eq!(wmpolicy(&["lint", ACME, "--json"]).expect_code(0).json(), json!({"Findings": []}));
+}
+
+#[test]
+fn lint_reports_dead_rules_lockouts_and_mistakes_and_exits_five() {
+    let file = TempFile::new(
+        "lint.json",
+        r#"{"AccessControlRules": [
+            {"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"]},
+            {"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["10.1.2.3/8"]},
+            {"Name": "no-ews", "Effect": "DENY", "Description": "", "Actions": ["EWS"]},
+            {"Name": "default", "Effect": "ALLOW", "Description": ""}],
+          "MobileDeviceAccessRules": []}"#,
+    );
+    let run = wmpolicy(&["lint", file.path()]).expect_code(5);
+    assert!(run.stdout.contains("dead rule: AccessControlRules[1]: \"imap-office\" never decides"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("lockout: MobileDeviceAccessRules: there are no mobile-device access rules"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("likely mistake: AccessControlRules: WindowsOutlook is allowed but EWS is denied"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("has host bits set"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("1 dead rule(s), 1 lockout(s), 2 likely mistake(s)\n"), "{}", run.stdout);
+
+    let value = wmpolicy(&["lint", file.path(), "--json"]).expect_code(5).json();
+    let dead = &value["Findings"][0];
+    assert_eq!(dead["Category"], json!("DeadRule"));
+    assert_eq!(dead["Path"], json!("AccessControlRules[1]"));
+    assert_eq!(dead["ShadowedBy"], json!(["AccessControlRules[0]"]));
+}
+
+#[test]
+fn lint_refuses_an_invalid_organization() {
+    let bad = TempFile::new("lint-bad-range.json", BAD_RANGE);
+    let run = wmpolicy(&["lint", bad.path()]).expect_code(4);
+    assert!(run.stderr.contains("AccessControlRules[0].IpRanges[0]"), "{run:?}");
 }

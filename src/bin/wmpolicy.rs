@@ -5,7 +5,9 @@ use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::batch::{self, ErrorResponse};
 use workmail_policy::bench;
 use workmail_policy::validate::{self, Options, Validation};
@@ -23,6 +25,8 @@ mod exit {
     pub const UNREADABLE: u8 = 3;
     /// The organization has validation errors; findings are on stderr.
     pub const INVALID: u8 = 4;
+    /// `diff`: the organizations answer some request differently; `lint`: there are findings.
+    pub const FOUND: u8 = 5;
 }
 
 #[derive(Parser)]
@@ -62,41 +66,23 @@ enum Command {
     Access {
         #[command(flatten)]
         inputs: Inputs,
-        #[arg(long, value_name = "IP")]
-        ip_address: String,
-        #[arg(long, value_name = "ACTION")]
-        action: String,
-        #[arg(long, value_name = "USER")]
-        user_id: Option<String>,
-        #[arg(long, value_name = "ROLE")]
-        impersonation_role_id: Option<String>,
+        #[command(flatten)]
+        request: AccessFlags,
     },
     /// GetMobileDeviceAccessEffect: the effect of the mobile-device rules (and, with --user-id and --device-id,
     /// the overrides) on one device.
     Mobile {
         #[command(flatten)]
         inputs: Inputs,
-        #[arg(long)]
-        device_type: Option<String>,
-        #[arg(long)]
-        device_model: Option<String>,
-        #[arg(long)]
-        device_operating_system: Option<String>,
-        #[arg(long)]
-        device_user_agent: Option<String>,
-        #[arg(long, value_name = "USER")]
-        user_id: Option<String>,
-        #[arg(long, value_name = "DEVICE")]
-        device_id: Option<String>,
+        #[command(flatten)]
+        request: MobileFlags,
     },
     /// GetImpersonationRoleEffect: the effect of one impersonation role on one target user.
     Impersonation {
         #[command(flatten)]
         inputs: Inputs,
-        #[arg(long, value_name = "ROLE")]
-        impersonation_role_id: String,
-        #[arg(long, value_name = "USER")]
-        target_user: String,
+        #[command(flatten)]
+        request: ImpersonationFlags,
     },
     /// Answer JSON request lines from stdin, one answer line per request line.
     Batch {
@@ -116,6 +102,158 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// One request, rule by rule: which rules matched, the first condition that failed for the others, and how
+    /// the verdict followed.
+    Explain {
+        #[command(subcommand)]
+        call: ExplainCall,
+    },
+    /// Compare two organizations over every request; exit 5 when some request is answered differently.
+    Diff {
+        /// The organization as it is (one organization file or aws CLI output).
+        #[arg(value_name = "OLD")]
+        old: String,
+        /// The organization as proposed.
+        #[arg(value_name = "NEW")]
+        new: String,
+        /// Compare one simulate call only (default: all three).
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// Print the changed regions as JSON.
+        #[arg(long)]
+        json: bool,
+        /// As for the other commands.
+        #[arg(long)]
+        relax_quotas: bool,
+    },
+    /// Dead rules, lockouts and likely mistakes; exit 5 when there are findings.
+    Lint {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExplainCall {
+    /// GetAccessControlEffect, explained.
+    Access {
+        #[command(flatten)]
+        inputs: Inputs,
+        #[command(flatten)]
+        request: AccessFlags,
+        /// Print the explanation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// GetMobileDeviceAccessEffect, explained.
+    Mobile {
+        #[command(flatten)]
+        inputs: Inputs,
+        #[command(flatten)]
+        request: MobileFlags,
+        /// Print the explanation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// GetImpersonationRoleEffect, explained.
+    Impersonation {
+        #[command(flatten)]
+        inputs: Inputs,
+        #[command(flatten)]
+        request: ImpersonationFlags,
+        /// Print the explanation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Access,
+    Mobile,
+    Impersonation,
+}
+
+impl From<KindArg> for Kind {
+    fn from(kind: KindArg) -> Kind {
+        match kind {
+            KindArg::Access => Kind::Access,
+            KindArg::Mobile => Kind::Mobile,
+            KindArg::Impersonation => Kind::Impersonation,
+        }
+    }
+}
+
+/// GetAccessControlEffect's request members.
+#[derive(Args)]
+struct AccessFlags {
+    #[arg(long, value_name = "IP")]
+    ip_address: String,
+    #[arg(long, value_name = "ACTION")]
+    action: String,
+    #[arg(long, value_name = "USER")]
+    user_id: Option<String>,
+    #[arg(long, value_name = "ROLE")]
+    impersonation_role_id: Option<String>,
+}
+
+impl AccessFlags {
+    fn request(&self) -> AccessRequest<'_> {
+        AccessRequest {
+            ip_address: &self.ip_address,
+            action: &self.action,
+            user_id: self.user_id.as_deref(),
+            impersonation_role_id: self.impersonation_role_id.as_deref(),
+        }
+    }
+}
+
+/// GetMobileDeviceAccessEffect's request members, and the override extension's.
+#[derive(Args)]
+struct MobileFlags {
+    #[arg(long)]
+    device_type: Option<String>,
+    #[arg(long)]
+    device_model: Option<String>,
+    #[arg(long)]
+    device_operating_system: Option<String>,
+    #[arg(long)]
+    device_user_agent: Option<String>,
+    #[arg(long, value_name = "USER")]
+    user_id: Option<String>,
+    #[arg(long, value_name = "DEVICE")]
+    device_id: Option<String>,
+}
+
+impl MobileFlags {
+    fn request(&self) -> MobileRequest<'_> {
+        MobileRequest {
+            device_type: self.device_type.as_deref(),
+            device_model: self.device_model.as_deref(),
+            device_operating_system: self.device_operating_system.as_deref(),
+            device_user_agent: self.device_user_agent.as_deref(),
+            user_id: self.user_id.as_deref(),
+            device_id: self.device_id.as_deref(),
+        }
+    }
+}
+
+/// GetImpersonationRoleEffect's request members.
+#[derive(Args)]
+struct ImpersonationFlags {
+    #[arg(long, value_name = "ROLE")]
+    impersonation_role_id: String,
+    #[arg(long, value_name = "USER")]
+    target_user: String,
+}
+
+impl ImpersonationFlags {
+    fn request(&self) -> ImpersonationRequest<'_> {
+        ImpersonationRequest { impersonation_role_id: &self.impersonation_role_id, target_user: &self.target_user }
+    }
 }
 
 fn main() -> ExitCode {
@@ -141,41 +279,18 @@ fn run(cli: Cli) -> Result<u8, u8> {
             }
             Ok(if validation.has_errors() { exit::INVALID } else { exit::OK })
         }
-        Command::Access { inputs, ip_address, action, user_id, impersonation_role_id } => {
+        Command::Access { inputs, request } => {
             let policy = compile(&inputs)?;
-            let request = AccessRequest {
-                ip_address: &ip_address,
-                action: &action,
-                user_id: user_id.as_deref(),
-                impersonation_role_id: impersonation_role_id.as_deref(),
-            };
-            respond(policy.access(&request).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
+            respond(policy.access(&request.request()).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
         }
-        Command::Mobile {
-            inputs,
-            device_type,
-            device_model,
-            device_operating_system,
-            device_user_agent,
-            user_id,
-            device_id,
-        } => {
+        Command::Mobile { inputs, request } => {
             let policy = compile(&inputs)?;
-            let request = MobileRequest {
-                device_type: device_type.as_deref(),
-                device_model: device_model.as_deref(),
-                device_operating_system: device_operating_system.as_deref(),
-                device_user_agent: device_user_agent.as_deref(),
-                user_id: user_id.as_deref(),
-                device_id: device_id.as_deref(),
-            };
-            respond(policy.mobile(&request).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
+            respond(policy.mobile(&request.request()).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
         }
-        Command::Impersonation { inputs, impersonation_role_id, target_user } => {
+        Command::Impersonation { inputs, request } => {
             let policy = compile(&inputs)?;
-            let request =
-                ImpersonationRequest { impersonation_role_id: &impersonation_role_id, target_user: &target_user };
-            respond(policy.impersonation(&request).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
+            let answer = policy.impersonation(&request.request());
+            respond(answer.map(|answer| serde_json::to_string_pretty(&answer.to_response())))
         }
         Command::Bench { inputs, queries, seed, json } => {
             let validation = read_and_validate(&inputs)?;
@@ -203,7 +318,67 @@ fn run(cli: Cli) -> Result<u8, u8> {
             })?;
             Ok(exit::OK)
         }
+        Command::Explain { call } => match call {
+            ExplainCall::Access { inputs, request, json } => {
+                let org = organization(&inputs)?;
+                explained(&explain::access(&org, &request.request()), json)
+            }
+            ExplainCall::Mobile { inputs, request, json } => {
+                let org = organization(&inputs)?;
+                explained(&explain::mobile(&org, &request.request()), json)
+            }
+            ExplainCall::Impersonation { inputs, request, json } => {
+                let org = organization(&inputs)?;
+                explained(&explain::impersonation(&org, &request.request()), json)
+            }
+        },
+        Command::Diff { old, new, kind, json, relax_quotas } => {
+            let read = |path: &str| {
+                let inputs = Inputs { files: vec![path.to_string()], relax_quotas };
+                let validation = read_and_validate(&inputs)?;
+                for finding in &validation.findings {
+                    eprintln!("{path}: {finding}");
+                }
+                validation.organization.ok_or(exit::INVALID)
+            };
+            let (old, new) = (read(&old)?, read(&new)?);
+            let kinds = kind.map_or(Kind::ALL.to_vec(), |k| vec![k.into()]);
+            let diff = analyse::diff(&old, &new, &kinds);
+            print_value(&diff, json);
+            Ok(if diff.equivalent { exit::OK } else { exit::FOUND })
+        }
+        Command::Lint { inputs, json } => {
+            let validation = read_and_validate(&inputs)?;
+            let Some(org) = &validation.organization else {
+                print_findings(&validation.findings);
+                return Err(exit::INVALID);
+            };
+            // Validation's warnings are part of the report, not printed twice.
+            let report = analyse::lint(org, &validation.findings);
+            print_value(&report, json);
+            Ok(if report.is_clean() { exit::OK } else { exit::FOUND })
+        }
     }
+}
+
+/// Prints a value of the core: `Display` for people, JSON for tools. A closed stdout (`| head`) ends the output
+/// quietly rather than with a panic.
+fn print_value(value: &(impl std::fmt::Display + Serialize), json: bool) {
+    let mut out = io::stdout().lock();
+    let _ = if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(value).unwrap_or_default())
+    } else {
+        write!(out, "{value}")
+    };
+}
+
+/// Prints an explanation; exits as the query commands do (0 answered, 1 refused).
+fn explained<R: Serialize + analyse::Summary>(explanation: &explain::Explanation<R>, json: bool) -> Result<u8, u8> {
+    print_value(explanation, json);
+    Ok(match explanation.verdict {
+        explain::Verdict::Answer(_) => exit::OK,
+        explain::Verdict::Rejected { .. } => exit::REQUEST_REJECTED,
+    })
 }
 
 /// Prints a response, or the service's error shape for a rejected request.
@@ -246,11 +421,16 @@ fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
     Ok(validate::validate(&file, &options))
 }
 
-/// Reads, validates and compiles; findings go to stderr (warnings too, so that nothing is hidden).
-fn compile(inputs: &Inputs) -> Result<Policy, u8> {
+/// Reads and validates; findings go to stderr (warnings too, so that nothing is hidden).
+fn organization(inputs: &Inputs) -> Result<Organization, u8> {
     let validation = read_and_validate(inputs)?;
     print_findings(&validation.findings);
-    let organization: Organization = validation.organization.ok_or(exit::INVALID)?;
+    validation.organization.ok_or(exit::INVALID)
+}
+
+/// Reads, validates and compiles.
+fn compile(inputs: &Inputs) -> Result<Policy, u8> {
+    let organization = organization(inputs)?;
     Policy::compile(&organization).map_err(|e| {
         eprintln!("error: {e}");
         exit::INVALID

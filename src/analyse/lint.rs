@@ -1,0 +1,765 @@
+//! One organization, checked for what is likely wrong with it.
+//!
+//! - **Dead rules**: a rule whose removal changes no answer anywhere. A rule changes answers only by appearing in
+//!   `MatchedRules` (a DENY rule that matches anything always does; an ALLOW rule does wherever no DENY rule also
+//!   matches), so one pass over the organization's request space finds the rules that never appear, and which
+//!   DENY rules cover every request an ALLOW rule matches (the rules that shadow it). Each is then proved dead by
+//!   [`super::diff`] against the organization without it.
+//! - **Lockouts**: a directory user (every user, without a directory) denied every action from every address;
+//!   `ActiveSync` denied to everyone; no mobile device allowed by any rule; zero rules of a kind; an impersonation
+//!   role that allows no target.
+//! - **Likely mistakes**: validation's warnings (globs in device values, CIDRs with host bits set, undocumented
+//!   actions); `WindowsOutlook` allowed where `AutoDiscover` or `EWS` is denied (Outlook needs all three); rule
+//!   counts over the quotas.
+//!
+//! Cost: the request space of one organization as [`super::space`] cuts it, walked once per check over its
+//! distinct rule sets (a product of distinct conditions, not of values), plus one diff per dead rule.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::diff::{self, AddressRange};
+use super::space::*;
+use crate::constraints as c;
+use crate::diagnostic::{ErrorCode, Finding};
+use crate::hash::IdHashMap;
+use crate::organization::*;
+use crate::uncertain;
+
+/// The kind of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Category {
+    DeadRule,
+    Lockout,
+    LikelyMistake,
+}
+
+/// Which check produced a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Check {
+    /// Removing the rule changes no answer.
+    DeadRule,
+    /// A user is denied every action from every address.
+    UserLockedOut,
+    /// `ActiveSync` is denied to every user from every address.
+    ActiveSyncDenied,
+    /// No mobile-device rule allows any device.
+    NoDeviceAllowed,
+    /// The organization has no rules of a kind: everything of that kind is denied.
+    NoRules,
+    /// An impersonation role allows no target user.
+    RoleAllowsNoOne,
+    /// `WindowsOutlook` is allowed where `AutoDiscover` or `EWS` is denied.
+    OutlookIncomplete,
+    /// More rules than the service's quota.
+    OverQuota,
+    /// A validation warning: the service accepts it, but it is likely a mistake.
+    ValidationWarning,
+}
+
+impl Check {
+    pub fn category(self) -> Category {
+        match self {
+            Check::DeadRule => Category::DeadRule,
+            Check::UserLockedOut
+            | Check::ActiveSyncDenied
+            | Check::NoDeviceAllowed
+            | Check::NoRules
+            | Check::RoleAllowsNoOne => Category::Lockout,
+            Check::OutlookIncomplete | Check::OverQuota | Check::ValidationWarning => Category::LikelyMistake,
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LintFinding {
+    pub category: Category,
+    pub check: Check,
+    /// Where: a rule (`AccessControlRules[3]`), a list, or a user.
+    pub path: String,
+    pub message: String,
+    /// For a dead rule, the rules that shadow it (paths); empty when it matches no request at all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadowed_by: Vec<String>,
+}
+
+impl LintFinding {
+    fn new(check: Check, path: impl Into<String>, message: impl Into<String>) -> Self {
+        LintFinding {
+            category: check.category(),
+            check,
+            path: path.into(),
+            message: message.into(),
+            shadowed_by: vec![],
+        }
+    }
+}
+
+impl fmt::Display for LintFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let category = match self.category {
+            Category::DeadRule => "dead rule",
+            Category::Lockout => "lockout",
+            Category::LikelyMistake => "likely mistake",
+        };
+        write!(f, "{category}: {}: {}", self.path, self.message)
+    }
+}
+
+/// Every finding, grouped by category (dead rules, lockouts, likely mistakes), each in organization order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LintReport {
+    pub findings: Vec<LintFinding>,
+}
+
+impl LintReport {
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+impl fmt::Display for LintReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            writeln!(f, "{finding}")?;
+        }
+        let count = |category| self.findings.iter().filter(|f| f.category == category).count();
+        writeln!(
+            f,
+            "{} dead rule(s), {} lockout(s), {} likely mistake(s)",
+            count(Category::DeadRule),
+            count(Category::Lockout),
+            count(Category::LikelyMistake)
+        )
+    }
+}
+
+/// Lints `org`. `warnings` are validation's findings for it (`validate::Validation::findings`); its warnings are
+/// reported as likely mistakes, because some (a CIDR's host bits) are gone from the checked organization.
+///
+/// ```
+/// use workmail_policy::{analyse, load, validate};
+///
+/// let file = load::parse(br#"{"AccessControlRules": [
+///     {"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"]},
+///     {"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]},
+///     {"Name": "default", "Effect": "ALLOW", "Description": "Default WorkMail Rule"}
+/// ]}"#).unwrap();
+/// let validation = validate::validate(&file, &Default::default());
+/// let org = validation.organization.as_ref().unwrap();
+/// let report = analyse::lint(org, &validation.findings);
+/// assert_eq!(report.findings.len(), 1);
+/// assert_eq!(report.findings[0].path, "AccessControlRules[1]");
+/// assert_eq!(report.findings[0].shadowed_by, ["AccessControlRules[0]"]);
+/// ```
+pub fn lint(org: &Organization, warnings: &[Finding]) -> LintReport {
+    let mut dead = Vec::new();
+    let mut lockouts = Vec::new();
+    let mut mistakes = Vec::new();
+    access(org, &mut dead, &mut lockouts, &mut mistakes);
+    mobile(org, &mut dead, &mut lockouts);
+    impersonation(org, &mut dead, &mut lockouts);
+    quotas(org, &mut mistakes);
+    for warning in warnings.iter().filter(|w| !w.is_error() && w.code != ErrorCode::LimitExceededException) {
+        mistakes.push(LintFinding::new(Check::ValidationWarning, warning.path.clone(), warning.message.clone()));
+    }
+    LintReport { findings: dead.into_iter().chain(lockouts).chain(mistakes).collect() }
+}
+
+/// The rule sets of a dimension's conditions that do not settle the answer, for one organization (lint analyses
+/// one organization as both sides of a space, so side 0 is all there is).
+fn holding(dim: &Dimension) -> Vec<(u32, &RuleSet)> {
+    dim.conds[0]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, cond)| match cond {
+            Cond::Holds(set) => Some((i as u32, set)),
+            Cond::Settled { .. } => None,
+        })
+        .collect()
+}
+
+/// The distinct intersections of one set from each list.
+fn products(lists: &[Vec<RuleSet>]) -> Vec<RuleSet> {
+    let mut current: Vec<RuleSet> = match lists.first() {
+        Some(first) => first.clone(),
+        None => return vec![],
+    };
+    for list in &lists[1..] {
+        let mut next: IdHashMap<RuleSet, ()> = IdHashMap::default();
+        for a in &current {
+            for b in list {
+                next.insert(a.and(b), ());
+            }
+        }
+        current = next.into_keys().collect();
+    }
+    current
+}
+
+/// What the rules of one list do over every combination in `matchings` (each the set of rules matching some
+/// request): which ever appear in `MatchedRules`, and for each ALLOW rule the DENY rules that matched wherever it
+/// did.
+struct Usage {
+    decided: RuleSet,
+    matched: RuleSet,
+    /// Per rule: the DENY rules present in every matching set that holds it (intersection), and in any (union).
+    deny_always: Vec<Option<RuleSet>>,
+    deny_ever: Vec<RuleSet>,
+}
+
+impl Usage {
+    fn of(rules: usize, deny: &RuleSet, matchings: &[RuleSet]) -> Usage {
+        let mut usage = Usage {
+            decided: RuleSet::empty(rules),
+            matched: RuleSet::empty(rules),
+            deny_always: vec![None; rules],
+            deny_ever: vec![RuleSet::empty(rules); rules],
+        };
+        for matching in matchings {
+            let (_, decided) = decide(matching, deny);
+            usage.decided = usage.decided.or(&decided);
+            usage.matched = usage.matched.or(matching);
+            let denying = matching.and(deny);
+            for rule in matching.iter() {
+                let always = usage.deny_always[rule].get_or_insert_with(|| denying.clone());
+                *always = always.and(&denying);
+                usage.deny_ever[rule] = usage.deny_ever[rule].or(&denying);
+            }
+        }
+        usage
+    }
+
+    /// A finding for each rule that never decides, when `proved(rule)` (the diff without it is empty).
+    fn dead_rules(
+        &self,
+        rules: usize,
+        path: impl Fn(usize) -> String,
+        name: impl Fn(usize) -> String,
+        never_matches: impl Fn(usize) -> String,
+        mut proved: impl FnMut(usize) -> bool,
+        out: &mut Vec<LintFinding>,
+    ) {
+        for rule in (0..rules).filter(|&r| !self.decided.contains(r)) {
+            if !proved(rule) {
+                continue;
+            }
+            let (message, shadowed_by) = if !self.matched.contains(rule) {
+                (format!("{} {}", name(rule), never_matches(rule)), vec![])
+            } else {
+                let always = self.deny_always[rule].as_ref().filter(|s| !s.is_empty());
+                let (shadows, together) = match always {
+                    Some(always) => (always.clone(), false),
+                    None => (self.deny_ever[rule].clone(), true),
+                };
+                let shadows: Vec<usize> = shadows.iter().collect();
+                let names = shadows.iter().map(|&r| name(r)).collect::<Vec<_>>().join(", ");
+                let how = match (together, shadows.len()) {
+                    (false, 1) => format!("DENY rule {names} also matches"),
+                    (false, _) => format!("DENY rules {names} also match"),
+                    (true, _) => format!("one of the DENY rules {names} also matches"),
+                };
+                let message = format!(
+                    "{} never decides: wherever it matches, {how}, and DENY wins; removing it changes no answer",
+                    name(rule)
+                );
+                (message, shadows.into_iter().map(&path).collect())
+            };
+            out.push(LintFinding { shadowed_by, ..LintFinding::new(Check::DeadRule, path(rule), message) });
+        }
+    }
+}
+
+fn access(
+    org: &Organization,
+    dead: &mut Vec<LintFinding>,
+    lockouts: &mut Vec<LintFinding>,
+    mistakes: &mut Vec<LintFinding>,
+) {
+    let rules = &org.access_control_rules;
+    if rules.is_empty() {
+        let message = "there are no access-control rules: every request is denied (SEMANTICS 1.2)";
+        lockouts.push(LintFinding::new(Check::NoRules, "AccessControlRules", message));
+        return;
+    }
+    let space = AccessSpace::new(org, org);
+    let deny = &space.answers.deny[0];
+    let n = rules.len();
+    let set_list = |dim: &Dimension| holding(dim).into_iter().map(|(_, s)| s.clone()).collect::<Vec<_>>();
+    let addresses = set_list(&space.addresses);
+    let user_principals = products(&[set_list(&space.users), set_list(&space.user_actions)]);
+    let role_principals = products(&[set_list(&space.roles), set_list(&space.role_actions)]);
+    let principals: Vec<RuleSet> = user_principals.into_iter().chain(role_principals).collect();
+    let matchings = products(&[principals, addresses.clone()]);
+
+    // Dead rules.
+    let usage = Usage::of(n, deny, &matchings);
+    let never = |rule: usize| {
+        let in_any = |dim: &Dimension| holding(dim).iter().any(|(_, s)| s.contains(rule));
+        let reason = if !in_any(&space.addresses) {
+            "its IpRanges and NotIpRanges hold for no address"
+        } else if !in_any(&space.user_actions) {
+            "its Actions and NotActions hold for no action"
+        } else if !in_any(&space.users) && !in_any(&space.roles) {
+            "its user and role conditions hold for no principal"
+        } else {
+            "its conditions never hold together"
+        };
+        format!("matches no request: {reason}; removing it changes no answer")
+    };
+    let name = |rule: usize| format!("{:?}", rules[rule].name);
+    let path = |rule: usize| format!("AccessControlRules[{rule}]");
+    let proved = |rule: usize| {
+        let mut without = org.clone();
+        without.access_control_rules.remove(rule);
+        diff::access(org, &without).is_empty()
+    };
+    usage.dead_rules(n, path, name, never, proved, dead);
+
+    // Per user (directory users, or every named identifier and anyone else), per action, per address.
+    let allowed = |matching: &RuleSet| decide(matching, deny).0 == Effect::Allow;
+    // The rule set of a named action, as users request it.
+    let action_set = |action: &str| -> Option<&RuleSet> {
+        let value = space.action_values.iter().position(|v| !v.other && v.example.as_deref() == Some(action))?;
+        let class = space.user_actions.members.iter().position(|m| m.contains(&(value as u32)))?;
+        match &space.user_actions.conds[0][space.user_actions.classes[class][0] as usize] {
+            Cond::Holds(set) => Some(set),
+            Cond::Settled { .. } => None,
+        }
+    };
+    let active = |example: &str| match org.resolve_user(example) {
+        // A user whose state is present and not ENABLED cannot sign in anyway.
+        Ok(Some(i)) => org.users.as_ref().and_then(|u| u[i].state.as_deref()).is_none_or(|s| s == "ENABLED"),
+        Ok(None) => true,
+        Err(()) => false,
+    };
+    let who = |value: &Value| {
+        if value.other {
+            "every user no rule names".to_string()
+        } else {
+            format!("user {}", value.label)
+        }
+    };
+    let all_actions = set_list(&space.user_actions);
+    let mut locked_out = Vec::new();
+    let mut every_user_locked = true;
+    for (class, members) in space.users.members.iter().enumerate() {
+        let Cond::Holds(principal) = &space.users.conds[0][space.users.classes[class][0] as usize] else { continue };
+        let reachable = all_actions.iter().any(|a| {
+            let pa = principal.and(a);
+            addresses.iter().any(|addr| allowed(&pa.and(addr)))
+        });
+        for &value in members {
+            let value = &space.user_values[value as usize];
+            if value.other && org.users.is_some() {
+                continue;
+            }
+            let Some(example) = value.example.as_deref() else { continue };
+            if !active(example) {
+                continue;
+            }
+            if reachable {
+                every_user_locked = false;
+            } else {
+                locked_out.push(value.clone());
+            }
+        }
+    }
+    if every_user_locked && !locked_out.is_empty() {
+        let message = "every user is denied every action from every address: no one can reach their mail";
+        lockouts.push(LintFinding::new(Check::UserLockedOut, "AccessControlRules", message));
+    } else {
+        for value in &locked_out {
+            let message = format!("{} is denied every action from every address", who(value));
+            // The directory entry when there is one, else the identifier the rules name.
+            let path = match value.example.as_deref().map(|user| org.resolve_user(user)) {
+                _ if value.other => "AccessControlRules".to_string(),
+                Some(Ok(Some(i))) => format!("Users[{i}]"),
+                _ => format!("UserId {}", value.label),
+            };
+            lockouts.push(LintFinding::new(Check::UserLockedOut, path, message));
+        }
+    }
+
+    // ActiveSync for everyone.
+    let users = set_list(&space.users);
+    if !every_user_locked || locked_out.is_empty() {
+        if let Some(active_sync) = action_set("ActiveSync") {
+            let anyone = users.iter().any(|u| {
+                let pa = u.and(active_sync);
+                addresses.iter().any(|addr| allowed(&pa.and(addr)))
+            });
+            if !anyone {
+                let message = "ActiveSync is denied to every user from every address: no mobile device can sync mail";
+                lockouts.push(LintFinding::new(Check::ActiveSyncDenied, "AccessControlRules", message));
+            }
+        }
+    }
+
+    // Outlook needs WindowsOutlook, AutoDiscover and EWS for the same user and address.
+    let (Some(outlook), Some(autodiscover), Some(ews)) =
+        (action_set("WindowsOutlook"), action_set("AutoDiscover"), action_set("EWS"))
+    else {
+        return;
+    };
+    for (needed, needed_set) in [("AutoDiscover", autodiscover), ("EWS", ews)] {
+        // The first user class with the problem, with the address conditions where it has it; and how many
+        // users have it somewhere.
+        let mut example: Option<(usize, Vec<bool>)> = None;
+        let mut users_affected = 0usize;
+        for (class, members) in space.users.members.iter().enumerate() {
+            let Cond::Holds(principal) = &space.users.conds[0][space.users.classes[class][0] as usize] else {
+                continue;
+            };
+            let (with_outlook, with_needed) = (principal.and(outlook), principal.and(needed_set));
+            let mut broken = vec![false; space.addresses.conds[0].len()];
+            for (a, address) in holding(&space.addresses) {
+                broken[a as usize] = allowed(&with_outlook.and(address)) && !allowed(&with_needed.and(address));
+            }
+            if broken.iter().any(|&b| b) {
+                users_affected += members.len();
+                example.get_or_insert((members[0] as usize, broken));
+            }
+        }
+        let Some((user, broken)) = example else { continue };
+        // Every interval where the example user has the problem, adjacent ones joined.
+        let mut ranges: Vec<AddressRange> = Vec::new();
+        let mut intervals: Vec<usize> = space
+            .addresses
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, ids)| broken[ids[0] as usize])
+            .flat_map(|(c, _)| space.addresses.members[c].iter().map(|&i| i as usize))
+            .collect();
+        intervals.sort_unstable();
+        for i in intervals {
+            let (first, last) = (space.interval_starts[i], space.interval_end(i));
+            match ranges.last_mut() {
+                Some(range) if u64::from(u32::from(range.last)) + 1 == u64::from(first) => range.last = last.into(),
+                _ => ranges.push(AddressRange { first: first.into(), last: last.into() }),
+            }
+        }
+        let shown: Vec<String> = ranges.iter().take(super::TEXT_LIST_LIMIT).map(ToString::to_string).collect();
+        let mut from = shown.join(", ");
+        if ranges.len() > shown.len() {
+            from.push_str(&format!(" and {} more ranges", ranges.len() - shown.len()));
+        }
+        if ranges.len() == 1 && ranges[0].is_everything() {
+            from = "any address".into();
+        }
+        let others = match users_affected.saturating_sub(1) {
+            0 => String::new(),
+            1 => " (and for 1 other user)".into(),
+            n => format!(" (and for {n} other users)"),
+        };
+        let message = format!(
+            "WindowsOutlook is allowed but {needed} is denied for {} from {from}{others}; Outlook needs WindowsOutlook, AutoDiscover and EWS",
+            who(&space.user_values[user])
+        );
+        mistakes.push(LintFinding::new(Check::OutlookIncomplete, "AccessControlRules", message));
+    }
+}
+
+fn mobile(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut Vec<LintFinding>) {
+    let rules = &org.mobile_device_access_rules;
+    if rules.is_empty() {
+        let message = "there are no mobile-device access rules: every device is blocked unless an override allows it (SEMANTICS 2.2)";
+        lockouts.push(LintFinding::new(Check::NoRules, "MobileDeviceAccessRules", message));
+        return;
+    }
+    let space = MobileSpace::new(org, org);
+    let deny = &space.answers.deny[0];
+    let lists: Vec<Vec<RuleSet>> =
+        space.properties.iter().map(|dim| holding(dim).into_iter().map(|(_, s)| s.clone()).collect()).collect();
+    let matchings = products(&lists);
+    let usage = Usage::of(rules.len(), deny, &matchings);
+    let never = |rule: usize| {
+        let property = DeviceProperty::ALL
+            .into_iter()
+            .find(|p| !holding(&space.properties[p.index()]).iter().any(|(_, s)| s.contains(rule)));
+        match property {
+            Some(p) => format!("matches no device: its {} conditions hold for no value, reported or not; removing it changes no answer", p.as_str()),
+            None => "matches no device: its conditions never hold together; removing it changes no answer".into(),
+        }
+    };
+    let name = |rule: usize| format!("{:?}", rules[rule].name);
+    let path = |rule: usize| format!("MobileDeviceAccessRules[{rule}]");
+    let proved = |rule: usize| {
+        let mut without = org.clone();
+        without.mobile_device_access_rules.remove(rule);
+        diff::mobile(org, &without).is_empty()
+    };
+    usage.dead_rules(rules.len(), path, name, never, proved, dead);
+
+    if !matchings.iter().any(|m| decide(m, deny).0 == Effect::Allow) {
+        let message = "no mobile-device access rule allows any device: ActiveSync is blocked for every device unless an override allows it";
+        lockouts.push(LintFinding::new(Check::NoDeviceAllowed, "MobileDeviceAccessRules", message));
+    }
+}
+
+fn impersonation(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut Vec<LintFinding>) {
+    let dirs = [Directory::new(org), Directory::new(org)];
+    let pool = TargetPool::new(&dirs);
+    for (r, role) in org.impersonation_roles.iter().flatten().enumerate() {
+        let space = RoleSpace::new(&dirs, &pool, &role.id);
+        let deny = &space.answers.deny[0];
+        let matchings: Vec<RuleSet> = holding(&space.targets).into_iter().map(|(_, s)| s.clone()).collect();
+        let usage = Usage::of(role.rules.len(), deny, &matchings);
+        let name = |rule: usize| match &role.rules[rule].name {
+            Some(name) => format!("{name:?} ({})", role.rules[rule].id),
+            None => role.rules[rule].id.clone(),
+        };
+        let path = |rule: usize| format!("ImpersonationRoles[{r}].Rules[{rule}]");
+        let never = |_| "matches no target user that can be impersonated; removing it changes no answer".to_string();
+        let proved = |rule: usize| {
+            let mut without = org.clone();
+            if let Some(role) = without.impersonation_roles.iter_mut().flatten().nth(r) {
+                role.rules.remove(rule);
+            }
+            diff::impersonation(org, &without).is_empty()
+        };
+        usage.dead_rules(role.rules.len(), path, name, never, proved, dead);
+        if !matchings.iter().any(|m| decide(m, deny).0 == Effect::Allow) {
+            let message = format!(
+                "role {} ({:?}) allows no target user: every impersonation through it is denied",
+                role.id, role.name
+            );
+            lockouts.push(LintFinding::new(Check::RoleAllowsNoOne, format!("ImpersonationRoles[{r}]"), message));
+        }
+    }
+}
+
+fn quotas(org: &Organization, mistakes: &mut Vec<LintFinding>) {
+    let over = |path: String, count: usize, quota: usize, what: &str| {
+        (count > quota).then(|| {
+            let message = format!("{count} {what}; the service allows at most {quota}");
+            LintFinding::new(Check::OverQuota, path, message)
+        })
+    };
+    mistakes.extend(over(
+        "AccessControlRules".into(),
+        org.access_control_rules.len(),
+        uncertain::RULE_QUOTA,
+        "access-control rules",
+    ));
+    mistakes.extend(over(
+        "MobileDeviceAccessRules".into(),
+        org.mobile_device_access_rules.len(),
+        uncertain::RULE_QUOTA,
+        "mobile-device access rules",
+    ));
+    for (r, role) in org.impersonation_roles.iter().flatten().enumerate() {
+        mistakes.extend(over(
+            format!("ImpersonationRoles[{r}].Rules"),
+            role.rules.len(),
+            c::IMPERSONATION_RULE_LIST.max,
+            "rules in one impersonation role",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{load, validate};
+
+    /// Lints an organization file (quotas relaxed, so that over-quota files still lint).
+    fn lint_file(json: &str) -> LintReport {
+        let file = load::parse(json.as_bytes()).expect("test files are well-formed");
+        let validation = validate::validate(&file, &validate::Options { enforce_quotas: false });
+        let errors: Vec<_> = validation.errors().collect();
+        assert!(errors.is_empty(), "test files are valid: {errors:?}");
+        lint(validation.organization.as_ref().expect("valid"), &validation.findings)
+    }
+
+    fn checks(report: &LintReport) -> Vec<Check> {
+        report.findings.iter().map(|f| f.check).collect()
+    }
+
+    const DEFAULT: &str = r#"{"Name": "default", "Effect": "ALLOW", "Description": ""}"#;
+
+    fn access(rules: &[&str]) -> String {
+        format!(r#"{{"AccessControlRules": [{}]}}"#, rules.join(","))
+    }
+
+    #[test]
+    fn a_new_organization_is_clean() {
+        assert!(lint_file("{}").is_clean(), "{}", lint_file("{}"));
+    }
+
+    #[test]
+    fn an_allow_rule_under_a_broader_deny_is_dead_and_names_its_shadow() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"]}"#,
+            r#"{"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::DeadRule]);
+        assert_eq!(report.findings[0].path, "AccessControlRules[1]");
+        assert_eq!(report.findings[0].shadowed_by, ["AccessControlRules[0]"]);
+        assert!(report.findings[0].message.contains("\"no-imap\""), "{}", report.findings[0].message);
+
+        // The same ALLOW rule outside the DENY rule's reach decides somewhere: not dead.
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"], "NotIpRanges": ["192.0.2.0/25"]}"#,
+            r#"{"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]}"#,
+            DEFAULT,
+        ]));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn a_rule_that_matches_nothing_is_dead() {
+        // A request has a user or a role, never both (SEMANTICS 1.3).
+        let report = lint_file(&access(&[
+            r#"{"Name": "both", "Effect": "DENY", "Description": "", "UserIds": ["S-1-5-18-000001"], "ImpersonationRoleIds": ["r-1"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::DeadRule]);
+        assert!(report.findings[0].message.contains("matches no request"), "{}", report.findings[0].message);
+        assert!(report.findings[0].shadowed_by.is_empty());
+    }
+
+    #[test]
+    fn dead_mobile_and_impersonation_rules() {
+        let report = lint_file(
+            r#"{"MobileDeviceAccessRules": [
+                {"MobileDeviceAccessRuleId": "m1", "Name": "no iphones", "Effect": "DENY", "DeviceTypes": ["iPhone"]},
+                {"MobileDeviceAccessRuleId": "m2", "Name": "iphone 15", "Effect": "ALLOW", "DeviceTypes": ["iphone 15"]},
+                {"MobileDeviceAccessRuleId": "m3", "Name": "everyone", "Effect": "ALLOW"}],
+              "ImpersonationRoles": [{"ImpersonationRoleId": "r1", "Name": "R", "Type": "READ_ONLY", "Rules": [
+                {"ImpersonationRuleId": "deny-all", "Effect": "DENY"},
+                {"ImpersonationRuleId": "allow-all", "Effect": "ALLOW"}]}]}"#,
+        );
+        let paths: Vec<&str> =
+            report.findings.iter().filter(|f| f.check == Check::DeadRule).map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["MobileDeviceAccessRules[1]", "ImpersonationRoles[0].Rules[1]"], "{report}");
+    }
+
+    #[test]
+    fn a_user_denied_everything_is_locked_out() {
+        let users = r#""Users": [
+            {"Id": "S-1-1-11-0000000001", "Email": "alice@example.com", "Name": "alice", "State": "ENABLED"},
+            {"Id": "S-1-1-11-0000000002", "Email": "bob@example.com", "Name": "bob", "State": "ENABLED"}]"#;
+        let report = lint_file(&format!(
+            r#"{{"AccessControlRules": [
+                {{"Name": "no-alice", "Effect": "DENY", "Description": "", "UserIds": ["alice@example.com"]}}, {DEFAULT}], {users}}}"#
+        ));
+        assert_eq!(checks(&report), [Check::UserLockedOut]);
+        assert!(report.findings[0].message.contains("alice@example.com"), "{report}");
+        assert_eq!(report.findings[0].path, "Users[0]");
+
+        let report = lint_file(&format!(
+            r#"{{"AccessControlRules": [
+                {{"Name": "no-alice-imap", "Effect": "DENY", "Description": "", "UserIds": ["alice@example.com"], "Actions": ["IMAP"]}}, {DEFAULT}], {users}}}"#
+        ));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn without_a_directory_everyone_no_rule_names_can_be_locked_out() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "only-alice", "Effect": "ALLOW", "Description": "", "UserIds": ["S-1-1-11-0000000001"]}"#,
+        ]));
+        assert_eq!(checks(&report), [Check::UserLockedOut]);
+        assert!(report.findings[0].message.contains("every user no rule names"), "{report}");
+    }
+
+    #[test]
+    fn zero_rules_of_a_kind_lock_everyone_out() {
+        let report = lint_file(r#"{"AccessControlRules": [], "MobileDeviceAccessRules": []}"#);
+        assert_eq!(checks(&report), [Check::NoRules, Check::NoRules]);
+        assert!(lint_file(r#"{"AccessControlRules": []}"#).findings.len() == 1);
+    }
+
+    #[test]
+    fn active_sync_denied_to_everyone_is_a_lockout() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-sync", "Effect": "DENY", "Description": "", "Actions": ["ActiveSync"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::ActiveSyncDenied]);
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-sync", "Effect": "DENY", "Description": "", "Actions": ["ActiveSync"], "NotIpRanges": ["192.0.2.0/24"]}"#,
+            DEFAULT,
+        ]));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn mobile_rules_that_allow_no_device_are_a_lockout() {
+        let report = lint_file(
+            r#"{"MobileDeviceAccessRules": [{"MobileDeviceAccessRuleId": "m1", "Name": "android", "Effect": "ALLOW", "DeviceTypes": ["Android"]},
+                                            {"MobileDeviceAccessRuleId": "m2", "Name": "no one", "Effect": "DENY"}]}"#,
+        );
+        assert_eq!(checks(&report), [Check::DeadRule, Check::NoDeviceAllowed], "{report}");
+        let report = lint_file(
+            r#"{"MobileDeviceAccessRules": [{"MobileDeviceAccessRuleId": "m1", "Name": "android", "Effect": "ALLOW", "DeviceTypes": ["Android"]}]}"#,
+        );
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn a_role_that_allows_no_one_is_a_lockout() {
+        let role = |rules: &str| {
+            format!(
+                r#"{{"ImpersonationRoles": [{{"ImpersonationRoleId": "r1", "Name": "R", "Type": "READ_ONLY", "Rules": [{rules}]}}]}}"#
+            )
+        };
+        assert_eq!(checks(&lint_file(&role(""))), [Check::RoleAllowsNoOne]);
+        let deny_only = role(r#"{"ImpersonationRuleId": "x", "Effect": "DENY", "TargetUsers": ["bob"]}"#);
+        assert_eq!(checks(&lint_file(&deny_only)), [Check::RoleAllowsNoOne]);
+        assert!(
+            lint_file(&role(r#"{"ImpersonationRuleId": "x", "Effect": "ALLOW", "TargetUsers": ["bob"]}"#)).is_clean()
+        );
+    }
+
+    #[test]
+    fn outlook_without_ews_or_autodiscover_is_a_likely_mistake() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-ews", "Effect": "DENY", "Description": "", "Actions": ["EWS"], "IpRanges": ["10.0.0.0/8"]}"#,
+            DEFAULT,
+        ]));
+        assert_eq!(checks(&report), [Check::OutlookIncomplete]);
+        let message = &report.findings[0].message;
+        assert!(message.contains("EWS is denied") && message.contains("10.0.0.0/8"), "{message}");
+        let report = lint_file(&access(&[
+            r#"{"Name": "no-outlook-stack", "Effect": "DENY", "Description": "", "Actions": ["EWS", "WindowsOutlook", "AutoDiscover"], "IpRanges": ["10.0.0.0/8"]}"#,
+            DEFAULT,
+        ]));
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn rules_over_the_quota_are_a_likely_mistake() {
+        let rule = |i: usize| format!(r#"{{"Name": "r{i}", "Effect": "ALLOW", "Description": ""}}"#);
+        let eleven: Vec<String> = (0..11).map(rule).collect();
+        let report = lint_file(&access(&eleven.iter().map(String::as_str).collect::<Vec<_>>()));
+        // Each ALLOW-all rule decides everywhere alongside the others: none is dead.
+        assert_eq!(checks(&report), [Check::OverQuota]);
+        let ten: Vec<String> = (0..10).map(rule).collect();
+        assert!(lint_file(&access(&ten.iter().map(String::as_str).collect::<Vec<_>>())).is_clean());
+    }
+
+    #[test]
+    fn validation_warnings_are_likely_mistakes() {
+        let report = lint_file(&access(&[
+            r#"{"Name": "office", "Effect": "ALLOW", "Description": "", "IpRanges": ["10.1.2.3/8"]}"#,
+        ]));
+        assert!(checks(&report).contains(&Check::ValidationWarning), "{report}");
+        let warning = report.findings.iter().find(|f| f.check == Check::ValidationWarning).unwrap();
+        assert_eq!(warning.path, "AccessControlRules[0].IpRanges[0]");
+        assert!(warning.message.contains("host bits"));
+
+        let glob = lint_file(
+            r#"{"MobileDeviceAccessRules": [{"MobileDeviceAccessRuleId": "m1", "Name": "samsung", "Effect": "ALLOW", "DeviceModels": ["SM-G*"]}]}"#,
+        );
+        assert_eq!(checks(&glob), [Check::ValidationWarning]);
+        assert!(glob.findings[0].message.contains("glob"), "{glob}");
+    }
+}
