@@ -13,9 +13,9 @@
 //! | `policy.getMobileDeviceAccessEffect(request)` | `GetMobileDeviceAccessEffect` (with the override extension) |
 //! | `policy.getImpersonationRoleEffect(request)` | `GetImpersonationRoleEffect` |
 //! | `policy.batch(requests)` | an array of `wmpolicy batch` request objects in, an array of answers out, in one call |
-//!
-//! The analyses being built in the core (`explain`, `diff`, `lint`) are to join `Policy` as methods of the same
-//! kind: `policy.explain(request)`, `policy.diff(newer)`, `policy.lint()`, each returning plain objects.
+//! | `policy.explain(request)` | one request rule by rule: which matched, the first condition of each that did not |
+//! | `policy.lint()` | dead rules, lockouts, likely mistakes |
+//! | `diff(old, new, options?, kinds?)` | every request two organizations answer differently, as regions with an example each |
 //!
 //! Nothing here throws or traps on bad input: every function returns a value, and a bad organization, request or
 //! argument is an object naming the service's error (`{Error: {Code, Message}}`, or findings). The request
@@ -25,6 +25,8 @@
 
 #![deny(unsafe_code)]
 
+#[cfg(feature = "analysis")]
+mod analysis;
 mod batch;
 mod input;
 pub mod types;
@@ -34,6 +36,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use workmail_policy::batch::{answer_line, ErrorResponse};
 use workmail_policy::diagnostic::{ErrorCode, Finding};
+#[cfg(feature = "analysis")]
+use workmail_policy::Organization;
 use workmail_policy::{load as core_load, validate as core_validate, OrganizationFile};
 
 /// A value serialized by serde, as the JS object `JSON.parse` makes of it.
@@ -51,6 +55,19 @@ fn to_js(value: &impl Serialize) -> JsValue {
 fn parse_json(text: &str) -> JsValue {
     // Our own serde output always parses; NULL is only a stand-in that keeps this free of panics.
     JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+/// A request's JSON text, or the error object for a value that has none.
+fn request_text(request: &JsValue) -> Result<String, JsValue> {
+    match JSON::stringify(request) {
+        Ok(text) => text
+            .as_string()
+            .ok_or_else(|| error_value(ErrorCode::SerializationException, "the request is not a JSON value")),
+        Err(e) => {
+            let why = input::describe_exception(&e);
+            Err(error_value(ErrorCode::SerializationException, &format!("the request cannot be read: {why}")))
+        }
+    }
 }
 
 /// `{Error: {Code, Message}}`, the service's error shape.
@@ -139,15 +156,17 @@ struct ErrorBodyOwned {
     message: String,
 }
 
+/// `{Error: {Code, Message}, Findings}`: what stopped a compile or a diff, with every finding.
+fn failed(findings: &[Finding], code: ErrorCode, message: String) -> JsValue {
+    to_js(&Failed { error: ErrorBodyOwned { code, message }, findings })
+}
+
 /// Validates and compiles an organization into a [`Policy`] to query: `{Policy, Findings}` (the findings are
 /// warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
 ///
 /// Its TypeScript declaration is in [`types`], where `options` can be optional.
 #[wasm_bindgen(skip_typescript)]
 pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
-    let failed = |findings: &[Finding], code, message: String| {
-        to_js(&Failed { error: ErrorBodyOwned { code, message }, findings })
-    };
     let file = match read(&input) {
         Ok(file) => file,
         Err(findings) => {
@@ -164,8 +183,16 @@ pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
     match workmail_policy::Policy::compile(&organization) {
         Ok(policy) => {
             let result = Object::new();
-            set(&result, "Policy", &JsValue::from(Policy { policy }));
-            set(&result, "Findings", &to_js(&validation.findings));
+            let findings = to_js(&validation.findings);
+            let handle = Policy {
+                policy,
+                #[cfg(feature = "analysis")]
+                organization,
+                #[cfg(feature = "analysis")]
+                findings: validation.findings,
+            };
+            set(&result, "Policy", &JsValue::from(handle));
+            set(&result, "Findings", &findings);
             result.into()
         }
         // Only organizations far beyond the service's quotas (with `RelaxQuotas`) exceed the engine's limits.
@@ -173,12 +200,30 @@ pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
     }
 }
 
-/// A compiled organization, answering the service's three simulate calls.
+#[cfg(feature = "analysis")]
+/// Compares two organizations (`wmpolicy diff`) over every request of the calls in `kinds` (`["Access",
+/// "Mobile", "Impersonation"]`, all when absent): `{Equivalent, Access?, Mobile?, Impersonation?}`, each a list of
+/// regions of requests answered differently with an `Example` request each; or `{Error, Findings}` when either
+/// has errors (paths start with `old: ` or `new: `).
+///
+/// Its TypeScript declaration is in [`types`].
+#[wasm_bindgen(skip_typescript)]
+pub fn diff(old: JsValue, new: JsValue, options: Option<JsValue>, kinds: Option<JsValue>) -> JsValue {
+    analysis::diff(&old, &new, options, kinds)
+}
+
+/// A compiled organization, answering the service's three simulate calls, and explaining and linting.
 ///
 /// Call `free()` when done with it in long-lived pages (browsers also reclaim it when it is garbage collected).
 #[wasm_bindgen]
 pub struct Policy {
     policy: workmail_policy::Policy,
+    /// The checked organization, which the analyses read.
+    #[cfg(feature = "analysis")]
+    organization: Organization,
+    /// Validation's findings (warnings only: a policy compiles from an organization without errors), for lint.
+    #[cfg(feature = "analysis")]
+    findings: Vec<Finding>,
 }
 
 #[wasm_bindgen]
@@ -218,18 +263,27 @@ impl Policy {
         batch::answer(&self.policy, &requests)
     }
 
+    #[cfg(feature = "analysis")]
+    /// One request explained, rule by rule (`wmpolicy explain`): `{Verdict, Rules, Decision}`. The request is a
+    /// batch request, `{Operation, ...members}`; one with members the operation does not have is refused.
+    #[wasm_bindgen(unchecked_return_type = "Explanation | ErrorResponse")]
+    pub fn explain(&self, #[wasm_bindgen(unchecked_param_type = "BatchRequest")] request: JsValue) -> JsValue {
+        analysis::explain(&self.organization, &request)
+    }
+
+    #[cfg(feature = "analysis")]
+    /// Dead rules, lockouts and likely mistakes (`wmpolicy lint`): `{Findings}`.
+    #[wasm_bindgen(unchecked_return_type = "LintReport")]
+    pub fn lint(&self) -> JsValue {
+        analysis::lint(&self.organization, &self.findings)
+    }
+
     /// One simulate call: the request's JSON text, with its operation added, through the core's request-line
     /// reader, so that unknown members, missing members and values of the wrong type get `wmpolicy batch`'s errors.
     fn simulate(&self, operation: &str, request: &JsValue) -> JsValue {
-        let text = match JSON::stringify(request) {
-            Ok(text) => text.as_string(),
-            Err(e) => {
-                let why = input::describe_exception(&e);
-                return error_value(ErrorCode::SerializationException, &format!("the request cannot be read: {why}"));
-            }
-        };
-        let Some(text) = text else {
-            return error_value(ErrorCode::SerializationException, "the request is not a JSON value");
+        let text = match request_text(request) {
+            Ok(text) => text,
+            Err(error) => return error,
         };
         // Only an object gets the operation spliced in; anything else goes as it is, for the core to refuse.
         let line = match text.strip_prefix('{') {

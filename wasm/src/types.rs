@@ -254,3 +254,142 @@ export type BatchAnswer = Readonly<
   | ErrorResponse
 >;
 "#;
+
+/// The analyses' types, in the package built with them (feature `analysis`, wasm/pkg-full).
+#[cfg(feature = "analysis")]
+#[wasm_bindgen(typescript_custom_section)]
+const ANALYSIS_TYPES: &'static str = r#"
+/** The service's error without its message, as an analysis reports an outcome. */
+export interface ErrorCodeOnly {
+  Error: { Code: ErrorCode };
+}
+
+/** How the verdict of an explained request followed from the rules. */
+export type DecisionKind =
+  | "DenyRuleMatched"
+  | "AllowRuleMatched"
+  | "NoRuleMatched"
+  | "OverrideDecided"
+  | "RequestRejected";
+
+/** One rule of an explained request. */
+export interface RuleExplanation {
+  /** Where the rule is: `AccessControlRules[2]`, `ImpersonationRoles[0].Rules[1]`. */
+  Path: string;
+  Id?: string;
+  Name?: string;
+  Effect: Effect;
+  Matched: boolean;
+  /** When it did not match, the first condition that failed, in the order the reference evaluator tests them. */
+  Failed?: { Condition: string; Reason: string };
+}
+
+/** `policy.explain`'s result (`wmpolicy explain`): the verdict, every rule, and how the one followed. */
+export interface Explanation {
+  Verdict:
+    | GetAccessControlEffectResponse
+    | GetMobileDeviceAccessEffectResponse
+    | GetImpersonationRoleEffectResponse
+    | ErrorResponse;
+  /** Every rule consulted, in order; empty when the request is refused. */
+  Rules: RuleExplanation[];
+  Decision: { Kind: DecisionKind; Text: string };
+}
+
+/** The values of one request member a region covers. */
+export interface Selection {
+  /** Every value: nothing sets the region apart on this member. */
+  All: boolean;
+  /** The values named one by one. */
+  Listed: string[];
+  /** Also every value no organization names ("any other user"). */
+  AnyOther: boolean;
+}
+
+/** `GetAccessControlEffect` requests the two organizations answer differently. */
+export interface AccessChange {
+  PrincipalKind: "User" | "ImpersonationRole";
+  Principals: Selection;
+  Actions: Selection;
+  /** `a.b.c.d/n`, `a.b.c.d` or `first-last`; ascending, disjoint. */
+  Addresses: string[];
+  Old: GetAccessControlEffectResponse | ErrorCodeOnly;
+  New: GetAccessControlEffectResponse | ErrorCodeOnly;
+  /** A request of the region. */
+  Example: GetAccessControlEffectRequest;
+}
+
+/** `GetMobileDeviceAccessEffect` requests the two organizations answer differently. */
+export interface MobileChange {
+  OverrideKeys: Selection;
+  DeviceType: Selection;
+  DeviceModel: Selection;
+  DeviceOperatingSystem: Selection;
+  DeviceUserAgent: Selection;
+  Old: GetMobileDeviceAccessEffectResponse | ErrorCodeOnly;
+  New: GetMobileDeviceAccessEffectResponse | ErrorCodeOnly;
+  Example: GetMobileDeviceAccessEffectRequest;
+}
+
+/** Target users of one impersonation role answered differently. */
+export interface TargetChange {
+  Targets: Selection;
+  Old: GetImpersonationRoleEffectResponse | ErrorCodeOnly;
+  New: GetImpersonationRoleEffectResponse | ErrorCodeOnly;
+  Example: GetImpersonationRoleEffectRequest;
+}
+
+export interface RoleChange {
+  ImpersonationRoleId: string;
+  Name: string;
+  Status: "Added" | "Removed" | "Changed";
+  Changes: TargetChange[];
+}
+
+/** `diff`'s result (`wmpolicy diff`): per call compared, every region of requests answered differently. */
+export interface Diff {
+  /** No compared request is answered differently. */
+  Equivalent: boolean;
+  Access?: AccessChange[];
+  Mobile?: MobileChange[];
+  Impersonation?: RoleChange[];
+}
+
+/** The simulate calls `diff` can compare. */
+export type DiffKind = "Access" | "Mobile" | "Impersonation";
+
+/**
+ * Compares two organizations over every request of the calls in `kinds` (all three when absent); `{Error,
+ * Findings}` when either has errors (paths start with `old: ` or `new: `).
+ */
+export function diff(
+  old: OrganizationInput,
+  new_: OrganizationInput,
+  options?: Options,
+  kinds?: DiffKind[],
+): Diff | { Error: ErrorBody; Findings: Finding[] };
+
+/** One finding of `policy.lint()` (`wmpolicy lint`). */
+export interface LintFinding {
+  Category: "DeadRule" | "Lockout" | "LikelyMistake";
+  Check:
+    | "DeadRule"
+    | "UserLockedOut"
+    | "ActiveSyncDenied"
+    | "NoDeviceAllowed"
+    | "NoRules"
+    | "RoleAllowsNoOne"
+    | "OutlookIncomplete"
+    | "OverQuota"
+    | "ValidationWarning";
+  /** A rule (`AccessControlRules[3]`), a list, or a user. */
+  Path: string;
+  Message: string;
+  /** For a dead rule, the rules that shadow it. */
+  ShadowedBy?: string[];
+}
+
+export interface LintReport {
+  Findings: LintFinding[];
+}
+"#;

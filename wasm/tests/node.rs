@@ -419,3 +419,101 @@ fn answers_have_exactly_the_services_member_names() {
     assert_eq!(keys(&compiled), ["Policy", "Findings"]);
     assert_eq!(keys(&load(JsValue::from_str("{}"))), ["File", "Findings"]);
 }
+
+/// The core's analyses, in the package built with them (the default features; wasm/pkg-full).
+#[cfg(feature = "analysis")]
+mod analysis {
+    use super::*;
+    use workmail_policy_wasm::diff;
+
+    #[wasm_bindgen_test]
+    fn explain_goes_rule_by_rule() {
+        let policy = acme();
+        let explained = rs(&policy.explain(js(json!({
+            "Operation": "GetAccessControlEffect", "IpAddress": "198.51.100.20", "Action": "IMAP", "UserId": ALICE
+        }))));
+        assert_eq!(explained["Verdict"], json!({"Effect": "DENY", "MatchedRules": ["deny-imap-except-archiver"]}));
+        assert_eq!(explained["Decision"]["Kind"], json!("DenyRuleMatched"));
+        let rules = explained["Rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 5);
+        assert_eq!(rules[0]["Path"], json!("AccessControlRules[0]"));
+        assert_eq!(rules[0]["Matched"], json!(true));
+        assert_eq!(rules[1]["Matched"], json!(false));
+        assert_eq!(rules[1]["Failed"]["Condition"], json!("NotIpRanges"));
+
+        let impersonation = rs(&policy.explain(js(json!({
+            "Operation": "GetImpersonationRoleEffect", "ImpersonationRoleId": ARCHIVER, "TargetUser": "carol"
+        }))));
+        assert_eq!(impersonation["Verdict"]["Type"], json!("READ_ONLY"));
+        let mobile = rs(&policy.explain(js(json!({
+            "Operation": "GetMobileDeviceAccessEffect", "UserId": ALICE, "DeviceId": "LOSTPHONE01"
+        }))));
+        assert_eq!(mobile["Decision"]["Kind"], json!("OverrideDecided"));
+
+        // Refused by the service: explained as refused. Not a request: the service's error.
+        let refused = rs(&policy.explain(js(json!({
+            "Operation": "GetAccessControlEffect", "IpAddress": "1.2.3.4", "Action": "EWS", "UserId": "nobody@acme.example.com"
+        }))));
+        assert_eq!(refused["Verdict"]["Error"]["Code"], json!("EntityNotFoundException"));
+        assert_eq!(refused["Decision"]["Kind"], json!("RequestRejected"));
+        for bad in [
+            json!({"Operation": "GetAccessControlEffect", "IpAdress": "1.2.3.4", "Action": "EWS", "UserId": ALICE}),
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "1.2.3.4", "UserId": ALICE}),
+            json!({"Operation": "GetImpersonationRoleEffect", "ImpersonationRoleId": ARCHIVER, "TargetUser": "bob", "Action": "EWS"}),
+            json!({"Operation": "GetAccessEffect"}),
+            json!({"IpAddress": "1.2.3.4"}),
+        ] {
+            assert_eq!(error_code(&rs(&policy.explain(js(bad.clone())))), Some("InvalidParameterException"), "{bad}");
+        }
+        for value in bad_values() {
+            assert!(error_code(&rs(&policy.explain(value))).is_some());
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn lint_finds_the_shadowed_rule() {
+        let file = json!({"AccessControlRules": [
+            {"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"]},
+            {"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]},
+            {"Name": "default", "Effect": "ALLOW", "Description": "Default WorkMail Rule"}
+        ]});
+        let policy = policy_from(get(&compile(js(file), None), "Policy"));
+        let report = rs(&policy.lint());
+        assert_eq!(report["Findings"][0]["Category"], json!("DeadRule"));
+        assert_eq!(report["Findings"][0]["Path"], json!("AccessControlRules[1]"));
+        assert_eq!(report["Findings"][0]["ShadowedBy"], json!(["AccessControlRules[0]"]));
+        assert!(rs(&acme().lint())["Findings"].is_array());
+    }
+
+    #[wasm_bindgen_test]
+    fn diff_finds_every_request_answered_differently_with_an_example() {
+        let old: Value = serde_json::from_str(ACME).unwrap();
+        let mut new = old.clone();
+        new["AccessControlRules"][0]["Actions"] = json!(["IMAP", "WebMail"]);
+        assert_eq!(rs(&diff(js(old.clone()), js(old.clone()), None, None))["Equivalent"], json!(true));
+
+        let found = rs(&diff(js(old.clone()), js(new.clone()), None, Some(js(json!(["Access"])))));
+        assert_eq!(found["Equivalent"], json!(false));
+        assert!(found.get("Mobile").is_none());
+        let changes = found["Access"].as_array().unwrap();
+        assert!(!changes.is_empty());
+        for change in changes {
+            assert_eq!(change["Actions"]["Listed"], json!(["WebMail"]), "{change}");
+            assert_eq!(change["New"]["MatchedRules"][0], json!("deny-imap-except-archiver"), "{change}");
+            // The example is a request the single calls answer as the diff says.
+            let example = js(change["Example"].clone());
+            let (old, new) = (
+                policy_from(get(&compile(js(serde_json::from_str(ACME).unwrap()), None), "Policy")),
+                policy_from(get(&compile(js(new.clone()), None), "Policy")),
+            );
+            assert_eq!(rs(&old.get_access_control_effect(example.clone())), change["Old"]);
+            assert_eq!(rs(&new.get_access_control_effect(example)), change["New"]);
+        }
+
+        let broken = rs(&diff(JsValue::from_str("{"), js(new), None, None));
+        assert_eq!(broken["Error"]["Code"], json!("SerializationException"));
+        assert!(broken["Findings"][0]["Path"].as_str().unwrap().starts_with("old: "));
+        let kinds = rs(&diff(js(old.clone()), js(old), None, Some(js(json!(["Everything"])))));
+        assert_eq!(error_code(&kinds), Some("InvalidParameterException"));
+    }
+}
