@@ -94,6 +94,8 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
     await page.waitForSelector("body[data-ready]");
     await page.click("#open-example");
     await page.waitForSelector('[data-path="AccessControlRules[4]"]');
+    // The package with the analyses loads in the background, then takes over.
+    await page.waitForSelector("body[data-analyses]");
     assert.equal(await page.locator('[data-path="AccessControlRules[0].Name"] input').inputValue(), "deny-imap-except-archiver");
     assert.equal(await page.locator('[data-path="ImpersonationRoles[0].Rules[1].TargetUsers[0]"] input').inputValue(),
       "carol@acme.example.com");
@@ -101,6 +103,9 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
     // The form's default request: alice reads WebMail from an office address.
     assert.equal(await badge().textContent(), "ALLOW");
     assert.match(await page.locator("#test-access output .matched").textContent(), /default/);
+    assert.match(await page.locator("#test-access output .explanation").textContent(),
+      /no DENY rule matched.*✗ deny-imap-except-archiver DENY Actions: WebMail is not one of "IMAP".*✓ default ALLOW/s);
+    assert.match(await changes().textContent(), /Every request is answered as before \(all compared\)/);
     assert.match(await changes().textContent(), /No rule changed since loading/);
     // The other two calls, on their tabs: the README's iPhone, and the archiver reading the CEO's mailbox.
     await page.click('[data-tab="mobile"]');
@@ -135,15 +140,39 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
     assert.match(await page.locator("#test-access output .matched").textContent(), /deny-imap-except-archiver/);
     assert.match(await page.locator("#test-access output .before").textContent(), /Before your edits: ALLOW \(default\)/);
 
+    assert.match(await page.locator("#test-access output .explanation").textContent(), /✓ deny-imap-except-archiver DENY/);
+
+    // The core's diff: the requests answered differently, each region with a request to try.
     const text = await changes().textContent();
+    assert.match(text, /Requests answered differently/);
+    const regions = page.locator("#changes-body li.region");
+    assert.ok(await regions.count() >= 1);
+    for (const region of await regions.all()) {
+      assert.match(await region.textContent(), /GetAccessControlEffect.*actions "WebMail".*→ DENY \(deny-imap-except-archiver/s);
+    }
+    // Trying a counterexample fills the access form with it, and it is answered as the diff says.
+    const example = JSON.parse(await regions.first().locator("code.request").textContent());
+    await regions.first().locator("button.try").click();
+    assert.equal(await page.locator('#test-access input[name="IpAddress"]').inputValue(), example.IpAddress);
+    assert.equal(await page.locator('#test-access input[name="Action"]').inputValue(), "WebMail");
+    assert.equal(await badge().textContent(), "DENY");
+    await page.fill('#test-access input[name="IpAddress"]', "198.51.100.20");
+    await page.fill('#test-access input[name="UserId"]', "alice@acme.example.com");
+    await page.fill('#test-access input[name="ImpersonationRoleId"]', "");
+    await page.waitForFunction(() => document.querySelector("#test-access output .before"));
+
+    // The rules edited, from the JSON, and the test request whose answer flipped.
     assert.match(text, /changed.*deny-imap-except-archiver: Actions: \+"WebMail"/);
-    assert.match(text, /GetAccessControlEffect.*"WebMail".*ALLOW \(default\) → DENY \(deny-imap-except-archiver\)/);
+    assert.match(await changes().textContent(),
+      /GetAccessControlEffect.*"WebMail".*ALLOW \(default\) → DENY \(deny-imap-except-archiver\)/);
 
     // Reordering is a change too; moving back undoes it.
     await page.click('[data-path="MobileDeviceAccessRules[0]"] button[title="Move down"]');
     assert.match(await changes().textContent(), /Block Android 4 and 5: moved from #1 to #2/);
     await page.click('[data-path="MobileDeviceAccessRules[1]"] button[title="Move up"]');
     assert.doesNotMatch(await changes().textContent(), /moved/);
+    // Mobile requests are answered as before: the diff lists access regions only.
+    assert.doesNotMatch(await changes().textContent(), /GetMobileDeviceAccessEffect/);
 
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(here, "screenshot.png") });

@@ -6,8 +6,18 @@
 // members the forms do not show (DateCreated, Users, anything else the file had) are never touched, so
 // load → edit → download loses nothing the user wrote. Forms re-render only when the structure changes (a rule
 // added, removed or moved); typing changes one member and re-runs validation, the tests and the change list.
+//
+// Two builds of the package serve it: wasm/pkg (load, validate, compile, the simulate calls; small, loaded first)
+// and wasm/pkg-full (the same and the core's analyses: explain, diff, lint), fetched in the background. Once the
+// second is ready it takes over, and the test panel explains each answer and "What changed" compares every request.
 
-import init, { compile, load, validate } from "./pkg/workmail_policy_wasm.js";
+import initCore, * as core from "./pkg/workmail_policy_wasm.js";
+
+/** The package in use: `core` until the one with the analyses has loaded. */
+let engine = core;
+const compile = (...args) => engine.compile(...args);
+const load = (...args) => engine.load(...args);
+const validate = (...args) => engine.validate(...args);
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -511,6 +521,20 @@ function renderAnswer(answer) {
       : "");
 }
 
+/** `policy.explain`'s answer: the decision in a sentence, then each rule, matched or the condition that failed. */
+function renderExplanation(explanation) {
+  if (explanation.Error) return el("p", { class: "muted small" }, `Not explained: ${explanation.Error.Message}`);
+  return el("details", { class: "explanation", open: true },
+    el("summary", {}, "Explanation: ", explanation.Decision.Text),
+    explanation.Rules.length
+      ? el("ol", {}, explanation.Rules.map((rule) => el("li", { class: rule.Matched ? "hit" : "miss" },
+        el("span", { class: "mark" }, rule.Matched ? "✓" : "✗"), " ",
+        el("strong", {}, rule.Name ?? rule.Id ?? rule.Path), " ",
+        el("span", { class: `effect ${rule.Effect === "DENY" ? "deny" : "allow"}` }, rule.Effect), " ",
+        rule.Failed ? el("span", { class: "muted" }, `${rule.Failed.Condition}: ${rule.Failed.Reason}`) : "")))
+      : "");
+}
+
 /** Evaluates each test form against the edited organization, and against the loaded one for comparison. */
 function runTests() {
   for (const selector of TEST_FORMS) {
@@ -530,12 +554,9 @@ function runTests() {
       parts.push(el("p", { class: "before" }, "Before your edits: ", el("strong", {}, describe(before))));
     }
     if (typeof state.policy.explain === "function") {
-      const explanation = state.policy.explain({ Operation: operation, ...request });
-      parts.push(el("details", { open: true }, el("summary", {}, "Explanation"),
-        el("pre", {}, JSON.stringify(explanation, null, 2))));
+      parts.push(renderExplanation(state.policy.explain({ Operation: operation, ...request })));
     } else {
-      parts.push(el("p", { class: "muted small" },
-        "Rule-by-rule explanation: not in this build (it arrives with the core's explain analysis)."));
+      parts.push(el("p", { class: "muted small" }, "Rule-by-rule explanation: loading the analyses…"));
     }
     output.replaceChildren(...parts);
   }
@@ -609,6 +630,57 @@ function listChanges(kind, before, after, where = "") {
   return out;
 }
 
+/** At most this many regions of each call are listed; the rest are counted. */
+const REGIONS_SHOWN = 12;
+
+/** A selection of values (`{All, Listed, AnyOther}`) in words. */
+function selection(values, thing) {
+  if (values.All) return `any ${thing}`;
+  const listed = values.Listed.map((v) => JSON.stringify(v));
+  if (values.AnyOther) listed.push(`any other ${thing}`);
+  return listed.join(", ");
+}
+
+/** The core's diff: each region of requests answered differently, with a request of it to try. */
+function renderDiff(diff) {
+  if (diff.Error) {
+    return el("p", { class: "muted" }, "Not compared: ", diff.Error.Message, ".");
+  }
+  if (diff.Equivalent) return el("p", { class: "muted" }, "Every request is answered as before (all compared).");
+  const regions = [];
+  const region = (operation, words, old, now, example) => el("li", { class: "region" },
+    el("div", {}, el("code", {}, operation), " ", words),
+    el("div", {}, el("strong", {}, describe(old)), " → ", el("strong", {}, describe(now))),
+    el("div", { class: "example" }, "e.g. ", el("code", { class: "request" }, JSON.stringify(example)), " ",
+      el("button", { type: "button", class: "small try", onclick: () => tryRequest(operation, example) }, "Try")));
+  const listed = (changes, render) => {
+    changes.slice(0, REGIONS_SHOWN).forEach((change) => regions.push(render(change)));
+    if (changes.length > REGIONS_SHOWN) regions.push(el("li", { class: "muted" }, `and ${changes.length - REGIONS_SHOWN} more regions`));
+  };
+  listed(diff.Access ?? [], (c) => region("GetAccessControlEffect",
+    `${c.PrincipalKind === "User" ? "users" : "roles"} ${selection(c.Principals, c.PrincipalKind === "User" ? "user" : "role")}; ` +
+    `actions ${selection(c.Actions, "action")}; from ${c.Addresses.length === 1 && c.Addresses[0] === "0.0.0.0/0" ? "any address" : c.Addresses.join(", ")}`,
+    c.Old, c.New, c.Example));
+  listed(diff.Mobile ?? [], (c) => region("GetMobileDeviceAccessEffect",
+    ["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent"].filter((p) => !c[p].All)
+      .map((p) => `${p} ${selection(c[p], "value")}`).concat(c.OverrideKeys.All ? [] : [`overrides ${selection(c.OverrideKeys, "key")}`])
+      .join("; ") || "every device", c.Old, c.New, c.Example));
+  for (const role of diff.Impersonation ?? []) {
+    listed(role.Changes, (c) => region("GetImpersonationRoleEffect",
+      `role ${role.Name} (${role.Status.toLowerCase()}); targets ${selection(c.Targets, "user")}`, c.Old, c.New, c.Example));
+  }
+  return el("ul", { class: "regions" }, regions);
+}
+
+/** Fills the test form of `operation` with `request` and shows it. */
+function tryRequest(operation, request) {
+  const form = document.querySelector(`form[data-operation="${operation}"]`);
+  for (const input of form.querySelectorAll("input")) input.value = request[input.name] ?? "";
+  selectTab(form.id.replace("test-", ""));
+  runTests();
+  showChanges();
+}
+
 function showChanges() {
   const body = $("#changes-body");
   const parts = [];
@@ -626,21 +698,19 @@ function showChanges() {
         el("strong", {}, describe(before)), " → ", el("strong", {}, describe(after))));
     }
   }
-  if (typeof state.policy?.diff === "function" && state.originalPolicy) {
-    const diff = state.originalPolicy.diff(state.policy);
-    parts.push(el("h3", {}, "Requests answered differently (every request compared)"),
-      el("pre", { class: "diff" }, JSON.stringify(diff, null, 2)));
+  if (typeof engine.diff === "function" && state.original) {
+    parts.push(el("h3", {}, "Requests answered differently"), renderDiff(engine.diff(state.original, state.org, options())));
   } else {
-    const rules = KINDS.flatMap((kind) => listChanges(kind, state.original?.[kind.key], state.org?.[kind.key]));
-    parts.push(el("h3", {}, "Changed rules"),
-      el("p", { class: "note" }, "Computed in this page from the JSON, rule by rule. A diff over every request, with " +
-        "counterexample requests, arrives with the core's diff analysis (not in this build)."));
-    parts.push(rules.length
-      ? el("ul", { class: "rule-changes" }, rules.map((c) => el("li", { class: c.what },
-        el("span", { class: `tag ${c.what}` }, c.what), " ", el("span", { class: "muted" }, c.title), " ",
-        c.rule ? el("strong", {}, c.rule) : "", c.rule ? ": " : "", c.text)))
-      : el("p", { class: "muted" }, "No rule changed since loading."));
+    parts.push(el("p", { class: "note" }, "Comparing every request: loading the analyses…"));
   }
+  const rules = KINDS.flatMap((kind) => listChanges(kind, state.original?.[kind.key], state.org?.[kind.key]));
+  parts.push(el("h3", {}, "Rules edited"),
+    el("p", { class: "muted small" }, "Computed in this page from the JSON, rule by rule."));
+  parts.push(rules.length
+    ? el("ul", { class: "rule-changes" }, rules.map((c) => el("li", { class: c.what },
+      el("span", { class: `tag ${c.what}` }, c.what), " ", el("span", { class: "muted" }, c.title), " ",
+      c.rule ? el("strong", {}, c.rule) : "", c.rule ? ": " : "", c.text)))
+    : el("p", { class: "muted" }, "No rule changed since loading."));
   parts.push(el("h3", {}, "Test requests answered differently"),
     flipped.length ? el("ul", { class: "flips" }, flipped)
       : el("p", { class: "muted" }, state.policy ? "None of the test requests changed its answer." : "Not evaluated: the organization has errors."));
@@ -654,8 +724,24 @@ function selectTab(name) {
   for (const selector of TEST_FORMS) $(selector).hidden = selector !== `#test-${name}`;
 }
 
+/** Fetches the package with the analyses and switches to it; the page works without it meanwhile. */
+async function loadAnalyses() {
+  const full = await import("./pkg-full/workmail_policy_wasm.js");
+  await full.default();
+  engine = full;
+  // Handles belong to the module that made them: remake them with the new one.
+  if (state.org) {
+    state.originalPolicy?.free();
+    state.originalPolicy = compile(state.original, options()).Policy ?? null;
+    state.policy?.free();
+    state.policy = null;
+    refresh();
+  }
+  document.body.dataset.analyses = "true";
+}
+
 async function main() {
-  await init();
+  await initCore();
   $("#open-example").addEventListener("click", openExample);
   $("#upload").addEventListener("change", (e) => openFiles([...e.target.files]).finally(() => { e.target.value = ""; }));
   $("#show-paste").addEventListener("click", () => { $("#paste-box").hidden = !$("#paste-box").hidden; });
@@ -677,6 +763,9 @@ async function main() {
   for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => selectTab(tab.dataset.tab));
   setStatus("Ready: open the example, upload files or paste an organization.");
   document.body.dataset.ready = "true";
+  loadAnalyses().catch((error) => {
+    console.warn(`The analyses could not be loaded: ${error}`);
+  });
 }
 
 main().catch((error) => {
