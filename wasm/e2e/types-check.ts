@@ -59,3 +59,28 @@ if (compiled.Policy) {
 } else {
   const code: ErrorCode = compiled.Error.Code;
 }
+
+// The package with the analyses declares them; the same calls as above type-check against it too.
+import initFull, * as full from "../pkg-full/workmail_policy_wasm.js";
+import type { Diff, Explanation, LintReport } from "../pkg-full/workmail_policy_wasm.js";
+
+await initFull();
+const both = full.compile(file);
+if (both.Policy) {
+  const explained: Explanation | full.ErrorResponse = both.Policy.explain({
+    Operation: "GetAccessControlEffect", IpAddress: "192.0.2.1", Action: "IMAP", UserId: "u",
+  });
+  if (!("Error" in explained)) {
+    const kind: string = explained.Decision.Kind;
+    const failed: string | undefined = explained.Rules[0]?.Failed?.Reason;
+  }
+  const report: LintReport = both.Policy.lint();
+  const dead: string[] | undefined = report.Findings[0]?.ShadowedBy;
+}
+const compared = full.diff(file, "{}", undefined, ["Access"]);
+if (!("Error" in compared)) {
+  const diffed: Diff = compared;
+  const example = diffed.Access?.[0]?.Example.IpAddress;
+}
+// @ts-expect-error: the kinds are Access, Mobile and Impersonation
+full.diff(file, file, {}, ["Everything"]);
