@@ -21,7 +21,8 @@ const UNSERIALIZABLE = 4; // [4, message string id]: not even JSON.stringify can
 
 /** A member that is missing (or null, which the service's JSON reading treats alike). */
 const ABSENT = 0xffffffff;
-/** The longest record is 7 slots (`MAX_RECORD` in batch.rs). */
+/** The longest record, in slots (`MAX_RECORD` in batch.rs). */
+const MAX_RECORD = 7;
 /**
  * The longest address copied as bytes: the longest IPv4 address in dotted form. Longer ones, and any with a
  * character outside ASCII, go in the string table instead, where a length of 0 in the record says to look.
@@ -110,64 +111,96 @@ function encodeOne(r, records, m, intern, slot, addresses) {
 }
 
 /**
- * Packs `requests` (an array; the caller checked) into `records` and `bytes`, views of WebAssembly memory with
- * room for 7 slots and `MAX_ADDRESS` bytes a request (writing there directly saves copying tens of megabytes per
- * million requests), and returns `{used, strings, lengths}`: `used` the slots written, `strings` the distinct
- * strings joined, `lengths` their lengths in UTF-16 code units. Nothing here calls into WebAssembly, so its memory
- * cannot grow and the views stay valid throughout.
+ * Packs an array of requests (the caller checked it is one) a chunk at a time into views of WebAssembly memory:
+ * `fill(records, bytes)` writes the next requests' records and address bytes (room for 7 slots and
+ * `MAX_ADDRESS` bytes a request) and returns how many it packed, 0 at the end; `newStrings()` and `newLengths()`
+ * then give the strings interned since the last call, joined, and their lengths in UTF-16 code units. Chunks keep
+ * the buffers small enough to stay in the processor's cache and to be reused, rather than tens of megabytes of
+ * fresh memory per million requests. Nothing here calls into WebAssembly, so its memory cannot grow while the
+ * views are in use.
  */
-export function encodeBatch(requests, records, bytes) {
-  const addresses = { bytes, at: 0 };
-  const count = requests.length;
-  const ids = new Map();
-  const table = [];
-  const intern = (s) => {
-    let id = ids.get(s);
+export class BatchEncoder {
+  /** `count`: the array's length when the batch began; a getter that changes it cannot change the batch. */
+  constructor(requests, count) {
+    this.requests = requests;
+    this.count = count;
+    this.next = 0;
+    this.ids = new Map();
+    this.table = [];
+    this.sent = 0;
+    this.used = 0;
+  }
+
+  intern(s) {
+    let id = this.ids.get(s);
     if (id === undefined) {
-      id = table.length;
-      table.push(s);
-      ids.set(s, id);
+      id = this.table.length;
+      this.table.push(s);
+      this.ids.set(s, id);
     }
     return id;
-  };
-  // A member's slot: its string id, ABSENT, or -1 for a value of the wrong type (the request falls back).
-  const slot = (v) => (typeof v === "string" ? intern(v) : v === undefined || v === null ? ABSENT : -1);
-  let m = 0;
-  for (let i = 0; i < count; i++) {
-    const r = requests[i];
-    const start = m;
-    try {
-      m = encodeOne(r, records, m, intern, slot, addresses);
-    } catch (e) {
-      // A getter that throws, a proxy: this request only is refused.
-      m = start;
-      records[m++] = UNSERIALIZABLE;
-      records[m++] = intern(`request ${i} cannot be read: ${e}`);
-    }
-    if (m === start) {
-      // Not the common shape: the core reads the JSON text and gives its own answer or error.
-      let json;
+  }
+
+  fill(records, bytes) {
+    const requests = this.requests;
+    const room = Math.min(Math.floor(records.length / MAX_RECORD), Math.floor(bytes.length / MAX_ADDRESS));
+    const end = Math.min(this.count, this.next + room);
+    const intern = (s) => this.intern(s);
+    // A member's slot: its string id, ABSENT, or -1 for a value of the wrong type (the request falls back).
+    const slot = (v) => (typeof v === "string" ? intern(v) : v === undefined || v === null ? ABSENT : -1);
+    const addresses = { bytes, at: 0 };
+    let m = 0;
+    const first = this.next;
+    for (let i = first; i < end; i++) {
+      const r = requests[i];
+      const start = m;
       try {
-        json = JSON.stringify(r);
+        m = encodeOne(r, records, m, intern, slot, addresses);
       } catch (e) {
-        json = undefined;
+        // A getter that throws, a proxy: this request only is refused.
+        m = start;
         records[m++] = UNSERIALIZABLE;
-        records[m++] = intern(`request ${i} cannot be written as JSON: ${e}`);
+        records[m++] = intern(`request ${i} cannot be read: ${e}`);
       }
       if (m === start) {
-        if (json === undefined) {
+        // Not the common shape: the core reads the JSON text and gives its own answer or error.
+        let json;
+        try {
+          json = JSON.stringify(r);
+        } catch (e) {
+          json = undefined;
           records[m++] = UNSERIALIZABLE;
-          records[m++] = intern(`request ${i} is ${r === undefined ? "undefined" : typeof r}, not a JSON value`);
-        } else {
-          records[m++] = FALLBACK;
-          records[m++] = intern(json);
+          records[m++] = intern(`request ${i} cannot be written as JSON: ${e}`);
+        }
+        if (m === start) {
+          if (json === undefined) {
+            records[m++] = UNSERIALIZABLE;
+            records[m++] = intern(`request ${i} is ${r === undefined ? "undefined" : typeof r}, not a JSON value`);
+          } else {
+            records[m++] = FALLBACK;
+            records[m++] = intern(json);
+          }
         }
       }
     }
+    this.next = end;
+    this.used = m;
+    return end - first;
   }
-  const lengths = new Uint32Array(table.length);
-  for (let i = 0; i < table.length; i++) lengths[i] = table[i].length;
-  return { used: m, strings: table.join(""), lengths };
+
+  /** The strings interned since the last `newLengths()`, joined; call it first. */
+  newStrings() {
+    return this.table.slice(this.sent).join("");
+  }
+
+  /** Their lengths, and they count as sent. */
+  newLengths() {
+    const fresh = this.table.length - this.sent;
+    const lengths = new Uint32Array(fresh);
+    for (let i = 0; i < fresh; i++) lengths[i] = this.table[this.sent + i].length;
+    this.sent = this.table.length;
+    return lengths;
+  }
 }
 
 function deepFreeze(value) {

@@ -1,8 +1,9 @@
 //! `Policy.batch`: many requests through one call, at a few hundred nanoseconds a request all told.
 //!
-//! The requests cross the boundary packed by `js/batch.js` (its header says why and how): flat `u32` records, one
-//! per request, that name strings by index into one table of distinct strings, and addresses by where their bytes
-//! are in a second buffer. The answers come back deduplicated: each distinct answer is written once as JSON, and
+//! The requests cross the boundary packed by `js/batch.js` (its header says why and how), a chunk at a time into
+//! two small buffers reused for the whole batch: flat `u32` records, one per request, that name strings by index
+//! into one table of distinct strings, and addresses by where their bytes are in the second buffer. JS calls in
+//! once per batch; the encoder is called back once per chunk of 65,536 requests. The answers come back deduplicated: each distinct answer is written once as JSON, and
 //! every request gets an index into that table, which the same JS module spreads into the answers array. A
 //! million access queries make a handful of distinct answers, so the return trip costs one small `JSON.parse` and
 //! a loop.
@@ -26,17 +27,21 @@ use crate::error_value;
 
 #[wasm_bindgen(module = "/js/batch.js")]
 extern "C" {
-    /// What `encodeBatch` returns.
-    type Encoded;
+    /// Packs a batch's requests, a chunk at a time.
+    type BatchEncoder;
 
-    #[wasm_bindgen(catch, js_name = encodeBatch)]
-    fn encode_batch(requests: &Array, records: &mut [u32], bytes: &mut [u8]) -> Result<Encoded, JsValue>;
+    #[wasm_bindgen(constructor)]
+    fn new(requests: &Array, count: u32) -> BatchEncoder;
+    /// Packs the next chunk; how many requests it packed, 0 at the end.
+    #[wasm_bindgen(method, catch)]
+    fn fill(this: &BatchEncoder, records: &mut [u32], bytes: &mut [u8]) -> Result<u32, JsValue>;
+    /// The record slots the last `fill` wrote.
     #[wasm_bindgen(method, getter)]
-    fn used(this: &Encoded) -> u32;
-    #[wasm_bindgen(method, getter)]
-    fn strings(this: &Encoded) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn lengths(this: &Encoded) -> Vec<u32>;
+    fn used(this: &BatchEncoder) -> u32;
+    #[wasm_bindgen(method, catch, js_name = newStrings)]
+    fn new_strings(this: &BatchEncoder) -> Result<String, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = newLengths)]
+    fn new_lengths(this: &BatchEncoder) -> Result<Vec<u32>, JsValue>;
 
     #[wasm_bindgen(catch, js_name = expandAnswers)]
     fn expand_answers(table: &str, indices: &[u32]) -> Result<Array, JsValue>;
@@ -53,6 +58,8 @@ const ABSENT: u32 = u32::MAX;
 const MAX_RECORD: usize = 7;
 /// The longest address copied as bytes (`MAX_ADDRESS` in batch.js).
 const MAX_ADDRESS: usize = 15;
+/// Requests per chunk: 1.8 MB of records and 1 MB of addresses, reused for the whole batch.
+const CHUNK: usize = 65_536;
 
 /// Answers `requests`: the answers array, or an `ErrorResponse` when `requests` is not an array.
 pub fn answer(policy: &Policy, requests: &JsValue) -> JsValue {
@@ -60,43 +67,54 @@ pub fn answer(policy: &Policy, requests: &JsValue) -> JsValue {
         return error_value(ErrorCode::InvalidParameterException, "batch takes an array of request objects");
     };
     let count = requests.length() as usize;
-    // Room for the longest record and the longest address per request, and an index per answer. Refused rather
-    // than trapping when the memory cannot be had.
-    let mut records = Vec::new();
-    let mut bytes = Vec::new();
-    let mut indices = Vec::new();
-    let sizes = count.checked_mul(MAX_RECORD).zip(count.checked_mul(MAX_ADDRESS));
-    let reserved = sizes.is_some_and(|(slots, addresses)| {
-        records.try_reserve_exact(slots).is_ok()
-            && bytes.try_reserve_exact(addresses).is_ok()
-            && indices.try_reserve_exact(count).is_ok()
-    });
+    // An index per answer, and the chunk buffers. Refused rather than trapping when the memory cannot be had.
+    let chunk = count.clamp(1, CHUNK);
+    let (mut records, mut bytes, mut indices) = (Vec::new(), Vec::new(), Vec::new());
+    let reserved = records.try_reserve_exact(chunk * MAX_RECORD).is_ok()
+        && bytes.try_reserve_exact(chunk * MAX_ADDRESS).is_ok()
+        && indices.try_reserve_exact(count).is_ok();
     if !reserved {
         let message = format!("a batch of {count} requests does not fit in memory; split it");
         return error_value(ErrorCode::LimitExceededException, &message);
     }
-    records.resize(count * MAX_RECORD, 0);
-    bytes.resize(count * MAX_ADDRESS, 0);
-    let encoded = match encode_batch(requests, &mut records, &mut bytes) {
-        Ok(encoded) => encoded,
-        Err(e) => {
-            let message = format!("the requests cannot be read: {}", crate::input::describe_exception(&e));
-            return error_value(ErrorCode::SerializationException, &message);
-        }
+    records.resize(chunk * MAX_RECORD, 0);
+    bytes.resize(chunk * MAX_ADDRESS, 0);
+    let unreadable = |e: JsValue| {
+        let message = format!("the requests cannot be read: {}", crate::input::describe_exception(&e));
+        error_value(ErrorCode::SerializationException, &message)
     };
-    records.truncate(encoded.used() as usize);
-    let strings = encoded.strings();
-    let Some(table) = split(&strings, &encoded.lengths()) else {
-        return error_value(ErrorCode::SerializationException, "the batch encoding is inconsistent");
-    };
+    let inconsistent = || error_value(ErrorCode::SerializationException, "the batch encoding is inconsistent");
+    let encoder = BatchEncoder::new(requests, count as u32);
+    // Every distinct string so far, one after the other, and where each is.
+    let (mut strings, mut table) = (String::new(), Vec::<(usize, usize)>::new());
     let mut answers = Answers { json: String::from("["), ..Answers::default() };
-    let mut at = 0;
     while indices.len() < count {
-        let Some((index, len)) = answers.record(policy, records.get(at..).unwrap_or_default(), &table, &bytes) else {
-            return error_value(ErrorCode::SerializationException, "the batch encoding is inconsistent");
+        let packed = match encoder.fill(&mut records, &mut bytes) {
+            Ok(0) => return inconsistent(),
+            Ok(packed) => packed as usize,
+            Err(e) => return unreadable(e),
         };
-        indices.push(index);
-        at += len;
+        let (joined, lengths) = match (encoder.new_strings(), encoder.new_lengths()) {
+            (Ok(joined), Ok(lengths)) => (joined, lengths),
+            (Err(e), _) | (_, Err(e)) => return unreadable(e),
+        };
+        let Some(cuts) = byte_lengths(&joined, &lengths) else { return inconsistent() };
+        for cut in cuts {
+            let start = table.last().map_or(strings.len(), |&(_, end)| end);
+            table.push((start, start + cut));
+        }
+        strings.push_str(&joined);
+        let words: Vec<&str> = table.iter().map(|&(start, end)| strings.get(start..end).unwrap_or_default()).collect();
+        let used = (encoder.used() as usize).min(records.len());
+        let mut at = 0;
+        for _ in 0..packed {
+            let Some((index, len)) = answers.record(policy, records.get(at..used).unwrap_or_default(), &words, &bytes)
+            else {
+                return inconsistent();
+            };
+            indices.push(index);
+            at += len;
+        }
     }
     answers.json.push(']');
     match expand_answers(&answers.json, &indices) {
@@ -108,36 +126,29 @@ pub fn answer(policy: &Policy, requests: &JsValue) -> JsValue {
     }
 }
 
-/// The table's strings: `joined` cut at `lengths`, which count UTF-16 code units as JS measures strings.
-fn split<'a>(joined: &'a str, lengths: &[u32]) -> Option<Vec<&'a str>> {
+/// The byte lengths of the strings `joined` holds, from their `lengths` in UTF-16 code units as JS measures
+/// strings; `None` when they do not add up.
+fn byte_lengths(joined: &str, lengths: &[u32]) -> Option<Vec<usize>> {
     let units: usize = lengths.iter().map(|&n| n as usize).sum();
-    let mut table = Vec::with_capacity(lengths.len());
-    let mut rest = joined;
-    // UTF-8 has as many bytes as UTF-16 has units only when every character is ASCII: then cut by count.
-    let ascii = joined.len() == units;
-    for &length in lengths {
-        let cut = if ascii {
-            length as usize
-        } else {
-            let mut seen = 0;
-            let mut cut = rest.len();
-            for (at, c) in rest.char_indices() {
-                if seen == length as usize {
-                    cut = at;
-                    break;
-                }
-                seen += c.len_utf16();
-            }
-            if seen != length as usize && cut == rest.len() {
-                return None;
-            }
-            cut
-        };
-        let (head, tail) = (rest.get(..cut)?, rest.get(cut..)?);
-        table.push(head);
-        rest = tail;
+    // UTF-8 has as many bytes as UTF-16 has units only when every character is ASCII: then they are the same.
+    if joined.len() == units {
+        return Some(lengths.iter().map(|&n| n as usize).collect());
     }
-    rest.is_empty().then_some(table)
+    let mut cuts = Vec::with_capacity(lengths.len());
+    let mut chars = joined.chars().peekable();
+    for &length in lengths {
+        let (mut seen, mut bytes) = (0, 0);
+        while seen < length as usize {
+            let c = chars.next()?;
+            seen += c.len_utf16();
+            bytes += c.len_utf8();
+        }
+        if seen != length as usize {
+            return None;
+        }
+        cuts.push(bytes);
+    }
+    chars.peek().is_none().then_some(cuts)
 }
 
 /// The distinct answers so far, as a JSON array under construction, and where each is in it.
@@ -394,10 +405,11 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn the_table_is_cut_by_utf16_lengths() {
-        assert_eq!(split("abcde", &[2, 0, 3]), Some(vec!["ab", "", "cde"]));
+        assert_eq!(byte_lengths("abcde", &[2, 0, 3]), Some(vec![2, 0, 3]));
         // "é" is one unit and two bytes; "😀" two units and four bytes.
-        assert_eq!(split("aé😀b", &[2, 2, 1]), Some(vec!["aé", "😀", "b"]));
-        assert_eq!(split("aé", &[1]), None);
-        assert_eq!(split("ab", &[3]), None);
+        assert_eq!(byte_lengths("aé😀b", &[2, 2, 1]), Some(vec![3, 4, 1]));
+        assert_eq!(byte_lengths("aé", &[1]), None);
+        assert_eq!(byte_lengths("ab", &[3]), None);
+        assert_eq!(byte_lengths("😀", &[1]), None);
     }
 }

@@ -382,6 +382,37 @@ fn batch_answers_bad_requests_and_bad_batches_with_error_objects() {
 }
 
 #[wasm_bindgen_test]
+fn batches_longer_than_a_chunk_keep_their_strings_and_order() {
+    let policy = acme();
+    // Three chunks; strings first seen in later chunks (one of them not ASCII), and malformed requests throughout.
+    let count = 140_000;
+    let request = |i: usize| {
+        let user = match i {
+            i if i < 100_000 => {
+                ["alice@acme.example.com", "archive@acme.example.com", "dave@acme.example.com"][i % 3].to_string()
+            }
+            i if i % 2 == 0 => format!("nobody{}@acme.example.com", i % 5),
+            _ => "ü-nobody@acme.example.com".to_string(),
+        };
+        let ip = format!("{}.{}.{}.{}", 190 + i % 14, i / 65536 % 256, i / 256 % 256, i % 256);
+        if i % 10_007 == 0 {
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": ip, "Action": "IMAP", "UserId": user, "Extra": 1})
+        } else {
+            let action = ["IMAP", "WebMail", "EWS"][i % 3];
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": ip, "Action": action, "UserId": user})
+        }
+    };
+    let requests: Vec<Value> = (0..count).map(request).collect();
+    let answers: Array = policy.batch(js(Value::Array(requests.clone()))).dyn_into().unwrap();
+    assert_eq!(answers.length() as usize, count);
+    for i in [0, 1, 2, 65_535, 65_536, 65_537, 99_999, 100_000, 100_001, 131_071, 131_072, 131_073, 130_070, count - 1]
+    {
+        let answer = rs(&answers.get(i as u32));
+        assert_eq!(without_position(&answer), without_position(&one_by_one(&policy, &requests[i])), "request {i}");
+    }
+}
+
+#[wasm_bindgen_test]
 fn equal_batch_answers_are_one_frozen_object() {
     let policy = acme();
     let request =
