@@ -1,14 +1,14 @@
-// The JavaScript half of `Policy.batch`: packs an array of request objects into flat arrays that cross into
-// WebAssembly at once, and spreads the deduplicated answers back into an array.
+// The JavaScript half of `Policy.batch`: packs an array of request objects, a chunk at a time, into flat arrays in
+// WebAssembly memory, and spreads the deduplicated answers back into an array.
 //
 // Why this exists: reading a million JS objects from Rust member by member costs a boundary crossing per member,
 // and JSON text costs a stringify, a UTF-8 encode and a parse per request, several times the evaluation itself.
 // Here each request becomes a few integers: its operation, where its address's bytes are (addresses are nearly all
 // distinct, so they are copied as bytes, not looked up), and indexes into a table of distinct strings (batches
-// repeat the same users, actions and roles). Anything outside that common shape (an
-// unknown member, a value that is not a string, a missing required member, an unknown operation, something that is
-// not an object) travels as its JSON text instead and is answered by the core's own request-line reader, so every
-// error is the one `wmpolicy batch` gives for the same line.
+// repeat the same users, actions and roles). Anything outside that common shape (an unknown member, a value that
+// is not a string, a missing required member, an unknown operation, something that is not an object) travels as
+// its JSON text instead and is answered by the core's own request-line reader, so every error is the one
+// `wmpolicy batch` gives for the same line.
 //
 // The record layout is shared with `wasm/src/batch.rs`; change both together.
 
