@@ -11,6 +11,9 @@
 //! `OrganizationId` is accepted and ignored. Every line gets exactly one output line: the response object, or
 //! `{"Error":{"Code":…,"Message":…}}` for a request the service would refuse or a line that is not a request. The
 //! line's strings are borrowed where JSON escapes allow, so answering allocates little beyond the output.
+//!
+//! A line may be at most [`MAX_LINE_BYTES`] long (a real request is a few hundred bytes); a longer one is answered
+//! with a `LimitExceededException` error, and a reader of a stream need not keep more than that of any line.
 
 use std::borrow::Cow;
 
@@ -76,7 +79,17 @@ impl<'a> From<&RequestError<'a>> for ErrorResponse<'static> {
     }
 }
 
-/// Answers one line, appending the JSON answer (without a newline) to `out`.
+/// The longest request line answered, without its line end: 64 KiB.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
+
+/// Appends the answer to a line longer than [`MAX_LINE_BYTES`], for a reader that stopped keeping it.
+pub fn answer_overlong_line(out: &mut Vec<u8>) {
+    let message = format!("the line is longer than {MAX_LINE_BYTES} bytes, the most a request line may be");
+    write_json(out, &ErrorResponse::new(ErrorCode::LimitExceededException, message));
+}
+
+/// Answers one line (its `\r\n` or `\n` end may be left on), appending the JSON answer (without a newline) to
+/// `out`.
 ///
 /// ```
 /// use workmail_policy::{batch, Organization, Policy};
@@ -87,7 +100,13 @@ impl<'a> From<&RequestError<'a>> for ErrorResponse<'static> {
 /// assert_eq!(out, br#"{"Effect":"ALLOW","MatchedRules":["default"]}"#);
 /// ```
 pub fn answer_line(policy: &Policy, line: &[u8], out: &mut Vec<u8>) {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
+    // An editor's byte-order mark on a file's first line is not part of the request.
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    if line.len() > MAX_LINE_BYTES {
+        return answer_overlong_line(out);
+    }
     let result = match serde_json::from_slice::<Line>(line) {
         Ok(request) => answer(policy, &request, out),
         Err(e) if e.is_data() => Err(ErrorResponse::new(ErrorCode::InvalidParameterException, e.to_string())),

@@ -93,6 +93,70 @@ impl fmt::Display for Finding {
     }
 }
 
+/// The most findings one report lists. A hostile file can hold a million mistakes; listing them all would cost
+/// more memory than the file, and nobody reads past the first screens. The rest are counted in one last finding.
+pub const MAX_FINDINGS: usize = 1000;
+
+/// Findings as they are found, keeping at most [`MAX_FINDINGS`] and counting the others.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    list: Vec<Finding>,
+    omitted: usize,
+    omitted_errors: bool,
+}
+
+impl Findings {
+    pub(crate) fn push(&mut self, finding: Finding) {
+        if self.list.len() < MAX_FINDINGS {
+            self.list.push(finding);
+        } else {
+            self.omitted += 1;
+            self.omitted_errors |= finding.is_error();
+        }
+    }
+
+    /// Pushes the error `make` builds, building it only when it will be listed: a million mistakes past the
+    /// first thousand cost a count each, not a message each.
+    pub(crate) fn push_error_with(&mut self, make: impl FnOnce() -> Finding) {
+        if self.list.len() < MAX_FINDINGS {
+            self.push(make());
+        } else {
+            self.omitted += 1;
+            self.omitted_errors = true;
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.omitted == 0
+    }
+
+    /// Whether any finding, listed or omitted, is an error.
+    pub(crate) fn has_errors(&self) -> bool {
+        self.omitted_errors || self.list.iter().any(Finding::is_error)
+    }
+
+    /// The findings, with one last finding that says how many more there were.
+    pub(crate) fn into_vec(mut self) -> Vec<Finding> {
+        if self.omitted > 0 {
+            let message = format!("{} more finding(s) not listed; a report lists at most {MAX_FINDINGS}", self.omitted);
+            let summary = Finding::error("", ErrorCode::LimitExceededException, message);
+            let severity = if self.omitted_errors { Severity::Error } else { Severity::Warning };
+            self.list.push(Finding { severity, ..summary });
+        }
+        self.list
+    }
+}
+
+/// A user's value for a message: quoted, and cut short when long, so that a 16 MiB string does not become a
+/// 16 MiB message (quoted again by every finding about it).
+pub(crate) fn quote(value: &str) -> String {
+    const SHOWN: usize = 80;
+    match value.char_indices().nth(SHOWN) {
+        None => format!("{value:?}"),
+        Some((end, _)) => format!("{:?}… ({} characters)", &value[..end], value.chars().count()),
+    }
+}
+
 /// The closest of `candidates` to `word` by edit distance, when it is close enough to be a likely typo.
 pub(crate) fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let best = candidates.into_iter().map(|c| (edit_distance(word, c), c)).min_by_key(|&(d, _)| d)?;

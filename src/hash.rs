@@ -5,6 +5,11 @@
 //! than the rest of a query. User ids are 40-odd bytes, so the hasher takes 16 bytes per step and mixes them with
 //! one 64×64→128-bit multiply folded to 64 bits (the scheme of wyhash and foldhash): three dependent multiplies
 //! for a typical id, where a word-at-a-time hasher needs six.
+//!
+//! It is not collision-resistant: an organization file crafted so that many of its identifiers hash alike would
+//! make compiling that organization slow, quadratic in the colliding identifiers (at most
+//! `load::Limits::max_list_items` per file). Validation, which every loaded file passes first, uses SipHash; the
+//! engine keeps this hasher for query speed, a trade-off the README lists.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -100,6 +105,20 @@ impl Hasher for IdHasher {
 }
 
 pub type IdHashMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+pub type IdHashSet<K> = std::collections::HashSet<K, BuildHasherDefault<IdHasher>>;
+
+/// SplitMix64, for keys that must look random but be the same on every run (compiling is deterministic).
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
 
 #[cfg(test)]
 mod tests {

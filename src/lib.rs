@@ -14,6 +14,10 @@
 //!                                               └─ reference: the same answers, straight from SEMANTICS.md
 //! ```
 //!
+//! [`load`] also keeps each input document in the shape it came in ([`load::Document`]), which [`format`](mod@format) writes
+//! back canonically (`wmpolicy fmt`). Reading holds every input to [`load::Limits`], and the engine to the caps
+//! in [`policy`], so that no input crashes, hangs or exhausts memory.
+//!
 //! ```
 //! use workmail_policy::{load, validate, AccessRequest, Effect, Policy};
 //!
@@ -42,6 +46,7 @@ pub mod batch;
 pub mod bench;
 pub mod constraints;
 pub mod diagnostic;
+pub mod format;
 mod hash;
 pub mod load;
 pub mod model;

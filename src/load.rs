@@ -1,7 +1,8 @@
 //! Reading input files: organization files and the aws CLI's own output, detected by shape.
 //!
 //! One input may hold one or several JSON documents (pages of `aws workmail list-…` output concatenated). Each
-//! document is recognised by its top-level members:
+//! document is recognised by its top-level members and kept as a [`Document`] of that kind, so that `wmpolicy fmt`
+//! can write it back in its own shape:
 //!
 //! | document | produced by |
 //! |---|---|
@@ -12,17 +13,34 @@
 //! | `{"ImpersonationRoleId": …, "Rules": […], …}` | `aws workmail get-impersonation-role` |
 //! | `{"Users": […], "NextToken": …}` | `aws workmail list-users` |
 //!
-//! Before any value is converted, the whole document is checked against a table of the shapes' members, so that
-//! every unknown member (with the nearest known one suggested) and every value of the wrong JSON type is reported
-//! with its path, all at once. A typo such as `NotIpRange` must never silently widen a rule.
+//! Inputs come from scripts, editors and strangers, so reading never trusts them. The bytes are read three times,
+//! each pass streaming, none building a JSON tree:
+//!
+//! 1. **shape**: JSON syntax, and each document's top-level member names (which decide its kind);
+//! 2. **check**: every member against the table of the shapes' members, reporting all at once, with paths: an
+//!    unknown member (with the nearest known one suggested; a typo such as `NotIpRange` must never silently widen a
+//!    rule), a value of the wrong JSON type, a member written twice in one object (a JSON reader would keep one and
+//!    silently drop the other), and counts over [`Limits`];
+//! 3. **convert**: only when the check found nothing, into the [`crate::model`] types, which then cannot fail.
+//!
+//! Memory is bounded by the limits, not by what the input holds: the input's size is checked before parsing,
+//! values the shapes do not allow are skipped without being stored (serde_json skips them with a loop, not
+//! recursion, so no nesting depth can overflow the stack), and the records and list entries converted are capped.
+//! A shape is at most six levels deep, so the typed pass stays far below serde_json's recursion limit of 128.
 
-use serde_json::{Map, Value};
+use std::fmt::{self, Write as _};
 
-use crate::diagnostic::{nearest, ErrorCode, Finding};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::de::SliceRead;
+
+use crate::diagnostic::{nearest, quote, ErrorCode, Finding, Findings};
 use crate::model::*;
 
 /// What a member holds.
+#[derive(Clone, Copy)]
 enum Kind {
+    Record(&'static Schema),
     Text,
     TextList,
     Timestamp,
@@ -152,13 +170,168 @@ const TOP_LEVEL_MEMBERS: &[&str] = &[
     "ImpersonationRoleId",
 ];
 
-/// Reads several inputs, each named for messages, into one organization, in order. Every finding's path starts
-/// with the name of the input it is about (`acme.json: AccessControlRules[3].Name`).
+/// The visitor methods for JSON's scalars and `null`, each binding `$value` to a [`Value`] that describes what
+/// was found and returning `$on`.
+macro_rules! forward_scalars {
+    (|$value:ident| $on:expr) => {
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+            let $value = Value::Bool(b);
+            $on
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            let $value = Value::Number(&n);
+            $on
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            let $value = Value::Number(&n);
+            $on
+        }
+        fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            let $value = Value::Number(&n);
+            $on
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            let $value = Value::Str(s);
+            $on
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            let $value = Value::Null;
+            $on
+        }
+    };
+}
+
+/// How much one input may hold. Beyond any of these, reading stops with a `LimitExceededException` finding that
+/// names the limit. The defaults are far above anything the service holds (10 rules per organization, 1,024
+/// ranges per rule) and far below what would strain a laptop or a browser tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes per input, checked before parsing starts. Default 16 MiB.
+    pub max_input_bytes: usize,
+    /// Records per input: rules, overrides, roles, a role's rules and users, all lists together. Default 100,000.
+    pub max_records: usize,
+    /// Strings in the lists of one input (`IpRanges`, `UserIds`, `DeviceTypes`, …), all together. Default
+    /// 1,000,000.
+    pub max_list_items: usize,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits { max_input_bytes: 16 << 20, max_records: 100_000, max_list_items: 1_000_000 };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Which shape a document came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    /// `{"AccessControlRules": …, "MobileDeviceAccessRules": …, …}`
+    OrganizationFile,
+    /// `aws workmail list-access-control-rules`
+    AccessControlRules,
+    /// `aws workmail list-mobile-device-access-rules`
+    MobileDeviceAccessRules,
+    /// `aws workmail list-mobile-device-access-overrides`
+    MobileDeviceAccessOverrides,
+    /// `aws workmail get-impersonation-role`
+    ImpersonationRole,
+    /// `aws workmail list-users`
+    Users,
+}
+
+impl DocumentKind {
+    fn schema(self) -> &'static Schema {
+        match self {
+            DocumentKind::OrganizationFile => &ORGANIZATION_FILE,
+            DocumentKind::AccessControlRules => &LIST_ACCESS_CONTROL_RULES,
+            DocumentKind::MobileDeviceAccessRules => &LIST_MOBILE_DEVICE_ACCESS_RULES,
+            DocumentKind::MobileDeviceAccessOverrides => &LIST_MOBILE_DEVICE_ACCESS_OVERRIDES,
+            DocumentKind::ImpersonationRole => &IMPERSONATION_ROLE,
+            DocumentKind::Users => &LIST_USERS,
+        }
+    }
+}
+
+/// One JSON document of an input, in the shape it came in, with every member as written.
+///
+/// Serializing a document gives its canonical form (see [`crate::format`]): the same kind of document, the
+/// service's member names in the service's order, timestamps in the form they came.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Document {
+    OrganizationFile(OrganizationFile),
+    AccessControlRules(AccessControlRulesPage),
+    MobileDeviceAccessRules(MobileDeviceAccessRulesPage),
+    MobileDeviceAccessOverrides(MobileDeviceAccessOverridesPage),
+    ImpersonationRole(ImpersonationRole),
+    Users(UsersPage),
+}
+
+impl Document {
+    pub fn kind(&self) -> DocumentKind {
+        match self {
+            Document::OrganizationFile(_) => DocumentKind::OrganizationFile,
+            Document::AccessControlRules(_) => DocumentKind::AccessControlRules,
+            Document::MobileDeviceAccessRules(_) => DocumentKind::MobileDeviceAccessRules,
+            Document::MobileDeviceAccessOverrides(_) => DocumentKind::MobileDeviceAccessOverrides,
+            Document::ImpersonationRole(_) => DocumentKind::ImpersonationRole,
+            Document::Users(_) => DocumentKind::Users,
+        }
+    }
+
+    /// The organization fragment this document contributes (a page's `NextToken` contributes nothing).
+    pub fn into_organization(self) -> OrganizationFile {
+        match self {
+            Document::OrganizationFile(file) => file,
+            Document::AccessControlRules(page) => {
+                OrganizationFile { access_control_rules: Some(page.rules), ..Default::default() }
+            }
+            Document::MobileDeviceAccessRules(page) => {
+                OrganizationFile { mobile_device_access_rules: Some(page.rules), ..Default::default() }
+            }
+            Document::MobileDeviceAccessOverrides(page) => {
+                OrganizationFile { mobile_device_access_overrides: Some(page.overrides), ..Default::default() }
+            }
+            Document::ImpersonationRole(role) => {
+                OrganizationFile { impersonation_roles: Some(vec![role]), ..Default::default() }
+            }
+            Document::Users(page) => OrganizationFile { users: Some(page.users), ..Default::default() },
+        }
+    }
+
+    /// The third pass: reads one document of `kind` that the check pass found well-formed.
+    fn read(kind: DocumentKind, de: &mut JsonDeserializer) -> serde_json::Result<Document> {
+        Ok(match kind {
+            DocumentKind::OrganizationFile => Document::OrganizationFile(Deserialize::deserialize(de)?),
+            DocumentKind::AccessControlRules => Document::AccessControlRules(Deserialize::deserialize(de)?),
+            DocumentKind::MobileDeviceAccessRules => Document::MobileDeviceAccessRules(Deserialize::deserialize(de)?),
+            DocumentKind::MobileDeviceAccessOverrides => {
+                Document::MobileDeviceAccessOverrides(Deserialize::deserialize(de)?)
+            }
+            DocumentKind::ImpersonationRole => Document::ImpersonationRole(Deserialize::deserialize(de)?),
+            DocumentKind::Users => Document::Users(Deserialize::deserialize(de)?),
+        })
+    }
+}
+
+/// Reads several inputs, each named for messages, into one organization, in order, with the default
+/// [`Limits`]. Every finding's path starts with the name of the input it is about (`acme.json: AccessControlRules[3].Name`).
 pub fn parse_all<'a>(inputs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Result<OrganizationFile, Vec<Finding>> {
+    parse_all_with(inputs, &Limits::default())
+}
+
+/// [`parse_all`] with other limits; each input is held to them on its own.
+pub fn parse_all_with<'a>(
+    inputs: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    limits: &Limits,
+) -> Result<OrganizationFile, Vec<Finding>> {
     let mut organization = OrganizationFile::default();
     let mut findings = Vec::new();
     for (name, bytes) in inputs {
-        match parse(bytes) {
+        match parse_with(bytes, limits) {
             Ok(fragment) => organization.merge(fragment),
             Err(problems) => findings.extend(problems.into_iter().map(|f| Finding {
                 path: if f.path.is_empty() { name.to_string() } else { format!("{name}: {}", f.path) },
@@ -173,249 +346,506 @@ pub fn parse_all<'a>(inputs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> R
     }
 }
 
-/// Reads one input (a file's bytes) into an organization fragment. The core reads no files: the caller passes
-/// the bytes.
+/// Reads one input (a file's bytes) into an organization fragment, with the default [`Limits`]. The core reads
+/// no files: the caller passes the bytes.
 ///
 /// ```
 /// let file = workmail_policy::load::parse(br#"{"Rules": [{"Name": "default", "Effect": "ALLOW"}]}"#).unwrap();
 /// assert_eq!(file.access_control_rules.unwrap()[0].name.as_deref(), Some("default"));
 /// ```
 pub fn parse(bytes: &[u8]) -> Result<OrganizationFile, Vec<Finding>> {
+    parse_with(bytes, &Limits::default())
+}
+
+/// [`parse`] with other limits.
+pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<OrganizationFile, Vec<Finding>> {
+    let mut organization = OrganizationFile::default();
+    for document in documents(bytes, limits)? {
+        organization.merge(document.into_organization());
+    }
+    Ok(organization)
+}
+
+/// Reads one input into its documents, each in the shape it came in.
+///
+/// ```
+/// use workmail_policy::load::{documents, DocumentKind, Limits};
+///
+/// let pages = br#"{"Users": [{"Id": "S-1-5-18-0001"}], "NextToken": "abc"} {"Users": []}"#;
+/// let found = documents(pages, &Limits::default()).unwrap();
+/// assert_eq!(found[0].kind(), DocumentKind::Users);
+/// assert_eq!(found[1].kind(), DocumentKind::OrganizationFile); // `{"Users": […]}` alone is an organization file too
+///
+/// let twice = documents(br#"{"AccessControlRules": [{"Name": "a", "Name": "b"}]}"#, &Limits::default());
+/// assert_eq!(twice.unwrap_err()[0].path, "AccessControlRules[0].Name");
+/// ```
+pub fn documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Document>, Vec<Finding>> {
+    if bytes.len() > limits.max_input_bytes {
+        // Worded so that a caller may pass only the first `max_input_bytes + 1` bytes of a larger input.
+        let message = format!(
+            "is larger than {} bytes, the most one input may hold (load::Limits::max_input_bytes)",
+            limits.max_input_bytes
+        );
+        return Err(vec![Finding::error("", ErrorCode::LimitExceededException, message)]);
+    }
     // A byte-order mark is an editor's artefact, not content.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut documents = Vec::new();
-    for document in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
-        match document {
-            Ok(value) => documents.push(value),
-            Err(e) => {
-                let message = format!("not valid JSON: {e}");
-                return Err(vec![Finding::error("", ErrorCode::SerializationException, message)]);
-            }
-        }
-    }
-    if documents.is_empty() {
+
+    // Pass 1: syntax, and what each document's top level holds.
+    let mut tops = Vec::new();
+    each_document(bytes, |_, de| TopLevel::deserialize(de).map(|top| tops.push(top))).map_err(not_json)?;
+    if tops.is_empty() {
         let message = "holds no JSON document; an organization file is one JSON object (`{}` for a new organization)";
         return Err(vec![Finding::error("", ErrorCode::SerializationException, message)]);
     }
-    let several = documents.len() > 1;
-    let mut organization = OrganizationFile::default();
-    let mut findings = Vec::new();
-    for (n, document) in documents.into_iter().enumerate() {
-        let prefix = if several { format!("(document {}) ", n + 1) } else { String::new() };
-        match read_document(document, &prefix) {
-            Ok(fragment) => organization.merge(fragment),
-            Err(mut problems) => findings.append(&mut problems),
-        }
+    let several = tops.len() > 1;
+    let prefix = |n: usize| if several { format!("(document {}) ", n + 1) } else { String::new() };
+    let mut findings = Findings::default();
+    let kinds: Vec<Option<DocumentKind>> =
+        tops.iter().enumerate().map(|(n, top)| detect(top, &prefix(n), &mut findings)).collect();
+    drop(tops);
+    if !findings.is_empty() {
+        return Err(findings.into_vec());
     }
-    if findings.is_empty() {
-        Ok(organization)
-    } else {
-        Err(findings)
+
+    // Pass 2: every member against its shape, and the limits.
+    let mut context = Context { path: String::new(), findings, limits: *limits, records: 0, list_items: 0 };
+    each_document(bytes, |n, de| {
+        context.path = prefix(n);
+        let Some(kind) = kinds[n] else { return IgnoredAny::deserialize(de).map(drop) };
+        Check { context: &mut context, kind: Kind::Record(kind.schema()) }.deserialize(de)
+    })
+    .map_err(not_json)?;
+    if !context.findings.is_empty() {
+        return Err(context.findings.into_vec());
     }
+
+    // Pass 3: conversion, which the check has made safe and bounded.
+    let mut documents = Vec::with_capacity(kinds.len());
+    each_document(bytes, |n, de| {
+        // Every document has a kind here: `detect` reported the others, and reading stopped.
+        let kind = kinds[n].unwrap_or(DocumentKind::OrganizationFile);
+        Document::read(kind, de).map(|document| documents.push(document))
+    })
+    .map_err(|e| vec![Finding::error("", ErrorCode::SerializationException, format!("cannot be read: {e}"))])?;
+    Ok(documents)
 }
 
-fn read_document(document: Value, prefix: &str) -> Result<OrganizationFile, Vec<Finding>> {
-    let Value::Object(map) = &document else {
-        let message = format!("is {}; an input document must be a JSON object", describe(&document));
-        return Err(vec![Finding::error(prefix.trim_end(), ErrorCode::SerializationException, message)]);
-    };
-    let has = |key: &str| map.contains_key(key);
-    let organization_keys = ORGANIZATION_FILE.members.iter().map(|(name, _)| *name).collect::<Vec<_>>();
-    if map.keys().all(|k| organization_keys.contains(&k.as_str())) {
-        return convert(document, &ORGANIZATION_FILE, prefix, |file| file);
+type JsonDeserializer<'de> = serde_json::Deserializer<SliceRead<'de>>;
+
+/// Runs `each` on every JSON document of `bytes` in turn, with its index.
+fn each_document<'de>(
+    bytes: &'de [u8],
+    mut each: impl FnMut(usize, &mut JsonDeserializer<'de>) -> serde_json::Result<()>,
+) -> serde_json::Result<()> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut n = 0;
+    // `end` succeeds when only whitespace is left, and consumes nothing else.
+    while de.end().is_err() {
+        each(n, &mut de)?;
+        n += 1;
     }
-    if has("Overrides") {
-        return convert(document, &LIST_MOBILE_DEVICE_ACCESS_OVERRIDES, prefix, |page: ListOverrides| {
-            OrganizationFile { mobile_device_access_overrides: Some(page.overrides), ..Default::default() }
-        });
-    }
-    if has("Users") {
-        return convert(document, &LIST_USERS, prefix, |page: ListUsers| OrganizationFile {
-            users: Some(page.users),
-            ..Default::default()
-        });
-    }
-    if has("Roles") {
-        let message = "looks like `list-impersonation-roles` output, which lacks each role's rules; \
-                       use `aws workmail get-impersonation-role` for each role instead";
-        return Err(vec![Finding::error(format!("{prefix}Roles"), ErrorCode::InvalidParameterException, message)]);
-    }
-    if has("ImpersonationRoleId") || has("Type") {
-        return convert(document, &IMPERSONATION_ROLE, prefix, |role| OrganizationFile {
-            impersonation_roles: Some(vec![role]),
-            ..Default::default()
-        });
-    }
-    if let Some(rules) = map.get("Rules") {
-        return match rules_kind(rules) {
-            Some(RulesKind::Access) => convert(document, &LIST_ACCESS_CONTROL_RULES, prefix, |page: ListAccess| {
-                OrganizationFile { access_control_rules: Some(page.rules), ..Default::default() }
-            }),
-            Some(RulesKind::Mobile) => {
-                convert(document, &LIST_MOBILE_DEVICE_ACCESS_RULES, prefix, |page: ListMobile| OrganizationFile {
-                    mobile_device_access_rules: Some(page.rules),
-                    ..Default::default()
-                })
-            }
-            None => {
-                let message = "an empty `Rules` list could be access-control or mobile-device rules; write an \
-                               organization file with `\"AccessControlRules\": []` or `\"MobileDeviceAccessRules\": []`";
-                Err(vec![Finding::error(format!("{prefix}Rules"), ErrorCode::InvalidParameterException, message)])
-            }
-        };
-    }
-    let mut findings = Vec::new();
-    for key in map.keys() {
-        let mut message = format!(
-            "unknown top-level member `{key}`: expected an organization file or the output of \
-             aws workmail list-access-control-rules, list-mobile-device-access-rules, \
-             list-mobile-device-access-overrides, get-impersonation-role or list-users"
-        );
-        if let Some(near) = nearest(key, TOP_LEVEL_MEMBERS.iter().copied()) {
-            message.push_str(&format!("; did you mean `{near}`?"));
-        }
-        findings.push(Finding::error(format!("{prefix}{key}"), ErrorCode::InvalidParameterException, message));
-    }
-    Err(findings)
+    Ok(())
 }
 
+fn not_json(e: serde_json::Error) -> Vec<Finding> {
+    vec![Finding::error("", ErrorCode::SerializationException, format!("not valid JSON: {e}"))]
+}
+
+/// A document's top level as the first pass sees it: its member names, or what it is instead of an object.
+struct TopLevel {
+    shape: Result<Vec<String>, String>,
+    /// What a `Rules` member holds, which tells the two `list-…-rules` outputs apart.
+    rules: RulesKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RulesKind {
+    /// Not a list, or a list of no objects; the check pass reports what is wrong with it against the access-rule
+    /// shape.
+    Other,
+    Empty,
     Access,
     Mobile,
 }
 
+impl<'de> Deserialize<'de> for TopLevel {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+        let (mut keys, mut rules) = (Vec::new(), RulesKind::Other);
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "Rules" {
+                rules = map.next_value::<RulesScan>()?.0;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+            keys.push(key);
+        }
+        Ok(TopLevel { shape: Ok(keys), rules })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TopLevel, A::Error> {
+        drain_seq(seq)?;
+        Ok(TopLevel { shape: Err(describe(Value::List)), rules: RulesKind::Other })
+    }
+
+    forward_scalars!(|value| Ok(TopLevel { shape: Err(describe(value)), rules: RulesKind::Other }));
+}
+
 /// `list-access-control-rules` and `list-mobile-device-access-rules` both print `{"Rules": [...]}`; the rules'
 /// own members tell them apart. Mobile rules always carry an id; access rules never have `Device…` members.
-fn rules_kind(rules: &Value) -> Option<RulesKind> {
-    let rules = match rules {
-        Value::Array(rules) if !rules.is_empty() => rules,
-        Value::Array(_) => return None,
-        _ => return Some(RulesKind::Access), // The type error is reported against the access-rule shape.
-    };
-    let mobile = rules.iter().filter_map(Value::as_object).any(|rule| {
-        rule.keys().any(|k| k == "MobileDeviceAccessRuleId" || k.starts_with("Device") || k.starts_with("NotDevice"))
-    });
-    Some(if mobile { RulesKind::Mobile } else { RulesKind::Access })
-}
+struct RulesScan(RulesKind);
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct ListAccess {
-    rules: Vec<AccessControlRule>,
-    #[serde(rename = "NextToken")]
-    _next_token: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct ListMobile {
-    rules: Vec<MobileDeviceAccessRule>,
-    #[serde(rename = "NextToken")]
-    _next_token: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct ListOverrides {
-    overrides: Vec<MobileDeviceAccessOverride>,
-    #[serde(rename = "NextToken")]
-    _next_token: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct ListUsers {
-    users: Vec<User>,
-    #[serde(rename = "NextToken")]
-    _next_token: Option<String>,
-}
-
-/// Checks `document` against `schema`, then converts it; the conversion cannot fail once the check passed.
-fn convert<T: serde::de::DeserializeOwned>(
-    document: Value,
-    schema: &Schema,
-    prefix: &str,
-    into: impl FnOnce(T) -> OrganizationFile,
-) -> Result<OrganizationFile, Vec<Finding>> {
-    let mut findings = Vec::new();
-    check_record(&document, schema, &mut prefix.to_string(), &mut findings);
-    if !findings.is_empty() {
-        return Err(findings);
+impl<'de> Deserialize<'de> for RulesScan {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RulesScanVisitor)
     }
-    serde_json::from_value(document).map(into).map_err(|e| {
-        vec![Finding::error(prefix.trim_end(), ErrorCode::SerializationException, format!("cannot be read: {e}"))]
-    })
 }
 
-fn check_record(value: &Value, schema: &Schema, path: &mut String, findings: &mut Vec<Finding>) {
-    let Value::Object(map) = value else {
-        type_error(value, "an object", path, findings);
-        return;
-    };
-    check_members(map, schema, path, findings);
-}
+struct RulesScanVisitor;
 
-fn check_members(map: &Map<String, Value>, schema: &Schema, path: &mut String, findings: &mut Vec<Finding>) {
-    for (key, value) in map {
-        let mark = path.len();
-        if !path.is_empty() && !path.ends_with(' ') {
-            path.push('.');
+impl<'de> Visitor<'de> for RulesScanVisitor {
+    type Value = RulesScan;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of rules")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RulesScan, A::Error> {
+        let (mut any, mut mobile) = (false, false);
+        while let Some(rule) = seq.next_element::<RuleScan>()? {
+            any = true;
+            mobile |= rule.0;
         }
-        path.push_str(key);
-        match schema.members.iter().find(|(name, _)| name == key) {
-            Some((_, kind)) => check_value(value, kind, path, findings),
-            None => {
-                let mut message = format!("unknown member `{key}`");
-                match nearest(key, schema.members.iter().map(|(name, _)| *name)) {
-                    Some(near) => message.push_str(&format!("; did you mean `{near}`?")),
-                    None => {
-                        let known: Vec<&str> = schema.members.iter().map(|(name, _)| *name).collect();
-                        message.push_str(&format!("; the members here are {}", known.join(", ")));
+        Ok(RulesScan(match (any, mobile) {
+            (false, _) => RulesKind::Empty,
+            (true, false) => RulesKind::Access,
+            (true, true) => RulesKind::Mobile,
+        }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RulesScan, A::Error> {
+        drain_map(map)?;
+        Ok(RulesScan(RulesKind::Other))
+    }
+
+    forward_scalars!(|_value| Ok(RulesScan(RulesKind::Other)));
+}
+
+/// Whether one element of a `Rules` list has a member only mobile-device rules have.
+struct RuleScan(bool);
+
+impl<'de> Deserialize<'de> for RuleScan {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RuleScanVisitor)
+    }
+}
+
+struct RuleScanVisitor;
+
+impl<'de> Visitor<'de> for RuleScanVisitor {
+    type Value = RuleScan;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a rule")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuleScan, A::Error> {
+        let mut mobile = false;
+        while let Some(key) = map.next_key::<String>()? {
+            mobile |= key == "MobileDeviceAccessRuleId" || key.starts_with("Device") || key.starts_with("NotDevice");
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(RuleScan(mobile))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RuleScan, A::Error> {
+        drain_seq(seq)?;
+        Ok(RuleScan(false))
+    }
+
+    forward_scalars!(|_value| Ok(RuleScan(false)));
+}
+
+/// The kind of a document, from its top-level members; `None` (with findings) when it is none of them.
+fn detect(top: &TopLevel, prefix: &str, findings: &mut Findings) -> Option<DocumentKind> {
+    let keys = match &top.shape {
+        Ok(keys) => keys,
+        Err(what) => {
+            let message = format!("is {what}; an input document must be a JSON object");
+            findings.push(Finding::error(prefix.trim_end(), ErrorCode::SerializationException, message));
+            return None;
+        }
+    };
+    let has = |key: &str| keys.iter().any(|k| k == key);
+    if keys.iter().all(|k| ORGANIZATION_FILE.members.iter().any(|(name, _)| name == k)) {
+        return Some(DocumentKind::OrganizationFile);
+    }
+    if has("Overrides") {
+        return Some(DocumentKind::MobileDeviceAccessOverrides);
+    }
+    if has("Users") {
+        return Some(DocumentKind::Users);
+    }
+    if has("Roles") {
+        let message = "looks like `list-impersonation-roles` output, which lacks each role's rules; \
+                       use `aws workmail get-impersonation-role` for each role instead";
+        findings.push(Finding::error(format!("{prefix}Roles"), ErrorCode::InvalidParameterException, message));
+        return None;
+    }
+    if has("ImpersonationRoleId") || has("Type") {
+        return Some(DocumentKind::ImpersonationRole);
+    }
+    if has("Rules") {
+        return match top.rules {
+            RulesKind::Access | RulesKind::Other => Some(DocumentKind::AccessControlRules),
+            RulesKind::Mobile => Some(DocumentKind::MobileDeviceAccessRules),
+            RulesKind::Empty => {
+                let message = "an empty `Rules` list could be access-control or mobile-device rules; write an \
+                               organization file with `\"AccessControlRules\": []` or `\"MobileDeviceAccessRules\": []`";
+                findings.push(Finding::error(format!("{prefix}Rules"), ErrorCode::InvalidParameterException, message));
+                None
+            }
+        };
+    }
+    for key in keys {
+        findings.push_error_with(|| {
+            let mut message = format!(
+                "unknown top-level member `{key}`: expected an organization file or the output of \
+                 aws workmail list-access-control-rules, list-mobile-device-access-rules, \
+                 list-mobile-device-access-overrides, get-impersonation-role or list-users"
+            );
+            if let Some(near) = nearest(key, TOP_LEVEL_MEMBERS.iter().copied()) {
+                message.push_str(&format!("; did you mean `{near}`?"));
+            }
+            Finding::error(format!("{prefix}{key}"), ErrorCode::InvalidParameterException, message)
+        });
+    }
+    None
+}
+
+/// The check pass's state: where it is, what it found, and the counts held to the limits.
+struct Context {
+    path: String,
+    findings: Findings,
+    limits: Limits,
+    records: usize,
+    list_items: usize,
+}
+
+impl Context {
+    fn type_error(&mut self, found: Value, kind: Kind) {
+        let expected = match kind {
+            Record(_) => "an object",
+            Text => "a string",
+            Timestamp => "a timestamp (epoch seconds or ISO-8601 text)",
+            TextList | RecordList(_) => "a list",
+        };
+        self.findings.push_error_with(|| {
+            let message = format!("is {}; expected {expected}", describe(found));
+            Finding::error(self.path.clone(), ErrorCode::SerializationException, message)
+        });
+    }
+
+    /// Counts one more record or list item; false (with a finding, once) when that goes over its limit.
+    fn count(&mut self, record: bool) -> bool {
+        let (count, limit, what, field) = if record {
+            (&mut self.records, self.limits.max_records, "records (rules, overrides, roles and users)", "max_records")
+        } else {
+            (&mut self.list_items, self.limits.max_list_items, "list entries", "max_list_items")
+        };
+        *count += 1;
+        if *count == limit + 1 {
+            let message = format!("the input holds more than {limit} {what}; this is as many as one input may hold (load::Limits::{field})");
+            self.findings.push(Finding::error(self.path.clone(), ErrorCode::LimitExceededException, message));
+        }
+        *count <= limit
+    }
+}
+
+/// The second pass over one value: checks it against `kind`, reporting into the context, storing nothing.
+struct Check<'c> {
+    context: &'c mut Context,
+    kind: Kind,
+}
+
+impl<'de> DeserializeSeed<'de> for Check<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Check<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member of the service's shapes")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Record(schema) = self.kind else {
+            self.context.type_error(Value::Object, self.kind);
+            return drain_map(map);
+        };
+        // Which known members this object has written; no shape has more than 64.
+        let mut seen = 0u64;
+        while let Some(key) = map.next_key::<String>()? {
+            let mark = self.context.path.len();
+            if !self.context.path.is_empty() && !self.context.path.ends_with(' ') {
+                self.context.path.push('.');
+            }
+            self.context.path.push_str(&key);
+            match schema.members.iter().position(|(name, _)| *name == key) {
+                Some(index) => {
+                    if seen & (1 << index) != 0 {
+                        let path = &self.context.path;
+                        self.context.findings.push_error_with(|| {
+                            let message = format!(
+                                "`{key}` is written twice in one object; a JSON reader keeps one and silently drops \
+                                 the other, so remove the one you do not mean"
+                            );
+                            Finding::error(path.clone(), ErrorCode::SerializationException, message)
+                        });
                     }
+                    seen |= 1 << index;
+                    map.next_value_seed(Check { context: self.context, kind: schema.members[index].1 })?;
                 }
-                findings.push(Finding::error(path.clone(), ErrorCode::InvalidParameterException, message));
+                None => {
+                    let path = &self.context.path;
+                    self.context.findings.push_error_with(|| {
+                        Finding::error(path.clone(), ErrorCode::InvalidParameterException, unknown_member(&key, schema))
+                    });
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            self.context.path.truncate(mark);
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let (item, record) = match self.kind {
+            TextList => (Text, false),
+            RecordList(schema) => (Record(schema), true),
+            _ => {
+                self.context.type_error(Value::List, self.kind);
+                return drain_seq(seq);
+            }
+        };
+        let mark = self.context.path.len();
+        for i in 0.. {
+            let _ = write!(self.context.path, "[{i}]");
+            let more = seq.next_element_seed(Check { context: self.context, kind: item })?.is_some();
+            // Counted as soon as it is read, so that nothing past the limit is looked at.
+            let within = !more || self.context.count(record);
+            self.context.path.truncate(mark);
+            if !more {
+                return Ok(());
+            }
+            if !within {
+                return drain_seq(seq);
             }
         }
-        path.truncate(mark);
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        if !matches!(self.kind, Text | Timestamp) {
+            self.context.type_error(Value::Str(value), self.kind);
+        }
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        self.number(Value::Number(&value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
+        self.number(Value::Number(&value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<(), E> {
+        self.number(Value::Number(&value))
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<(), E> {
+        self.context.type_error(Value::Bool(value), self.kind);
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.context.type_error(Value::Null, self.kind);
+        Ok(())
     }
 }
 
-fn check_value(value: &Value, kind: &Kind, path: &mut String, findings: &mut Vec<Finding>) {
-    match (kind, value) {
-        (Text, Value::String(_)) => {}
-        (Text, _) => type_error(value, "a string", path, findings),
-        (Timestamp, Value::String(_) | Value::Number(_)) => {}
-        (Timestamp, _) => type_error(value, "a timestamp (epoch seconds or ISO-8601 text)", path, findings),
-        (TextList | RecordList(_), Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                let mark = path.len();
-                path.push_str(&format!("[{i}]"));
-                match kind {
-                    RecordList(schema) => check_record(item, schema, path, findings),
-                    _ if item.is_string() => {}
-                    _ => type_error(item, "a string", path, findings),
-                }
-                path.truncate(mark);
-            }
+impl Check<'_> {
+    fn number<E>(self, value: Value) -> Result<(), E> {
+        if !matches!(self.kind, Timestamp) {
+            self.context.type_error(value, self.kind);
         }
-        (TextList | RecordList(_), _) => type_error(value, "a list", path, findings),
+        Ok(())
     }
 }
 
-fn type_error(value: &Value, expected: &str, path: &str, findings: &mut Vec<Finding>) {
-    let message = format!("is {}; expected {expected}", describe(value));
-    findings.push(Finding::error(path, ErrorCode::SerializationException, message));
+fn unknown_member(key: &str, schema: &Schema) -> String {
+    let mut message = format!("unknown member `{}`", key.chars().take(100).collect::<String>());
+    match nearest(key, schema.members.iter().map(|(name, _)| *name)) {
+        Some(near) => message.push_str(&format!("; did you mean `{near}`?")),
+        None => {
+            let known: Vec<&str> = schema.members.iter().map(|(name, _)| *name).collect();
+            message.push_str(&format!("; the members here are {}", known.join(", ")));
+        }
+    }
+    message
 }
 
-fn describe(value: &Value) -> String {
+/// A JSON value as a message describes it, without holding it.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a dyn fmt::Display),
+    Str(&'a str),
+    List,
+    Object,
+}
+
+fn describe(value: Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
         Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "an object".into(),
+        Value::Str(s) => format!("the string {}", quote(s)),
+        Value::List => "a list".into(),
+        Value::Object => "an object".into(),
     }
+}
+
+/// Skips the rest of a list; serde_json skips nested values with a loop, not recursion.
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
 }
 
 #[cfg(test)]

@@ -199,3 +199,40 @@ impl OrganizationFile {
         append(&mut self.users, other.users);
     }
 }
+
+/// What `aws workmail list-access-control-rules` prints (`ListAccessControlRulesResponse`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AccessControlRulesPage {
+    pub rules: Vec<AccessControlRule>,
+    /// Not in the service's response (the call does not paginate), but accepted so that pages can be pasted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// What `aws workmail list-mobile-device-access-rules` prints (`ListMobileDeviceAccessRulesResponse`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct MobileDeviceAccessRulesPage {
+    pub rules: Vec<MobileDeviceAccessRule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// One page of `aws workmail list-mobile-device-access-overrides` (`ListMobileDeviceAccessOverridesResponse`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct MobileDeviceAccessOverridesPage {
+    pub overrides: Vec<MobileDeviceAccessOverride>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// One page of `aws workmail list-users` (`ListUsersResponse`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct UsersPage {
+    pub users: Vec<User>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}

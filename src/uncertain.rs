@@ -19,6 +19,10 @@ pub struct ListPolarity {
 }
 
 /// 1.3: action names compare exactly, in the documented spelling; any other spelling matches only itself.
+///
+/// The compiled engine relies on "only itself": it gives each spelling a rule lists its own row, computed from the
+/// rules that list it (`policy/access.rs`). A looser match would need a key there too; the differential tests
+/// would fail until it had one.
 pub fn action_matches(listed: &str, requested: &str) -> bool {
     listed == requested
 }

@@ -8,15 +8,15 @@
 //! Warnings flag what the service accepts but is likely a mistake: a CIDR with host bits set, an action outside the
 //! documented seven, a mobile value that looks like a glob (matching is by prefix; `*` and `?` are literal).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ipnet::Ipv4Net;
 
 use crate::constraints::{self as c, EnumShape, ListShape, StringShape};
-use crate::diagnostic::{ErrorCode, Finding, Severity};
+use crate::diagnostic::{quote, ErrorCode, Finding, Findings};
 use crate::model::{self, OrganizationFile};
 use crate::organization::*;
-use crate::uncertain;
+use crate::{policy, uncertain};
 
 /// How strictly to validate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +63,17 @@ impl Validation {
 /// assert!(validation.findings[0].message.contains("host bits"));
 /// ```
 pub fn validate(file: &OrganizationFile, options: &Options) -> Validation {
-    let mut checker = Checker { findings: Vec::new(), options: *options };
+    let mut checker = Checker { errors: Findings::default(), warnings: Findings::default(), options: *options };
     let users = file.users.as_ref().map(|users| checker.users(users));
-    let roles_known: Option<Vec<String>> = file
+    let roles_known: Option<HashSet<&str>> = file
         .impersonation_roles
         .as_ref()
-        .map(|roles| roles.iter().filter_map(|r| r.impersonation_role_id.clone()).collect());
-    let directory = Directory { users: users.as_deref() };
+        .map(|roles| roles.iter().filter_map(|r| r.impersonation_role_id.as_deref()).collect());
+    let directory = Directory::new(users.as_deref());
 
     let access = match &file.access_control_rules {
         None => vec![AccessRule::default_rule()],
-        Some(rules) => checker.access_rules(rules, &directory, roles_known.as_deref()),
+        Some(rules) => checker.access_rules(rules, &directory, roles_known.as_ref()),
     };
     let mobile = match &file.mobile_device_access_rules {
         None => vec![MobileRule::default_rule()],
@@ -83,10 +83,11 @@ pub fn validate(file: &OrganizationFile, options: &Options) -> Validation {
         file.mobile_device_access_overrides.as_ref().map_or_else(Vec::new, |o| checker.overrides(o, &directory));
     let roles = file.impersonation_roles.as_ref().map(|roles| checker.roles(roles, &directory));
 
-    let mut findings = checker.findings;
+    let has_errors = checker.errors.has_errors();
     // Errors first, then warnings, each in document order.
-    findings.sort_by_key(|f| f.severity);
-    let organization = (!findings.iter().any(Finding::is_error)).then_some(Organization {
+    let mut findings = checker.errors.into_vec();
+    findings.append(&mut checker.warnings.into_vec());
+    let organization = (!has_errors).then_some(Organization {
         access_control_rules: access,
         mobile_device_access_rules: mobile,
         mobile_device_access_overrides: overrides,
@@ -98,28 +99,46 @@ pub fn validate(file: &OrganizationFile, options: &Options) -> Validation {
 
 /// The directory as far as validated, for checking identifiers that rules name.
 struct Directory<'a> {
-    users: Option<&'a [DirectoryUser]>,
+    /// Every identifier of every user, to the first user it names (as a scan of the directory finds it); a
+    /// map, because a large directory and many rules would make scanning quadratic.
+    users: Option<HashMap<&'a str, usize>>,
 }
 
-impl Directory<'_> {
+impl<'a> Directory<'a> {
+    fn new(users: Option<&'a [DirectoryUser]>) -> Self {
+        let users = users.map(|users| {
+            let mut index = HashMap::with_capacity(users.len() * uncertain::USER_NAMED_BY.len());
+            for (i, user) in users.iter().enumerate() {
+                for key in uncertain::USER_NAMED_BY {
+                    if let Some(identifier) = user.key(key) {
+                        index.entry(identifier).or_insert(i);
+                    }
+                }
+            }
+            index
+        });
+        Directory { users }
+    }
+
     /// The user `identifier` names: `Some(Some(i))`, `Some(None)` when the directory lacks it, `None` without one.
     fn resolve(&self, identifier: &str) -> Option<Option<usize>> {
-        self.users.map(|users| users.iter().position(|u| u.is_named_by(identifier)))
+        self.users.as_ref().map(|users| users.get(identifier).copied())
     }
 }
 
 struct Checker {
-    findings: Vec<Finding>,
+    errors: Findings,
+    warnings: Findings,
     options: Options,
 }
 
 impl Checker {
     fn error(&mut self, path: &str, code: ErrorCode, message: String) {
-        self.findings.push(Finding::error(path, code, message));
+        self.errors.push(Finding::error(path, code, message));
     }
 
     fn warn(&mut self, path: &str, code: ErrorCode, message: String) {
-        self.findings.push(Finding::warning(path, code, message));
+        self.warnings.push(Finding::warning(path, code, message));
     }
 
     /// A member that must be present, checked against `shape`; `""` stands in when it is missing or broken.
@@ -144,7 +163,7 @@ impl Checker {
 
     fn string(&mut self, path: &str, value: &str, shape: StringShape) -> String {
         if let Err(violation) = shape.check(value) {
-            let message = format!("{value:?} {violation} ({})", shape.name);
+            let message = format!("{} {violation} ({})", quote(value), shape.name);
             self.error(path, ErrorCode::InvalidParameterException, message);
         }
         value.to_string()
@@ -159,7 +178,7 @@ impl Checker {
         match value {
             Some(v) if shape.contains(v) => v.clone(),
             Some(v) => {
-                let message = format!("{v:?} is not one of {} ({})", shape.values.join(", "), shape.name);
+                let message = format!("{} is not one of {} ({})", quote(v), shape.values.join(", "), shape.name);
                 self.error(path, ErrorCode::InvalidParameterException, message);
                 v.clone()
             }
@@ -200,9 +219,19 @@ impl Checker {
     fn quota(&mut self, path: &str, len: usize, quota: usize, what: &str) {
         if len > quota {
             let message = format!("{len} {what}; the service allows at most {quota} per organization");
-            let finding = Finding::error(path, ErrorCode::LimitExceededException, message);
-            let severity = if self.options.enforce_quotas { Severity::Error } else { Severity::Warning };
-            self.findings.push(Finding { severity, ..finding });
+            if self.options.enforce_quotas {
+                self.error(path, ErrorCode::LimitExceededException, message);
+            } else {
+                self.warn(path, ErrorCode::LimitExceededException, message);
+            }
+        }
+    }
+
+    /// A count over what this tool analyses: an error even with quotas relaxed, because the engine refuses it.
+    fn engine_limit(&mut self, path: &str, len: usize, limit: usize, what: &str) {
+        if len > limit {
+            let message = format!("{len} {what}; this tool analyses at most {limit} (the service allows far fewer)");
+            self.error(path, ErrorCode::LimitExceededException, message);
         }
     }
 
@@ -253,10 +282,12 @@ impl Checker {
         &mut self,
         rules: &[model::AccessControlRule],
         directory: &Directory,
-        roles: Option<&[String]>,
+        roles: Option<&HashSet<&str>>,
     ) -> Vec<AccessRule> {
         const OP: &str = "PutAccessControlRule";
         self.quota("AccessControlRules", rules.len(), c::ACCESS_CONTROL_RULES_LIST.max, "access-control rules");
+        self.engine_limit("AccessControlRules", rules.len(), policy::MAX_ACCESS_RULES, "access-control rules");
+        let mut address_ranges = 0;
         let mut names: HashMap<&str, usize> = HashMap::new();
         let mut checked = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
@@ -280,6 +311,13 @@ impl Checker {
             );
             let ip_ranges = self.ip_ranges(&format!("{path}.IpRanges"), rule.ip_ranges.as_ref());
             let not_ip_ranges = self.ip_ranges(&format!("{path}.NotIpRanges"), rule.not_ip_ranges.as_ref());
+            // Reported once, at the rule where the total crosses the engine's limit.
+            let before = address_ranges;
+            address_ranges += ip_ranges.len() + not_ip_ranges.len();
+            if before <= policy::MAX_ADDRESS_RANGES && address_ranges > policy::MAX_ADDRESS_RANGES {
+                let what = "address ranges in IpRanges and NotIpRanges of all rules up to here";
+                self.engine_limit(&path, address_ranges, policy::MAX_ADDRESS_RANGES, what);
+            }
             let actions = self.actions(&format!("{path}.Actions"), rule.actions.as_ref());
             let not_actions = self.actions(&format!("{path}.NotActions"), rule.not_actions.as_ref());
             let user_ids = self.user_ids(&format!("{path}.UserIds"), rule.user_ids.as_ref(), directory);
@@ -352,11 +390,11 @@ impl Checker {
         ids
     }
 
-    fn role_ids(&mut self, path: &str, value: Option<&Vec<String>>, roles: Option<&[String]>) -> Vec<String> {
+    fn role_ids(&mut self, path: &str, value: Option<&Vec<String>>, roles: Option<&HashSet<&str>>) -> Vec<String> {
         let ids = self.list(path, value, c::IMPERSONATION_ROLE_ID_LIST, c::IMPERSONATION_ROLE_ID);
         if let Some(roles) = roles {
             for (i, id) in ids.iter().enumerate() {
-                if !roles.contains(id) {
+                if !roles.contains(id.as_str()) {
                     let message = format!("{id:?} is not the id of any loaded impersonation role");
                     self.error(&format!("{path}[{i}]"), ErrorCode::ResourceNotFoundException, message);
                 }
@@ -371,6 +409,12 @@ impl Checker {
             "MobileDeviceAccessRules",
             rules.len(),
             c::MOBILE_DEVICE_ACCESS_RULES_LIST.max,
+            "mobile-device access rules",
+        );
+        self.engine_limit(
+            "MobileDeviceAccessRules",
+            rules.len(),
+            policy::MAX_MOBILE_RULES,
             "mobile-device access rules",
         );
         let mut ids: HashMap<&str, usize> = HashMap::new();
@@ -542,6 +586,7 @@ impl Checker {
     ) -> Vec<ImpersonationRule> {
         const OP: &str = "CreateImpersonationRole";
         self.quota(path, rules.len(), c::IMPERSONATION_RULE_LIST.max, "rules in one impersonation role");
+        self.engine_limit(path, rules.len(), policy::MAX_ROLE_RULES, "rules in one impersonation role");
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut checked = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {

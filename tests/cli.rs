@@ -1,8 +1,9 @@
 //! `wmpolicy` through the built binary: every subcommand, every exit code, the aws CLI's output shapes.
 //!
-//! Exit codes: 0 answered (ALLOW or DENY alike), 1 the service would reject the request (its error on stdout),
-//! 2 usage error, 3 an input cannot be read, 4 the organization has validation errors (findings on stderr for the
-//! query commands, on stdout for `validate`), 5 `diff` found a difference or `lint` a finding.
+//! Exit codes: 0 answered (ALLOW or DENY alike), 1 the service would reject the request (its error on stdout) or,
+//! for `fmt --check`, a file is not canonical, 2 usage error, 3 an input cannot be read (or `fmt` cannot write),
+//! 4 the organization has validation errors or an input cannot be read as one (findings on stderr for the query
+//! commands and `fmt`, on stdout for `validate`), 5 `diff` found a difference or `lint` a finding.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -934,4 +935,86 @@ fn lint_refuses_an_invalid_organization() {
     let bad = TempFile::new("lint-bad-range.json", BAD_RANGE);
     let run = wmpolicy(&["lint", bad.path()]).expect_code(4);
     assert!(run.stderr.contains("AccessControlRules[0].IpRanges[0]"), "{run:?}");
+}
+
+/// `fmt --check` exits 0 on canonical files, and the examples are canonical.
+#[test]
+fn fmt_check_passes_on_the_examples() {
+    let run = wmpolicy(&["fmt", "--check", ACME]).expect_code(0);
+    assert_eq!(run.stdout, "");
+}
+
+/// `fmt --check` lists a file that is not canonical and exits 1 without touching it; `fmt` rewrites it, keeping
+/// its kind and meaning; then `--check` passes.
+#[test]
+fn fmt_rewrites_in_place_and_check_lists_what_would_change() {
+    let messy = "{\"Rules\":[{\"Effect\":\"DENY\",\"Name\":\"no-imap\",\"Description\":\"\",\"Actions\":[\"IMAP\"],\"DateCreated\":1.6147e9}]}";
+    let file = TempFile::new("messy.json", messy);
+    let run = wmpolicy(&["fmt", "--check", file.path(), ACME]).expect_code(1);
+    assert_eq!(run.stdout, format!("{}\n", file.path()));
+    assert_eq!(std::fs::read_to_string(&file.0).unwrap(), messy, "--check changes nothing");
+
+    wmpolicy(&["fmt", file.path()]).expect_code(0);
+    let formatted = std::fs::read_to_string(&file.0).unwrap();
+    assert!(formatted.starts_with("{\n  \"Rules\": [\n    {\n      \"Name\": \"no-imap\",\n"), "{formatted}");
+    assert!(formatted.contains("\"DateCreated\": 1614700000.0") && formatted.ends_with("}\n"), "{formatted}");
+    wmpolicy(&["fmt", "--check", file.path()]).expect_code(0);
+    // Same answers before and after.
+    let ask = |path: &str| {
+        wmpolicy(&["access", path, "--ip-address", "192.0.2.1", "--action", "IMAP", "--user-id", AWS_USER]).stdout
+    };
+    assert_eq!(ask(file.path()), ask(TempFile::new("again.json", messy).path()));
+}
+
+/// `fmt` leaves a file it cannot read as an input alone and says why (exit 4); a missing file is exit 3.
+#[test]
+fn fmt_refuses_what_it_cannot_read() {
+    let twice = r#"{"AccessControlRules": [{"Name": "a", "Name": "b"}]}"#;
+    let file = TempFile::new("twice.json", twice);
+    let run = wmpolicy(&["fmt", file.path()]).expect_code(4);
+    assert!(run.stderr.contains(&format!("{}: AccessControlRules[0].Name", file.path())), "{}", run.stderr);
+    assert!(run.stderr.contains("written twice"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&file.0).unwrap(), twice);
+    wmpolicy(&["fmt", "/nonexistent/org.json"]).expect_code(3);
+}
+
+/// `fmt -` formats stdin to stdout.
+#[test]
+fn fmt_formats_stdin_to_stdout() {
+    let run =
+        wmpolicy_with_stdin(&["fmt", "-"], br#"{"Users":[{"Id":"S-1-5-18-0001"}],"NextToken":"t"}"#).expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "{\n  \"Users\": [\n    {\n      \"Id\": \"S-1-5-18-0001\"\n    }\n  ],\n  \"NextToken\": \"t\"\n}\n"
+    );
+}
+
+/// `batch` answers a line over 64 KiB with an error, without keeping it, and goes on; CRLF ends are accepted.
+#[test]
+fn batch_answers_an_overlong_line_with_an_error_and_goes_on() {
+    let request = r#"{"Operation":"GetAccessControlEffect","IpAddress":"198.51.100.20","Action":"IMAP","UserId":"alice@acme.example.com"}"#;
+    let mut input = format!("{request}\r\n").into_bytes();
+    input.extend(std::iter::repeat_n(b'x', 4 << 20));
+    input.extend_from_slice(format!("\r\n{request}").as_bytes());
+    let run = wmpolicy_with_stdin(&["batch", ACME], &input).expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert_eq!(lines[0], r#"{"Effect":"DENY","MatchedRules":["deny-imap-except-archiver"]}"#);
+    assert!(lines[1].starts_with(r#"{"Error":{"Code":"LimitExceededException""#), "{}", lines[1]);
+    assert_eq!(lines[2], lines[0]);
+}
+
+/// Inputs over the size limit are refused before parsing; `--max-input-mib` moves the limit.
+#[test]
+fn inputs_over_the_size_limit_are_refused() {
+    let padded = format!("{{}}{}", " ".repeat(2 << 20));
+    let file = TempFile::new("padded.json", &padded);
+    let run = wmpolicy(&["validate", "--max-input-mib", "1", file.path()]).expect_code(4);
+    assert!(
+        run.stdout.contains("is larger than 1048576 bytes") && run.stdout.contains("LimitExceededException"),
+        "{}",
+        run.stdout
+    );
+    wmpolicy(&["validate", file.path()]).expect_code(0);
+    wmpolicy(&["validate", "--max-input-mib", "3", file.path()]).expect_code(0);
 }

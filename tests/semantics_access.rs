@@ -5,9 +5,8 @@
 //! both evaluators, the compiled [`Policy`] and [`reference::access`]; [`Org::access`] asserts that they give the
 //! same answer (or the same error) before the test looks at it.
 
-use workmail_policy::answer::AccessControlEffect;
 use workmail_policy::validate::{self, Options};
-use workmail_policy::{load, reference, AccessRequest, Effect, ErrorCode, Organization, Policy, RequestError};
+use workmail_policy::{load, AccessRequest, Effect, ErrorCode, RequestError};
 
 const USER_A: &str = "S-1-1-11-1111111111-2222222222-3333333333-3333";
 const USER_B: &str = "S-1-1-11-1111111111-2222222222-3333333333-4444";
@@ -15,32 +14,11 @@ const ROLE_A: &str = "6e1f4a52-3c1d-4f0b-9a57-0f1e2d3c4b5a";
 const ROLE_B: &str = "b7c8d9e0-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
 const ACTIONS: [&str; 7] = ["ActiveSync", "AutoDiscover", "EWS", "IMAP", "SMTP", "WindowsOutlook", "WebMail"];
 
-/// An organization read from JSON text, and its compiled policy.
-struct Org {
-    org: Organization,
-    policy: Policy,
-}
+mod common;
 
-/// Loads and validates `json` as an organization file; validation must find no errors (warnings are allowed).
-fn org(json: &str) -> Org {
-    let file = load::parse(json.as_bytes()).unwrap_or_else(|findings| panic!("load failed: {findings:#?}"));
-    let validation = validate::validate(&file, &Options::default());
-    let errors: Vec<String> = validation.errors().map(ToString::to_string).collect();
-    assert!(errors.is_empty(), "validation errors: {errors:#?}");
-    let org = validation.organization.expect("no errors, so an organization");
-    let policy = Policy::compile(&org).expect("the organization compiles");
-    Org { org, policy }
-}
+use common::{org, Org};
 
 impl Org {
-    /// `GetAccessControlEffect`, asked of the compiled engine and of the reference evaluator, which must agree.
-    fn access<'r>(&self, request: AccessRequest<'r>) -> Result<AccessControlEffect<'_>, RequestError<'r>> {
-        let engine = self.policy.access(&request).map(|answer| answer.to_response());
-        let reference = reference::access(&self.org, &request);
-        assert_eq!(engine, reference, "engine and reference evaluator disagree on {request:?}");
-        engine
-    }
-
     /// The answer's `Effect` and `MatchedRules`; the request must be answered.
     fn verdict(&self, request: AccessRequest) -> (Effect, Vec<&str>) {
         match self.access(request) {

@@ -5,33 +5,16 @@
 //! both evaluators, the compiled [`Policy`] and [`reference::impersonation`] (or [`reference::access`] for 3.5);
 //! the helpers assert that they give the same answer (or the same error) before the test looks at it.
 
-use workmail_policy::answer::{AccessControlEffect, ImpersonationRoleEffect};
-use workmail_policy::validate::{self, Options};
-use workmail_policy::{
-    load, reference, AccessRequest, Effect, ErrorCode, ImpersonationRequest, Organization, Policy, RequestError,
-};
+use workmail_policy::{AccessRequest, Effect, ErrorCode, ImpersonationRequest, RequestError};
 
 const ALICE_ID: &str = "S-1-1-11-1111111111-2222222222-3333333333-1001";
 const BOB_ID: &str = "S-1-1-11-1111111111-2222222222-3333333333-1002";
 const CAROL_ID: &str = "S-1-1-11-1111111111-2222222222-3333333333-1003";
 const ROLE: &str = "6e1f4a52-3c1d-4f0b-9a57-0f1e2d3c4b5a";
 
-/// An organization read from JSON text, and its compiled policy.
-struct Org {
-    org: Organization,
-    policy: Policy,
-}
+mod common;
 
-/// Loads and validates `json` as an organization file; validation must find no errors (warnings are allowed).
-fn org(json: &str) -> Org {
-    let file = load::parse(json.as_bytes()).unwrap_or_else(|findings| panic!("load failed: {findings:#?}"));
-    let validation = validate::validate(&file, &Options::default());
-    let errors: Vec<String> = validation.errors().map(ToString::to_string).collect();
-    assert!(errors.is_empty(), "validation errors: {errors:#?}");
-    let org = validation.organization.expect("no errors, so an organization");
-    let policy = Policy::compile(&org).expect("the organization compiles");
-    Org { org, policy }
-}
+use common::{org, Org};
 
 /// An organization with the one role `ROLE` (`FULL_ACCESS`) holding `rules` (JSON list text), no directory.
 fn role_with(rules: &str) -> Org {
@@ -43,25 +26,6 @@ fn role_with(rules: &str) -> Org {
 }
 
 impl Org {
-    /// `GetImpersonationRoleEffect`, asked of the compiled engine and of the reference evaluator, which must agree.
-    fn impersonation<'r>(
-        &self,
-        request: ImpersonationRequest<'r>,
-    ) -> Result<ImpersonationRoleEffect<'_>, RequestError<'r>> {
-        let engine = self.policy.impersonation(&request).map(|answer| answer.to_response());
-        let reference = reference::impersonation(&self.org, &request);
-        assert_eq!(engine, reference, "engine and reference evaluator disagree on {request:?}");
-        engine
-    }
-
-    /// `GetAccessControlEffect` through both evaluators, for 3.5.
-    fn access<'r>(&self, request: AccessRequest<'r>) -> Result<AccessControlEffect<'_>, RequestError<'r>> {
-        let engine = self.policy.access(&request).map(|answer| answer.to_response());
-        let reference = reference::access(&self.org, &request);
-        assert_eq!(engine, reference, "engine and reference evaluator disagree on {request:?}");
-        engine
-    }
-
     /// Whether role `ROLE` may impersonate `target`, and the ids of the matched rules; the request must be answered.
     fn verdict(&self, target: &str) -> (Effect, Vec<&str>) {
         self.verdict_for(ROLE, target)

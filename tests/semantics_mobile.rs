@@ -6,29 +6,15 @@
 //! both evaluators, the compiled [`Policy`] and [`reference::mobile`]; [`Org::mobile`] asserts that they give the
 //! same answer (or the same error) before the test looks at it.
 
-use workmail_policy::answer::MobileDeviceAccessEffect;
 use workmail_policy::validate::{self, Options};
-use workmail_policy::{load, reference, Effect, ErrorCode, MobileRequest, Organization, Policy, RequestError};
+use workmail_policy::{load, Effect, ErrorCode, MobileRequest, RequestError};
 
 const USER_A: &str = "S-1-1-11-1111111111-2222222222-3333333333-3333";
 const USER_B: &str = "S-1-1-11-1111111111-2222222222-3333333333-4444";
 
-/// An organization read from JSON text, and its compiled policy.
-struct Org {
-    org: Organization,
-    policy: Policy,
-}
+mod common;
 
-/// Loads and validates `json` as an organization file; validation must find no errors (warnings are allowed).
-fn org(json: &str) -> Org {
-    let file = load::parse(json.as_bytes()).unwrap_or_else(|findings| panic!("load failed: {findings:#?}"));
-    let validation = validate::validate(&file, &Options::default());
-    let errors: Vec<String> = validation.errors().map(ToString::to_string).collect();
-    assert!(errors.is_empty(), "validation errors: {errors:#?}");
-    let org = validation.organization.expect("no errors, so an organization");
-    let policy = Policy::compile(&org).expect("the organization compiles");
-    Org { org, policy }
-}
+use common::{org, Org};
 
 /// An organization whose one rule, `r1`, ALLOWs when its `member` list (`DeviceModels`, `NotDeviceTypes`, ...)
 /// holds `values` (JSON list text); so a request is ALLOWed exactly when that condition holds.
@@ -41,14 +27,6 @@ fn one_condition(member: &str, values: &str) -> Org {
 }
 
 impl Org {
-    /// `GetMobileDeviceAccessEffect`, asked of the compiled engine and of the reference evaluator, which must agree.
-    fn mobile<'r>(&self, request: MobileRequest<'r>) -> Result<MobileDeviceAccessEffect<'_>, RequestError<'r>> {
-        let engine = self.policy.mobile(&request).map(|answer| answer.to_response());
-        let reference = reference::mobile(&self.org, &request);
-        assert_eq!(engine, reference, "engine and reference evaluator disagree on {request:?}");
-        engine
-    }
-
     /// The answer's `Effect` and the `Name`s of its `MatchedRules`; the request must be answered.
     fn verdict(&self, request: MobileRequest) -> (Effect, Vec<&str>) {
         match self.mobile(request) {

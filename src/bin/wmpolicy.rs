@@ -2,6 +2,7 @@
 //! calls the core, prints what the core returns.
 
 use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,7 +13,7 @@ use workmail_policy::batch::{self, ErrorResponse};
 use workmail_policy::bench;
 use workmail_policy::validate::{self, Options, Validation};
 use workmail_policy::{
-    load, AccessRequest, Finding, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,
+    format, load, AccessRequest, Finding, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,
 };
 
 /// Exit codes, documented in the README.
@@ -20,8 +21,10 @@ mod exit {
     pub const OK: u8 = 0;
     /// The service would reject the request; the error is on stdout.
     pub const REQUEST_REJECTED: u8 = 1;
+    /// `fmt --check`: some file is not in canonical form; their names are on stdout.
+    pub const WOULD_CHANGE: u8 = 1;
     // 2 is clap's usage error.
-    /// An input file could not be read.
+    /// An input file could not be read (or, by `fmt`, written).
     pub const UNREADABLE: u8 = 3;
     /// The organization has validation errors; findings are on stderr.
     pub const INVALID: u8 = 4;
@@ -50,6 +53,21 @@ struct Inputs {
     /// larger, synthetic rule sets).
     #[arg(long)]
     relax_quotas: bool,
+    #[command(flatten)]
+    size: InputSize,
+}
+
+#[derive(Args)]
+struct InputSize {
+    /// The largest input read, in MiB; a larger one is refused before it is parsed.
+    #[arg(long, value_name = "MIB", default_value_t = load::Limits::DEFAULT.max_input_bytes >> 20)]
+    max_input_mib: usize,
+}
+
+impl InputSize {
+    fn limits(&self) -> load::Limits {
+        load::Limits { max_input_bytes: self.max_input_mib.saturating_mul(1 << 20), ..load::Limits::DEFAULT }
+    }
 }
 
 #[derive(Subcommand)]
@@ -125,6 +143,8 @@ enum Command {
         /// As for the other commands.
         #[arg(long)]
         relax_quotas: bool,
+        #[command(flatten)]
+        size: InputSize,
     },
     /// Dead rules, lockouts and likely mistakes; exit 5 when there are findings.
     Lint {
@@ -133,6 +153,17 @@ enum Command {
         /// Print the findings as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Rewrite files in canonical form: the same documents and meaning, the service's member order, 2-space
+    /// pretty JSON, a trailing newline. `-` formats stdin to stdout.
+    Fmt {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+        /// Change nothing; list the files that are not canonical and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        size: InputSize,
     },
 }
 
@@ -310,6 +341,7 @@ fn run(cli: Cli) -> Result<u8, u8> {
             }
             Ok(exit::OK)
         }
+        Command::Fmt { files, check, size } => Ok(fmt(&files, check, &size.limits())),
         Command::Batch { inputs } => {
             let policy = compile(&inputs)?;
             batch_lines(&policy).map_err(|e| {
@@ -332,9 +364,10 @@ fn run(cli: Cli) -> Result<u8, u8> {
                 explained(&explain::impersonation(&org, &request.request()), json)
             }
         },
-        Command::Diff { old, new, kind, json, relax_quotas } => {
+        Command::Diff { old, new, kind, json, relax_quotas, size } => {
             let read = |path: &str| {
-                let inputs = Inputs { files: vec![path.to_string()], relax_quotas };
+                let size = InputSize { max_input_mib: size.max_input_mib };
+                let inputs = Inputs { files: vec![path.to_string()], relax_quotas, size };
                 let validation = read_and_validate(&inputs)?;
                 for finding in &validation.findings {
                     eprintln!("{path}: {finding}");
@@ -395,16 +428,24 @@ fn respond(result: Result<serde_json::Result<String>, RequestError>) -> Result<u
     }
 }
 
+/// Reads a file (`-`: stdin), but never more than one byte past `limit`: that is enough for the core to refuse
+/// it, and a huge file, a FIFO or `/dev/zero` cannot fill memory.
+fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    if path == "-" {
+        io::stdin().lock().take(cap).read_to_end(&mut bytes)?;
+    } else {
+        std::fs::File::open(path)?.take(cap).read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
+}
+
 fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
+    let limits = inputs.size.limits();
     let mut contents = Vec::with_capacity(inputs.files.len());
     for path in &inputs.files {
-        let bytes = if path == "-" {
-            let mut bytes = Vec::new();
-            io::stdin().read_to_end(&mut bytes).map(|_| bytes)
-        } else {
-            std::fs::read(path)
-        };
-        match bytes {
+        match read_bounded(path, limits.max_input_bytes) {
             Ok(bytes) => contents.push((path.as_str(), bytes)),
             Err(e) => {
                 eprintln!("error: cannot read {path}: {e}");
@@ -412,13 +453,79 @@ fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
             }
         }
     }
-    let file = match load::parse_all(contents.iter().map(|(name, bytes)| (*name, bytes.as_slice()))) {
+    let inputs_read = contents.iter().map(|(name, bytes)| (*name, bytes.as_slice()));
+    let file = match load::parse_all_with(inputs_read, &limits) {
         Ok(file) => file,
         // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
         Err(findings) => return Ok(Validation { findings, organization: None }),
     };
     let options = Options { enforce_quotas: !inputs.relax_quotas };
     Ok(validate::validate(&file, &options))
+}
+
+/// `wmpolicy fmt`: formats every file it can, reports the others, and returns the exit code for all of them.
+fn fmt(files: &[String], check: bool, limits: &load::Limits) -> u8 {
+    let (mut unreadable, mut invalid, mut would_change) = (false, false, false);
+    for path in files {
+        let bytes = match read_bounded(path, limits.max_input_bytes) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("error: cannot read {path}: {e}");
+                unreadable = true;
+                continue;
+            }
+        };
+        let canonical = match format::canonical_with(&bytes, limits) {
+            Ok(text) => text,
+            Err(findings) => {
+                for finding in findings {
+                    let path = if finding.path.is_empty() { path.clone() } else { format!("{path}: {}", finding.path) };
+                    eprintln!("{}", Finding { path, ..finding });
+                }
+                invalid = true;
+                continue;
+            }
+        };
+        let changes = canonical.as_bytes() != bytes.as_slice();
+        if check {
+            if changes {
+                println!("{path}");
+                would_change = true;
+            }
+        } else if path == "-" {
+            print!("{canonical}");
+        } else if changes {
+            if let Err(e) = replace(Path::new(path), canonical.as_bytes()) {
+                eprintln!("error: cannot write {path}: {e}");
+                unreadable = true;
+            }
+        }
+    }
+    if unreadable {
+        exit::UNREADABLE
+    } else if invalid {
+        exit::INVALID
+    } else if would_change {
+        exit::WOULD_CHANGE
+    } else {
+        exit::OK
+    }
+}
+
+/// Replaces a file's contents all at once: written beside it, then renamed over it, so that an interrupted `fmt`
+/// leaves the old file or the new one, never half of one. The file keeps its permissions.
+fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".wmpolicy-fmt.tmp");
+    let temporary = std::path::PathBuf::from(temporary);
+    let permissions = std::fs::metadata(path)?.permissions();
+    let written = std::fs::write(&temporary, contents)
+        .and_then(|()| std::fs::set_permissions(&temporary, permissions))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Reads and validates; findings go to stderr (warnings too, so that nothing is hidden).
@@ -461,21 +568,49 @@ fn print_findings(findings: &[Finding]) {
     }
 }
 
+/// Answers stdin line by line. A line is kept only up to [`batch::MAX_LINE_BYTES`] (and its line end): past that
+/// the rest of it is read and dropped as it comes, and it is answered with an error, so memory stays bounded
+/// whatever a pipe delivers.
 fn batch_lines(policy: &Policy) -> io::Result<()> {
+    // The longest line kept: the limit, and room for `\r` so that a CRLF line of exactly the limit is not too long.
+    const KEEP: usize = batch::MAX_LINE_BYTES + 1;
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut output = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let (mut line, mut answer) = (Vec::with_capacity(512), Vec::with_capacity(512));
+    let mut overlong = false;
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        let chunk = input.fill_buf()?;
+        let at_end = chunk.is_empty();
+        let (part, used, complete) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (&chunk[..i], i + 1, true),
+            None => (chunk, chunk.len(), at_end),
+        };
+        if !overlong {
+            if line.len() + part.len() > KEEP {
+                overlong = true;
+                line = Vec::with_capacity(512); // Gives back what the long line took.
+            } else {
+                line.extend_from_slice(part);
+            }
+        }
+        input.consume(used);
+        // A last line without a newline is still a line; end of input right after a newline is not.
+        if complete && !(at_end && line.is_empty() && !overlong) {
+            answer.clear();
+            if overlong {
+                batch::answer_overlong_line(&mut answer);
+            } else {
+                batch::answer_line(policy, &line, &mut answer);
+            }
+            answer.push(b'\n');
+            output.write_all(&answer)?;
+            line.clear();
+            overlong = false;
+        }
+        if at_end {
             break;
         }
-        let request = line.strip_suffix(b"\n").unwrap_or(&line);
-        answer.clear();
-        batch::answer_line(policy, request, &mut answer);
-        answer.push(b'\n');
-        output.write_all(&answer)?;
     }
     output.flush()
 }

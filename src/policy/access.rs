@@ -53,9 +53,10 @@ enum Who<'a> {
 }
 
 impl AccessIndex {
-    pub(crate) fn new(org: &Organization, identities: &Identities) -> AccessIndex {
+    /// Fails when the mask table would need more than `budget_bytes`.
+    pub(crate) fn new(org: &Organization, identities: &Identities, budget_bytes: usize) -> Result<AccessIndex, ()> {
         let rules = &org.access_control_rules;
-        let mut masks = MaskTable::new(rules.len());
+        let mut masks = MaskTable::new(rules.len(), budget_bytes);
         let by_effect = |masks: &mut MaskTable, effect: Effect| {
             let mut mask = masks.blank();
             for (i, rule) in rules.iter().enumerate() {
@@ -68,19 +69,45 @@ impl AccessIndex {
         let deny_row = by_effect(&mut masks, Effect::Deny);
         let allow_row = by_effect(&mut masks, Effect::Allow);
 
-        let (starts, address_rows) = address_intervals(rules, &mut masks);
+        // Refuse before building when the masks cannot fit: every distinct interval mask, plus at most one row per
+        // action, user and role that rules name, and the few fixed rows.
+        let events = address_events(rules);
+        let distinct = |lists: fn(&AccessRule) -> [&Vec<String>; 2]| -> usize {
+            rules.iter().flat_map(lists).flatten().map(String::as_str).collect::<crate::hash::IdHashSet<&str>>().len()
+        };
+        let named = distinct(|r| [&r.actions, &r.not_actions])
+            + distinct(|r| [&r.user_ids, &r.not_user_ids])
+            + distinct(|r| [&r.impersonation_role_ids, &r.not_impersonation_role_ids]);
+        let rows_needed = distinct_address_masks(rules, &events) + named + uncertain::DOCUMENTED_ACTIONS.len() + 8;
+        if rows_needed.saturating_mul(masks.words() * 8) > budget_bytes && masks.words() > 1 {
+            return Err(());
+        }
+        let (starts, address_rows) = address_intervals(rules, &events, &mut masks);
+        drop(events);
+        if masks.exhausted() {
+            return Err(());
+        }
         let (top, shift) = top_table(&starts);
 
-        let mut actions = IdHashMap::default();
-        let mut spellings: Vec<&str> = uncertain::DOCUMENTED_ACTIONS.to_vec();
-        spellings.extend(rules.iter().flat_map(|r| r.actions.iter().chain(&r.not_actions)).map(String::as_str));
-        for action in spellings {
-            if !actions.contains_key(action) {
-                let row = rule_mask(rules, &mut masks, |rule| action_holds(rule, Some(action)));
-                actions.insert(action.into(), row);
+        // Every spelling a rule lists gets its own row; so do the documented ones, so that the fast path knows them.
+        // Only the rules that list a spelling can differ on it from a spelling no rule lists (actions compare
+        // exactly, `uncertain::action_matches`), so each row starts from that one and recomputes those rules alone:
+        // the cost is the mentions, not spellings × rules.
+        let other_action_row = rule_mask(rules, &mut masks, |i| action_holds(&rules[i], None));
+        let mut mentions: IdHashMap<&str, Vec<usize>> = IdHashMap::default();
+        for action in uncertain::DOCUMENTED_ACTIONS {
+            mentions.entry(action).or_default();
+        }
+        for (i, rule) in rules.iter().enumerate() {
+            for action in rule.actions.iter().chain(&rule.not_actions) {
+                mentions.entry(action.as_str()).or_default().push(i);
             }
         }
-        let other_action_row = rule_mask(rules, &mut masks, |rule| action_holds(rule, None));
+        let mut actions = IdHashMap::default();
+        for (action, named_by) in mentions {
+            let row = recompute(&mut masks, other_action_row, &named_by, |i| action_holds(&rules[i], Some(action)));
+            actions.insert(action.into(), row);
+        }
 
         // Each rule's user lists as slots; an identifier the directory lacks names no one.
         let slots = |list: &[String]| -> Vec<u32> {
@@ -93,7 +120,8 @@ impl AccessIndex {
         };
         let user_slots: Vec<(Vec<u32>, Vec<u32>)> =
             rules.iter().map(|r| (slots(&r.user_ids), slots(&r.not_user_ids))).collect();
-        let principal_holds = |i: usize, rule: &AccessRule, who: Who| {
+        let principal_holds = |i: usize, who: Who| {
+            let rule = &rules[i];
             let (users, not_users) = &user_slots[i];
             let absent = uncertain::ABSENT_PRINCIPAL_SATISFIES;
             let (user_ok, role_ok) = match who {
@@ -116,29 +144,40 @@ impl AccessIndex {
             };
             user_ok && role_ok
         };
-        let who_mask = |masks: &mut MaskTable, who: Who| {
-            let mut mask = masks.blank();
-            for (i, rule) in rules.iter().enumerate() {
-                if principal_holds(i, rule, who) {
-                    bits::set(&mut mask, i);
-                }
-            }
-            masks.intern(&mask)
-        };
-        let user_rows =
-            (0..identities.slots() as u32).map(|slot| who_mask(&mut masks, Who::User(Some(slot)))).collect();
-        let other_user_row = who_mask(&mut masks, Who::User(None));
-        let mut roles = IdHashMap::default();
-        for role in rules.iter().flat_map(|r| r.impersonation_role_ids.iter().chain(&r.not_impersonation_role_ids)) {
-            if !roles.contains_key(role.as_str()) {
-                let row = who_mask(&mut masks, Who::Role(Some(role)));
-                roles.insert(role.as_str().into(), row);
+        // As for actions: a user or role no rule names has the "other" row, and one that some rules name differs
+        // from it in those rules only.
+        let other_user_row = rule_mask(rules, &mut masks, |i| principal_holds(i, Who::User(None)));
+        let mut named_slots: IdHashMap<u32, Vec<usize>> = IdHashMap::default();
+        for (i, (users, not_users)) in user_slots.iter().enumerate() {
+            for &slot in users.iter().chain(not_users) {
+                named_slots.entry(slot).or_default().push(i);
             }
         }
-        let other_role_row = who_mask(&mut masks, Who::Role(None));
+        let mut user_rows = vec![other_user_row; identities.slots()];
+        for (slot, named_by) in named_slots {
+            let row = recompute(&mut masks, other_user_row, &named_by, |i| principal_holds(i, Who::User(Some(slot))));
+            if let Some(entry) = user_rows.get_mut(slot as usize) {
+                *entry = row;
+            }
+        }
+        let other_role_row = rule_mask(rules, &mut masks, |i| principal_holds(i, Who::Role(None)));
+        let mut named_roles: IdHashMap<&str, Vec<usize>> = IdHashMap::default();
+        for (i, rule) in rules.iter().enumerate() {
+            for role in rule.impersonation_role_ids.iter().chain(&rule.not_impersonation_role_ids) {
+                named_roles.entry(role.as_str()).or_default().push(i);
+            }
+        }
+        let mut roles = IdHashMap::default();
+        for (role, named_by) in named_roles {
+            let row = recompute(&mut masks, other_role_row, &named_by, |i| principal_holds(i, Who::Role(Some(role))));
+            roles.insert(role.into(), row);
+        }
+        if masks.exhausted() {
+            return Err(());
+        }
         masks.freeze();
 
-        AccessIndex {
+        Ok(AccessIndex {
             names: rules.iter().map(|r| r.name.as_str().into()).collect(),
             masks,
             top,
@@ -153,7 +192,7 @@ impl AccessIndex {
             other_role_row,
             deny_row,
             allow_row,
-        }
+        })
     }
 
     /// The row of rules whose address conditions hold for `address`.
@@ -253,30 +292,40 @@ fn action_holds(rule: &AccessRule, action: Option<&str>) -> bool {
     (rule.actions.is_empty() || listed(&rule.actions)) && (rule.not_actions.is_empty() || !listed(&rule.not_actions))
 }
 
-fn rule_mask(rules: &[AccessRule], masks: &mut MaskTable, holds: impl Fn(&AccessRule) -> bool) -> u32 {
+/// The row of the rules `holds` picks, by rule index.
+fn rule_mask(rules: &[AccessRule], masks: &mut MaskTable, holds: impl Fn(usize) -> bool) -> u32 {
     let mut mask = masks.blank();
-    for (i, rule) in rules.iter().enumerate() {
-        if holds(rule) {
+    for i in 0..rules.len() {
+        if holds(i) {
             bits::set(&mut mask, i);
         }
     }
     masks.intern(&mask)
 }
 
-/// Sweeps every rule's ranges into disjoint intervals, each with the row of rules whose address conditions hold
-/// there. The first interval starts at 0, and neighbours have different rows.
-fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, Vec<u32>) {
-    // An event is a position and what happens there, packed in 8 bytes so that sorting tens of thousands of them
-    // is cheap: the rule's index, whether it concerns its NotIpRanges, and whether a range starts or ends. A range
-    // reaching 255.255.255.255 ends past the address space, so its end needs no event.
-    const NEGATIVE: u32 = 0b10;
-    const START: u32 = 0b01;
+/// The row that is `base` with the bits of `rules` recomputed by `holds`.
+fn recompute(masks: &mut MaskTable, base: u32, rules: &[usize], holds: impl Fn(usize) -> bool) -> u32 {
+    if masks.exhausted() {
+        return 0;
+    }
+    let mut mask = masks.row_vec(base);
+    for &i in rules {
+        bits::assign(&mut mask, i, holds(i));
+    }
+    masks.intern(&mask)
+}
+
+/// The sweep's events, sorted by position. An event is a position and what happens there, packed in 8 bytes so
+/// that sorting tens of thousands of them is cheap: the rule's index, whether it concerns its NotIpRanges, and
+/// whether a range starts or ends. A range reaching 255.255.255.255 ends past the address space, so its end needs
+/// no event.
+fn address_events(rules: &[AccessRule]) -> Vec<(u32, u32)> {
     let mut events: Vec<(u32, u32)> = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let who = (i as u32) << 2;
-        for (ranges, kind) in [(&rule.ip_ranges, 0), (&rule.not_ip_ranges, NEGATIVE)] {
+        for (ranges, kind) in [(&rule.ip_ranges, 0), (&rule.not_ip_ranges, EVENT_NEGATIVE)] {
             for net in ranges {
-                events.push((u32::from(net.network()), who | kind | START));
+                events.push((u32::from(net.network()), who | kind | EVENT_START));
                 if let Some(end) = u32::from(net.broadcast()).checked_add(1) {
                     events.push((end, who | kind));
                 }
@@ -285,51 +334,11 @@ fn address_intervals(rules: &[AccessRule], masks: &mut MaskTable) -> (Vec<u32>, 
     }
     // Only the position orders events: all events at one position apply before its interval is read.
     radix_sort_by_position(&mut events);
-    let mut inside = vec![(0i32, 0i32); rules.len()];
-    // A rule's address conditions hold when it has no IpRanges or the address is in one, and it is in none of its
-    // NotIpRanges.
-    let holds = |rule: &AccessRule, (positive, negative): (i32, i32)| {
-        (rule.ip_ranges.is_empty() || positive > 0) && negative == 0
-    };
-    let mut mask = masks.blank();
-    for (i, rule) in rules.iter().enumerate() {
-        if holds(rule, (0, 0)) {
-            bits::set(&mut mask, i);
-        }
-    }
-    let (mut starts, mut rows) = (Vec::new(), Vec::new());
-    let mut push = |start: u32, mask: &[u64], masks: &mut MaskTable| {
-        let row = masks.intern(mask);
-        if rows.last() != Some(&row) {
-            starts.push(start);
-            rows.push(row);
-        }
-    };
-    let mut k = 0;
-    push(0, &mask, masks);
-    while k < events.len() {
-        let position = events[k].0;
-        while k < events.len() && events[k].0 == position {
-            let what = events[k].1;
-            let rule = (what >> 2) as usize;
-            let delta = if what & START != 0 { 1 } else { -1 };
-            let counts = &mut inside[rule];
-            if what & NEGATIVE != 0 {
-                counts.1 += delta;
-            } else {
-                counts.0 += delta;
-            }
-            if holds(&rules[rule], *counts) {
-                bits::set(&mut mask, rule);
-            } else {
-                bits::clear(&mut mask, rule);
-            }
-            k += 1;
-        }
-        push(position, &mask, masks);
-    }
-    (starts, rows)
+    events
 }
+
+const EVENT_NEGATIVE: u32 = 0b10;
+const EVENT_START: u32 = 0b01;
 
 /// Sorts events by position, a byte at a time (least significant first): four linear passes instead of a
 /// comparison sort's n log n, which dominated compiling a service-maximum organization.
@@ -350,6 +359,100 @@ fn radix_sort_by_position(events: &mut Vec<(u32, u32)>) {
         }
         std::mem::swap(events, &mut buffer);
     }
+}
+
+/// Walks the address space over `events`: `rule_holds(state, rule, holds)` whenever a rule's address conditions
+/// may have changed, and `interval(state, start)` at the start of each interval (first at 0), once that
+/// interval's rules are set; it returns false to stop.
+fn sweep<S>(
+    rules: &[AccessRule],
+    events: &[(u32, u32)],
+    state: &mut S,
+    rule_holds: impl Fn(&mut S, usize, bool),
+    mut interval: impl FnMut(&mut S, u64) -> bool,
+) {
+    // A rule's address conditions hold when it has no IpRanges or the address is in one, and it is in none of its
+    // NotIpRanges.
+    let holds = |rule: &AccessRule, (positive, negative): (i32, i32)| {
+        (rule.ip_ranges.is_empty() || positive > 0) && negative == 0
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        rule_holds(state, i, holds(rule, (0, 0)));
+    }
+    if !interval(state, 0) {
+        return;
+    }
+    let mut inside = vec![(0i32, 0i32); rules.len()];
+    let mut k = 0;
+    while k < events.len() {
+        let position = events[k].0;
+        while k < events.len() && events[k].0 == position {
+            let what = events[k].1;
+            let rule = (what >> 2) as usize;
+            let delta = if what & EVENT_START != 0 { 1 } else { -1 };
+            let counts = &mut inside[rule];
+            if what & EVENT_NEGATIVE != 0 {
+                counts.1 += delta;
+            } else {
+                counts.0 += delta;
+            }
+            rule_holds(state, rule, holds(&rules[rule], *counts));
+            k += 1;
+        }
+        if !interval(state, u64::from(position)) {
+            return;
+        }
+    }
+}
+
+/// How many distinct masks the sweep will need, counted without building one: each rule gets a random 64-bit
+/// key and a mask is known by the XOR of its rules' keys (Zobrist hashing), which each event updates in O(1).
+/// A collision can only make the count low, never high, so this never refuses an organization that fits.
+fn distinct_address_masks(rules: &[AccessRule], events: &[(u32, u32)]) -> usize {
+    let mut rng = crate::hash::SplitMix(0x00C0_FFEE);
+    let keys: Vec<u64> = (0..rules.len()).map(|_| rng.next()).collect();
+    // (which rules hold, their hash)
+    let mut state = (vec![false; rules.len()], 0u64);
+    let mut seen = crate::hash::IdHashSet::default();
+    sweep(
+        rules,
+        events,
+        &mut state,
+        |(holding, hash), rule, holds| {
+            if holding[rule] != holds {
+                holding[rule] = holds;
+                *hash ^= keys[rule];
+            }
+        },
+        |(_, hash), _| {
+            seen.insert(*hash);
+            true
+        },
+    );
+    seen.len()
+}
+
+/// Sweeps every rule's ranges into disjoint intervals, each with the row of rules whose address conditions hold
+/// there. The first interval starts at 0, and neighbours have different rows. Stops early when the table's budget
+/// runs out.
+fn address_intervals(rules: &[AccessRule], events: &[(u32, u32)], masks: &mut MaskTable) -> (Vec<u32>, Vec<u32>) {
+    let mut mask = masks.blank();
+    let (mut starts, mut rows) = (Vec::new(), Vec::new());
+    sweep(
+        rules,
+        events,
+        &mut mask,
+        |mask, rule, holds| bits::assign(mask, rule, holds),
+        |mask, start| {
+            let row = masks.intern(mask);
+            if rows.last() != Some(&row) {
+                starts.push(start as u32);
+                rows.push(row);
+            }
+            !masks.exhausted()
+        },
+    );
+    (starts, rows)
 }
 
 fn top_table(starts: &[u32]) -> (Box<[u32]>, u32) {

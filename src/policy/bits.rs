@@ -63,19 +63,28 @@ impl Iterator for RuleBits<'_> {
 }
 
 /// A table of equal-length masks (`words` 64-bit words each), deduplicated: equal masks share one row.
+///
+/// The table holds at most a budget of words. A mask that would go over it is not stored: the table is then
+/// [`exhausted`](MaskTable::exhausted), its rows are meaningless, and compiling fails, because with many rules
+/// and many distinct address intervals (each of which may need its own row) the table is what grows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MaskTable {
     words: usize,
+    budget_words: usize,
+    exhausted: bool,
     data: Vec<u64>,
-    /// Deduplication while building: one-word masks by value (no allocation), wider ones boxed.
+    /// Deduplication while building: one-word masks by value; wider ones by a hash of their words, to the rows
+    /// with that hash, compared with `data` (so that no mask is stored twice).
     narrow: crate::hash::IdHashMap<u64, u32>,
-    wide: crate::hash::IdHashMap<Box<[u64]>, u32>,
+    wide: crate::hash::IdHashMap<u64, smallvec::SmallVec<[u32; 1]>>,
 }
 
 impl MaskTable {
-    pub(crate) fn new(rules: usize) -> Self {
+    pub(crate) fn new(rules: usize, budget_bytes: usize) -> Self {
         MaskTable {
             words: rules.div_ceil(64).max(1),
+            budget_words: budget_bytes / 8,
+            exhausted: false,
             data: Vec::new(),
             narrow: Default::default(),
             wide: Default::default(),
@@ -91,16 +100,34 @@ impl MaskTable {
         vec![0; self.words]
     }
 
-    /// The row holding `mask`, added when new.
+    /// Whether a mask was refused for want of budget.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    /// The row holding `mask`, added when new; row 0 once the budget is exhausted.
     pub(crate) fn intern(&mut self, mask: &[u64]) -> u32 {
         debug_assert_eq!(mask.len(), self.words);
+        if self.exhausted || self.data.len() + self.words > self.budget_words {
+            self.exhausted = true;
+            return 0;
+        }
         let next = (self.data.len() / self.words) as u32;
         let row = match mask {
             [word] => *self.narrow.entry(*word).or_insert(next),
-            _ => match self.wide.get(mask) {
-                Some(&row) => row,
-                None => *self.wide.entry(mask.into()).or_insert(next),
-            },
+            _ => {
+                let hash = hash_words(mask);
+                let words = self.words;
+                let data = &self.data;
+                let rows = self.wide.entry(hash).or_default();
+                match rows.iter().find(|&&row| &data[row as usize * words..(row as usize + 1) * words] == mask) {
+                    Some(&row) => row,
+                    None => {
+                        rows.push(next);
+                        next
+                    }
+                }
+            }
         };
         if row == next {
             self.data.extend_from_slice(mask);
@@ -114,6 +141,12 @@ impl MaskTable {
         &self.data[start..start + self.words]
     }
 
+    /// A copy of a row, to change and intern as another.
+    pub(crate) fn row_vec(&self, row: u32) -> Vec<u64> {
+        let start = row as usize * self.words;
+        self.data.get(start..start + self.words).map_or_else(|| self.blank(), <[u64]>::to_vec)
+    }
+
     /// Drops the deduplication map once building is done.
     pub(crate) fn freeze(&mut self) {
         self.narrow = Default::default();
@@ -122,10 +155,25 @@ impl MaskTable {
     }
 }
 
+fn hash_words(words: &[u64]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = crate::hash::IdHasher::default();
+    words.hash(&mut hasher);
+    hasher.finish()
+}
+
 pub(crate) fn set(mask: &mut [u64], rule: usize) {
     mask[rule / 64] |= 1 << (rule % 64);
 }
 
 pub(crate) fn clear(mask: &mut [u64], rule: usize) {
     mask[rule / 64] &= !(1 << (rule % 64));
+}
+
+pub(crate) fn assign(mask: &mut [u64], rule: usize, value: bool) {
+    if value {
+        set(mask, rule);
+    } else {
+        clear(mask, rule);
+    }
 }

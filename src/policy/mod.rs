@@ -35,16 +35,55 @@ pub struct Policy {
     impersonation: impersonation::ImpersonationIndex,
 }
 
+/// The most access-control rules the engine compiles; the service allows 10.
+pub const MAX_ACCESS_RULES: usize = 100_000;
+
+/// The most address ranges (`IpRanges` and `NotIpRanges` of all access-control rules together) the engine
+/// compiles; the service allows 10 rules of 1,024 of each.
+pub const MAX_ADDRESS_RANGES: usize = 1_000_000;
+
+/// The most memory the access index's rule masks may take. Each distinct address interval, action, user and role
+/// that rules name may need a mask of one bit per rule, so many rules with many ranges can need more than their
+/// count suggests (100,000 rules make a mask of 12.5 KB); compiling stops when the masks would pass this.
+pub const MAX_MASK_BYTES: usize = 512 << 20;
+
 /// Why an organization could not be compiled: it exceeds what the indexes hold (far beyond the service's quotas).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompileError {
-    TooManyMobileRules { count: usize },
-    TooManyRoleRules { role: String, count: usize },
+    TooManyAccessRules {
+        count: usize,
+    },
+    TooManyAddressRanges {
+        count: usize,
+    },
+    /// The access index's masks would take more than [`MAX_MASK_BYTES`].
+    TooLarge,
+    TooManyMobileRules {
+        count: usize,
+    },
+    TooManyRoleRules {
+        role: String,
+        count: usize,
+    },
 }
 
 impl fmt::Display for CompileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            CompileError::TooManyAccessRules { count } => write!(
+                f,
+                "{count} access-control rules; this engine compiles at most {MAX_ACCESS_RULES} (the service allows 10)"
+            ),
+            CompileError::TooManyAddressRanges { count } => write!(
+                f,
+                "{count} address ranges in the access-control rules; this engine compiles at most {MAX_ADDRESS_RANGES}"
+            ),
+            CompileError::TooLarge => write!(
+                f,
+                "the access-control rules need more than {} MiB of rule masks (many rules with many distinct address \
+                 ranges, actions, users or roles); this engine builds at most that",
+                MAX_MASK_BYTES >> 20
+            ),
             CompileError::TooManyMobileRules { count } => write!(
                 f,
                 "{count} mobile-device access rules; this engine indexes at most {MAX_MOBILE_RULES} (the service allows 10)"
@@ -72,6 +111,15 @@ impl Policy {
     /// assert_eq!(answer.matched_rules().collect::<Vec<_>>(), ["default"]);
     /// ```
     pub fn compile(org: &Organization) -> Result<Policy, CompileError> {
+        // The limits come first, so that an organization over them costs nothing to refuse.
+        let rules = &org.access_control_rules;
+        if rules.len() > MAX_ACCESS_RULES {
+            return Err(CompileError::TooManyAccessRules { count: rules.len() });
+        }
+        let ranges: usize = rules.iter().map(|r| r.ip_ranges.len() + r.not_ip_ranges.len()).sum();
+        if ranges > MAX_ADDRESS_RANGES {
+            return Err(CompileError::TooManyAddressRanges { count: ranges });
+        }
         let mut identities = Identities::new(org);
         // Register every identifier a rule or override names before any index reads the slots.
         let rule_side = org
@@ -89,11 +137,12 @@ impl Policy {
         for identifier in rule_side {
             identities.rule_side(identifier);
         }
-        let access = access::AccessIndex::new(org, &identities);
+        // The cheap indexes first: they refuse what is over their limits before the access index is built.
         let mobile =
             mobile::MobileIndex::new(org, &identities).map_err(|count| CompileError::TooManyMobileRules { count })?;
         let impersonation = impersonation::ImpersonationIndex::new(org, &identities)
             .map_err(|(role, count)| CompileError::TooManyRoleRules { role, count })?;
+        let access = access::AccessIndex::new(org, &identities, MAX_MASK_BYTES).map_err(|()| CompileError::TooLarge)?;
         Ok(Policy { identities, access, mobile, impersonation })
     }
 

@@ -18,7 +18,7 @@
 //! | `diff(old, new, options?, kinds?)` | every request two organizations answer differently, as regions with an example each |
 //!
 //! The last three are the core's analyses ([`workmail_policy::analyse`]), behind the default feature `analysis`:
-//! they weigh about 90 KB gzipped, so `wasm/build.sh` builds the package without them (`wasm/pkg`, within the
+//! they weigh about 75 KB gzipped, so `wasm/build.sh` builds the package without them (`wasm/pkg`, within the
 //! 150 KB budget) and with them (`wasm/pkg-full`).
 //!
 //! Nothing here throws or traps on bad input: every function returns a value, and a bad organization, request or
