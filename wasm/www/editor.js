@@ -15,6 +15,8 @@ import initCore, * as core from "./pkg/workmail_policy_wasm.js";
 
 /** The package in use: `core` until the one with the analyses has loaded. */
 let engine = core;
+/** Why the analyses are not there, once loading them has failed. */
+let analysesMissing = null;
 const compile = (...args) => engine.compile(...args);
 const load = (...args) => engine.load(...args);
 const validate = (...args) => engine.validate(...args);
@@ -556,7 +558,7 @@ function runTests() {
     if (typeof state.policy.explain === "function") {
       parts.push(renderExplanation(state.policy.explain({ Operation: operation, ...request })));
     } else {
-      parts.push(el("p", { class: "muted small" }, "Rule-by-rule explanation: loading the analyses…"));
+      parts.push(el("p", { class: "muted small" }, analysesMissing ?? "Rule-by-rule explanation: loading the analyses…"));
     }
     output.replaceChildren(...parts);
   }
@@ -701,7 +703,7 @@ function showChanges() {
   if (typeof engine.diff === "function" && state.original) {
     parts.push(el("h3", {}, "Requests answered differently"), renderDiff(engine.diff(state.original, state.org, options())));
   } else {
-    parts.push(el("p", { class: "note" }, "Comparing every request: loading the analyses…"));
+    parts.push(el("p", { class: "note" }, analysesMissing ?? "Comparing every request: loading the analyses…"));
   }
   const rules = KINDS.flatMap((kind) => listChanges(kind, state.original?.[kind.key], state.org?.[kind.key]));
   parts.push(el("h3", {}, "Rules edited"),
@@ -764,7 +766,10 @@ async function main() {
   setStatus("Ready: open the example, upload files or paste an organization.");
   document.body.dataset.ready = "true";
   loadAnalyses().catch((error) => {
-    console.warn(`The analyses could not be loaded: ${error}`);
+    // The page works on without them: answers, findings and the rules edited.
+    analysesMissing = `The analyses could not be loaded (${error}).`;
+    console.warn(analysesMissing);
+    changed();
   });
 }
 
