@@ -544,7 +544,11 @@ mod analysis {
         let broken = rs(&diff(JsValue::from_str("{"), js(new), None, None));
         assert_eq!(broken["Error"]["Code"], json!("SerializationException"));
         assert!(broken["Findings"][0]["Path"].as_str().unwrap().starts_with("old: "));
-        let kinds = rs(&diff(js(old.clone()), js(old), None, Some(js(json!(["Everything"])))));
+        let kinds = rs(&diff(js(old.clone()), js(old.clone()), None, Some(js(json!(["Everything"])))));
         assert_eq!(error_code(&kinds), Some("InvalidParameterException"));
+        for value in bad_values() {
+            let compared = diff(value.clone(), js(old.clone()), Some(value.clone()), Some(value));
+            assert!(get(&compared, "Error").is_object() || get(&compared, "Equivalent").is_truthy());
+        }
     }
 }
