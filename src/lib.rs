@@ -44,8 +44,11 @@ pub mod answer;
 pub mod batch;
 #[cfg(feature = "testing")]
 pub mod bench;
+pub mod call;
 pub mod constraints;
+pub mod coverage;
 pub mod diagnostic;
+pub mod fixture;
 pub mod format;
 mod hash;
 pub mod load;

@@ -3,7 +3,8 @@
 //! Exit codes: 0 answered (ALLOW or DENY alike), 1 the service would reject the request (its error on stdout) or,
 //! for `fmt --check`, a file is not canonical, 2 usage error, 3 an input cannot be read (or `fmt` cannot write),
 //! 4 the organization has validation errors or an input cannot be read as one (findings on stderr for the query
-//! commands and `fmt`, on stdout for `validate`), 5 `diff` found a difference or `lint` a finding.
+//! commands and `fmt`, on stdout for `validate`), 5 `diff` found a difference, `lint` a finding, or `test` a
+//! fixture's recorded answer that differs from the engine's.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -1017,4 +1018,50 @@ fn inputs_over_the_size_limit_are_refused() {
     );
     wmpolicy(&["validate", file.path()]).expect_code(0);
     wmpolicy(&["validate", "--max-input-mib", "3", file.path()]).expect_code(0);
+}
+
+/// The fixture `wmpolicy-aws verify --record` wrote in its offline tests (against a simulated service).
+const RECORDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fixtures/acme.json");
+
+#[test]
+fn test_replays_the_recorded_fixture_and_every_case_passes() {
+    let run = wmpolicy(&["test", RECORDED]).expect_code(0);
+    let cases = std::fs::read_to_string(RECORDED).unwrap().lines().filter(|l| l.contains(r#"{"Request":"#)).count();
+    assert!(cases > 50, "the recorded fixture holds the covering set");
+    let last = run.stdout.lines().last().unwrap_or_default();
+    assert_eq!(last, format!("{cases} passed, 0 failed"), "{run:?}");
+    assert!(!run.stdout.contains("FAILED"));
+}
+
+#[test]
+fn test_lists_each_failure_and_exits_five() {
+    let recorded = std::fs::read_to_string(RECORDED).unwrap();
+    // One answer changed: the IMAP rule's DENY turned into an ALLOW, as if the service had answered otherwise.
+    let wrong = recorded.replacen(
+        r#""Action":"IMAP","UserId":"S-1-1-11-4012345678-1000000001-2000000001-1001"},"Answer":{"Effect":"DENY""#,
+        r#""Action":"IMAP","UserId":"S-1-1-11-4012345678-1000000001-2000000001-1001"},"Answer":{"Effect":"ALLOW""#,
+        1,
+    );
+    assert_ne!(wrong, recorded, "the fixture asks alice over IMAP");
+    let file = TempFile::new("wrong.json", wrong);
+    let run = wmpolicy(&["test", RECORDED, file.path()]).expect_code(5);
+    let failures: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("FAILED ")).collect();
+    assert_eq!(failures.len(), 1, "{run:?}");
+    assert!(failures[0].contains(file.path()) && failures[0].contains("Effect: service \"ALLOW\", local \"DENY\""));
+    assert!(run.stdout.contains("  request: {\"Operation\":\"GetAccessControlEffect\""));
+    let cases = recorded.lines().filter(|l| l.contains(r#"{"Request":"#)).count();
+    assert_eq!(run.stdout.lines().last().unwrap(), format!("{} passed, 1 failed", 2 * cases - 1));
+}
+
+#[test]
+fn test_refuses_files_that_are_not_fixtures() {
+    let run = wmpolicy(&["test", ACME]).expect_code(4);
+    assert!(run.stderr.contains("is not a fixture"), "{run:?}");
+    wmpolicy(&["test", "/nonexistent/fixture.json"]).expect_code(3);
+    let typo = TempFile::new(
+        "typo.json",
+        r#"{"Format": "workmail-policy-fixture/1", "Organization": {"AccessControlRules": [{"Nmae": "x"}]}, "Cases": []}"#,
+    );
+    let run = wmpolicy(&["test", typo.path()]).expect_code(4);
+    assert!(run.stderr.contains("Organization: AccessControlRules[0].Nmae"), "{run:?}");
 }

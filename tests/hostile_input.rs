@@ -197,9 +197,10 @@ fn ten_thousand_overlapping_cidrs_in_one_rule() {
 #[test]
 fn the_engine_refuses_more_address_ranges_or_mask_memory_than_it_takes() {
     let net: ipnet::Ipv4Net = "10.0.0.0/8".parse().unwrap();
-    let access_control_rules = vec![AccessRule { ip_ranges: vec![net; 1_000_001], ..AccessRule::default_rule() }];
+    let over = workmail_policy::policy::MAX_ADDRESS_RANGES + 1;
+    let access_control_rules = vec![AccessRule { ip_ranges: vec![net; over], ..AccessRule::default_rule() }];
     let mut org = Organization { access_control_rules, ..Organization::default() };
-    assert_eq!(Policy::compile(&org).unwrap_err(), CompileError::TooManyAddressRanges { count: 1_000_001 });
+    assert_eq!(Policy::compile(&org).unwrap_err(), CompileError::TooManyAddressRanges { count: over });
 
     // 100,000 rules of one distinct /32 each: every address interval needs its own 12.5 KB mask, 2.5 GB in all.
     org.access_control_rules = (0..100_000u32)

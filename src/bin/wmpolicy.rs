@@ -11,6 +11,7 @@ use serde::Serialize;
 use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::batch::{self, ErrorResponse};
 use workmail_policy::bench;
+use workmail_policy::fixture;
 use workmail_policy::validate::{self, Options, Validation};
 use workmail_policy::{
     format, load, AccessRequest, Finding, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,
@@ -30,6 +31,8 @@ mod exit {
     pub const INVALID: u8 = 4;
     /// `diff`: the organizations answer some request differently; `lint`: there are findings.
     pub const FOUND: u8 = 5;
+    /// `test`: a fixture's recorded answer differs from the engine's.
+    pub const FAILED: u8 = 5;
 }
 
 #[derive(Parser)]
@@ -106,6 +109,16 @@ enum Command {
     Batch {
         #[command(flatten)]
         inputs: Inputs,
+    },
+    /// Replay fixtures recorded from the service (`wmpolicy-aws verify --record`) against the engine; ends with
+    /// `N passed, M failed`.
+    Test {
+        /// Fixture files (format `workmail-policy-fixture/1`, see the README).
+        #[arg(required = true, value_name = "FIXTURE")]
+        fixtures: Vec<String>,
+        /// Report rule counts over the service's quotas as warnings, not errors.
+        #[arg(long)]
+        relax_quotas: bool,
     },
     /// Time the compiled engine and the reference evaluator on random requests for this organization.
     Bench {
@@ -342,6 +355,9 @@ fn run(cli: Cli) -> Result<u8, u8> {
             Ok(exit::OK)
         }
         Command::Fmt { files, check, size } => Ok(fmt(&files, check, &size.limits())),
+        Command::Test { fixtures, relax_quotas } => {
+            test_fixtures(&fixtures, &Options { enforce_quotas: !relax_quotas })
+        }
         Command::Batch { inputs } => {
             let policy = compile(&inputs)?;
             batch_lines(&policy).map_err(|e| {
@@ -542,6 +558,42 @@ fn compile(inputs: &Inputs) -> Result<Policy, u8> {
         eprintln!("error: {e}");
         exit::INVALID
     })
+}
+
+/// `wmpolicy test`: every fixture is read first, so that a broken file stops the run before any verdict.
+fn test_fixtures(paths: &[String], options: &Options) -> Result<u8, u8> {
+    let mut fixtures = Vec::with_capacity(paths.len());
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| {
+            eprintln!("error: cannot read {path}: {e}");
+            exit::UNREADABLE
+        })?;
+        match fixture::parse(&bytes) {
+            Ok(fixture) => fixtures.push((path, fixture)),
+            Err(findings) => {
+                for finding in findings {
+                    let path = if finding.path.is_empty() { path.clone() } else { format!("{path}: {}", finding.path) };
+                    eprintln!("{}", Finding { path, ..finding });
+                }
+                return Err(exit::INVALID);
+            }
+        }
+    }
+    let mut total = fixture::Tally::default();
+    for (path, fixture) in &fixtures {
+        let tally = fixture::replay(fixture, options).map_err(|e| {
+            eprintln!("error: {path}: {e}");
+            exit::INVALID
+        })?;
+        for divergence in &tally.divergences {
+            println!("FAILED {path} {divergence}");
+        }
+        println!("{path}: {}", tally.summary());
+        total.agreed += tally.agreed;
+        total.divergences.extend(tally.divergences);
+    }
+    println!("{}", total.summary());
+    Ok(if total.all_agree() { exit::OK } else { exit::FAILED })
 }
 
 fn print_bench(report: &bench::Report) {

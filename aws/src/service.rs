@@ -1,0 +1,282 @@
+//! Talking to WorkMail: the snapshot's List/Get calls, the three simulate calls, pacing and errors.
+//!
+//! Throttling is handled twice over: the client's retry configuration ([`retry_config`]) retries throttled and
+//! transient failures with exponential backoff, and a [`Pacer`] spaces the calls so that a long verify stays
+//! under the account's rate in the first place.
+
+use std::fmt;
+use std::time::Duration;
+
+use aws_sdk_workmail::config::retry::RetryConfig;
+use aws_sdk_workmail::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_workmail::Client;
+use serde_json::Value;
+use tokio::time::Instant;
+use workmail_policy::call::Call;
+use workmail_policy::model::OrganizationFile;
+
+use crate::convert;
+
+/// The retry policy the command uses: the SDK's standard mode (exponential backoff with jitter, a retry token
+/// bucket) with more attempts than its default of 3, since a verify of hundreds of calls meets throttling.
+pub fn retry_config(initial_backoff: Duration) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(8)
+        .with_initial_backoff(initial_backoff)
+        .with_max_backoff(Duration::from_secs(20))
+}
+
+/// A call that failed as a whole: the organization is unknown or not active, the credentials were refused,
+/// throttling outlasted the retries, or the network failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    pub operation: &'static str,
+    /// The service's error code, when it answered with one.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ServiceError {
+    fn new<E, R>(operation: &'static str, error: SdkError<E, R>) -> ServiceError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        let code = error.code().map(str::to_string);
+        let message = match error.message() {
+            Some(message) => message.to_string(),
+            // No service error: a dispatch, timeout or response failure; the context chain says which.
+            None => DisplayErrorContext(&error).to_string(),
+        };
+        ServiceError { operation, code, message }
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.message),
+            None => write!(f, "{} failed: {}", self.operation, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// Spaces calls at most `per_second` apart.
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Option<Duration>,
+    next: Option<Instant>,
+}
+
+impl Pacer {
+    /// `per_second` of 0 (or anything not positive and finite) means no limit.
+    pub fn new(per_second: f64) -> Pacer {
+        let interval = (per_second.is_finite() && per_second > 0.0).then(|| Duration::from_secs_f64(1.0 / per_second));
+        Pacer { interval, next: None }
+    }
+
+    /// Waits until the next call may go.
+    pub async fn wait(&mut self) {
+        let Some(interval) = self.interval else { return };
+        if let Some(next) = self.next {
+            tokio::time::sleep_until(next).await;
+        }
+        self.next = Some(Instant::now() + interval);
+    }
+}
+
+/// Every page of a paginated List call: `$call` builds the request for a page token; `$items` takes the items out
+/// of a page. A token the service repeats would loop forever, so it is an error.
+macro_rules! every_page {
+    ($pacer:expr, $operation:literal, |$token:ident| $call:expr, |$page:ident| $items:expr) => {{
+        let mut all = Vec::new();
+        let mut $token: Option<String> = None;
+        loop {
+            $pacer.wait().await;
+            let $page = $call.send().await.map_err(|e| ServiceError::new($operation, e))?;
+            let next = $page.next_token.clone().filter(|t| !t.is_empty());
+            all.extend($items);
+            match next {
+                Some(next) if $token.as_deref() == Some(next.as_str()) => {
+                    let message = format!("the service returned the same NextToken twice ({next:?})");
+                    return Err(ServiceError { operation: $operation, code: None, message });
+                }
+                Some(next) => $token = Some(next),
+                None => break,
+            }
+        }
+        all
+    }};
+}
+
+/// Reads everything the three simulate calls depend on into one organization file: the access-control rules,
+/// mobile rules and overrides, every impersonation role with its rules, and the user directory.
+pub async fn snapshot(
+    client: &Client,
+    organization_id: &str,
+    pacer: &mut Pacer,
+) -> Result<OrganizationFile, ServiceError> {
+    // ListAccessControlRules and ListMobileDeviceAccessRules take no NextToken: each answers in one page (the
+    // quota is 10 rules).
+    pacer.wait().await;
+    let access = client
+        .list_access_control_rules()
+        .organization_id(organization_id)
+        .send()
+        .await
+        .map_err(|e| ServiceError::new("ListAccessControlRules", e))?;
+    pacer.wait().await;
+    let mobile = client
+        .list_mobile_device_access_rules()
+        .organization_id(organization_id)
+        .send()
+        .await
+        .map_err(|e| ServiceError::new("ListMobileDeviceAccessRules", e))?;
+    let overrides = every_page!(
+        pacer,
+        "ListMobileDeviceAccessOverrides",
+        |token| client
+            .list_mobile_device_access_overrides()
+            .organization_id(organization_id)
+            .set_next_token(token.clone()),
+        |page| page.overrides.unwrap_or_default().into_iter().map(convert::mobile_device_access_override)
+    );
+    // ListImpersonationRoles gives summaries without rules; GetImpersonationRole gives each role whole.
+    let summaries = every_page!(
+        pacer,
+        "ListImpersonationRoles",
+        |token| client.list_impersonation_roles().organization_id(organization_id).set_next_token(token.clone()),
+        |page| page.roles.unwrap_or_default()
+    );
+    let mut roles = Vec::with_capacity(summaries.len());
+    for summary in summaries {
+        let Some(id) = summary.impersonation_role_id else { continue };
+        pacer.wait().await;
+        let role = client
+            .get_impersonation_role()
+            .organization_id(organization_id)
+            .impersonation_role_id(id)
+            .send()
+            .await
+            .map_err(|e| ServiceError::new("GetImpersonationRole", e))?;
+        roles.push(convert::impersonation_role(role));
+    }
+    let users = every_page!(
+        pacer,
+        "ListUsers",
+        |token| client.list_users().organization_id(organization_id).set_next_token(token.clone()),
+        |page| page.users.unwrap_or_default().into_iter().map(convert::user)
+    );
+    Ok(OrganizationFile {
+        access_control_rules: Some(
+            access.rules.unwrap_or_default().into_iter().map(convert::access_control_rule).collect(),
+        ),
+        mobile_device_access_rules: Some(
+            mobile.rules.unwrap_or_default().into_iter().map(convert::mobile_device_access_rule).collect(),
+        ),
+        mobile_device_access_overrides: Some(overrides),
+        impersonation_roles: Some(roles),
+        users: Some(users),
+    })
+}
+
+/// Errors that answer one request (the engine gives the same codes), as opposed to errors that mean the call as a
+/// whole failed ([`ServiceError`]).
+const REQUEST_ERRORS: [&str; 4] =
+    ["InvalidParameterException", "EntityNotFoundException", "ResourceNotFoundException", "EntityStateException"];
+
+/// Asks the service one simulate call. A request the service refuses with a request error is an answer (the
+/// `{"Error": …}` shape); any other failure is a [`ServiceError`].
+///
+/// The override extension's `UserId` and `DeviceId` are not sent: `GetMobileDeviceAccessEffect` takes neither, so
+/// verify never plans such requests.
+pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<Value, ServiceError> {
+    fn answer<O, E, R>(
+        operation: &'static str,
+        result: Result<O, SdkError<E, R>>,
+        convert: fn(O) -> Value,
+    ) -> Result<Value, ServiceError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        match result {
+            Ok(output) => Ok(convert(output)),
+            Err(error) => match error.code() {
+                Some(code) if REQUEST_ERRORS.contains(&code) => {
+                    Ok(convert::error(code, error.message().unwrap_or_default()))
+                }
+                _ => Err(ServiceError::new(operation, error)),
+            },
+        }
+    }
+    match call {
+        Call::Access { ip_address, action, user_id, impersonation_role_id } => {
+            let result = client
+                .get_access_control_effect()
+                .organization_id(organization_id)
+                .ip_address(ip_address)
+                .action(action)
+                .set_user_id(user_id.clone())
+                .set_impersonation_role_id(impersonation_role_id.clone())
+                .send()
+                .await;
+            answer("GetAccessControlEffect", result, convert::access_control_effect)
+        }
+        Call::Mobile { device_type, device_model, device_operating_system, device_user_agent, .. } => {
+            let result = client
+                .get_mobile_device_access_effect()
+                .organization_id(organization_id)
+                .set_device_type(device_type.clone())
+                .set_device_model(device_model.clone())
+                .set_device_operating_system(device_operating_system.clone())
+                .set_device_user_agent(device_user_agent.clone())
+                .send()
+                .await;
+            answer("GetMobileDeviceAccessEffect", result, convert::mobile_device_access_effect)
+        }
+        Call::Impersonation { impersonation_role_id, target_user } => {
+            let result = client
+                .get_impersonation_role_effect()
+                .organization_id(organization_id)
+                .impersonation_role_id(impersonation_role_id)
+                .target_user(target_user)
+                .send()
+                .await;
+            answer("GetImpersonationRoleEffect", result, convert::impersonation_role_effect)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_pacer_spaces_calls_and_zero_means_no_limit() {
+        let start = std::time::Instant::now();
+        let mut pacer = Pacer::new(20.0);
+        for _ in 0..3 {
+            pacer.wait().await;
+        }
+        // Three calls at 20 per second: two gaps of 50 ms.
+        assert!(start.elapsed() >= Duration::from_millis(100), "{:?}", start.elapsed());
+        for rate in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(Pacer::new(rate).interval.is_none(), "{rate}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_call_and_the_service_code() {
+        let error = ServiceError {
+            operation: "ListUsers",
+            code: Some("OrganizationNotFoundException".into()),
+            message: "no such organization".into(),
+        };
+        assert_eq!(error.to_string(), "ListUsers failed: OrganizationNotFoundException: no such organization");
+        let network = ServiceError { code: None, message: "dispatch failure".into(), ..error };
+        assert_eq!(network.to_string(), "ListUsers failed: dispatch failure");
+    }
+}
