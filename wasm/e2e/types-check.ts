@@ -1,0 +1,86 @@
+// Compiled with `tsc --noEmit` (wasm/e2e/tsconfig.json), never run: the package's TypeScript declarations accept what
+// the README says and reject what the service would not take.
+import init, {
+  compile,
+  load,
+  validate,
+  type BatchAnswer,
+  type ErrorCode,
+  type Finding,
+  type GetAccessControlEffectResponse,
+  type OrganizationFile,
+  type Policy,
+} from "../pkg/workmail_policy_wasm.js";
+
+await init();
+
+const file: OrganizationFile = {
+  AccessControlRules: [{ Name: "no-imap", Effect: "DENY", Description: "", Actions: ["IMAP"], DateCreated: 1614704932 }],
+};
+const loaded = load(JSON.stringify(file));
+const findings: Finding[] = loaded.Findings.concat(validate(file).Findings, validate(file, { RelaxQuotas: true }).Findings);
+const codes: ErrorCode[] = findings.map((f) => f.Code);
+const severity: "error" | "warning" | undefined = findings[0]?.Severity;
+
+const compiled = compile([{ Name: "a.json", Content: new TextEncoder().encode("{}") }]);
+if (compiled.Policy) {
+  const policy: Policy = compiled.Policy;
+  const access = policy.getAccessControlEffect({ IpAddress: "192.0.2.1", Action: "IMAP", UserId: "S-1-5-18-0001" });
+  if ("Error" in access) {
+    const message: string = access.Error.Message;
+  } else {
+    const answer: GetAccessControlEffectResponse = access;
+    const rules: string[] = answer.MatchedRules;
+  }
+  const mobile = policy.getMobileDeviceAccessEffect({ DeviceType: "iPhone", UserId: "u", DeviceId: "D1" });
+  if (!("Error" in mobile)) {
+    const id: string | undefined = mobile.MatchedRules[0]?.MobileDeviceAccessRuleId;
+    const overridden: string | undefined = mobile.MatchedOverride?.DeviceId;
+  }
+  const impersonation = policy.getImpersonationRoleEffect({ ImpersonationRoleId: "r", TargetUser: "bob" });
+  if (!("Error" in impersonation)) {
+    const type: "FULL_ACCESS" | "READ_ONLY" = impersonation.Type;
+  }
+  const answers = policy.batch([
+    { Operation: "GetAccessControlEffect", IpAddress: "192.0.2.1", Action: "EWS", ImpersonationRoleId: "r" },
+    { Operation: "GetMobileDeviceAccessEffect" },
+    { Operation: "GetImpersonationRoleEffect", ImpersonationRoleId: "r", TargetUser: "bob" },
+  ]);
+  if (Array.isArray(answers)) {
+    const first: BatchAnswer | undefined = answers[0];
+  }
+  // @ts-expect-error: the service's member is IpAddress
+  policy.getAccessControlEffect({ IpAdress: "192.0.2.1", Action: "IMAP", UserId: "u" });
+  // @ts-expect-error: TargetUser is required
+  policy.getImpersonationRoleEffect({ ImpersonationRoleId: "r" });
+  // @ts-expect-error: batch requests name their operation
+  policy.batch([{ IpAddress: "192.0.2.1", Action: "IMAP", UserId: "u" }]);
+  policy.free();
+} else {
+  const code: ErrorCode = compiled.Error.Code;
+}
+
+// The package with the analyses declares them; the same calls as above type-check against it too.
+import initFull, * as full from "../pkg-full/workmail_policy_wasm.js";
+import type { Diff, Explanation, LintReport } from "../pkg-full/workmail_policy_wasm.js";
+
+await initFull();
+const both = full.compile(file);
+if (both.Policy) {
+  const explained: Explanation | full.ErrorResponse = both.Policy.explain({
+    Operation: "GetAccessControlEffect", IpAddress: "192.0.2.1", Action: "IMAP", UserId: "u",
+  });
+  if (!("Error" in explained)) {
+    const kind: string = explained.Decision.Kind;
+    const failed: string | undefined = explained.Rules[0]?.Failed?.Reason;
+  }
+  const report: LintReport = both.Policy.lint();
+  const dead: string[] | undefined = report.Findings[0]?.ShadowedBy;
+}
+const compared = full.diff(file, "{}", undefined, ["Access"]);
+if (!("Error" in compared)) {
+  const diffed: Diff = compared;
+  const example = diffed.Access?.[0]?.Example.IpAddress;
+}
+// @ts-expect-error: the kinds are Access, Mobile and Impersonation
+full.diff(file, file, {}, ["Everything"]);

@@ -1,0 +1,305 @@
+//! WebAssembly bindings of [`workmail_policy`]: Amazon WorkMail's rules, loaded, validated, compiled and queried
+//! in a browser or in Node, with the answers the service's simulate calls give.
+//!
+//! The JavaScript API, in the order a page uses it (TypeScript types in [`types`], with the service's member
+//! names):
+//!
+//! | export | what it does |
+//! |---|---|
+//! | `load(input)` | reads an organization file or aws CLI output (text, bytes, a parsed object, or several named inputs merged) into one organization file, as `wmpolicy` reads its `FILE...` |
+//! | `validate(input, options?)` | `{Valid, Findings}`: everything `Put`/`Create`/`Update` would reject, with paths |
+//! | `compile(input, options?)` | `{Policy, Findings}`, or `{Error, Findings}` when the organization has errors |
+//! | `policy.getAccessControlEffect(request)` | `GetAccessControlEffect` |
+//! | `policy.getMobileDeviceAccessEffect(request)` | `GetMobileDeviceAccessEffect` (with the override extension) |
+//! | `policy.getImpersonationRoleEffect(request)` | `GetImpersonationRoleEffect` |
+//! | `policy.batch(requests)` | an array of `wmpolicy batch` request objects in, an array of answers out, in one call |
+//! | `policy.explain(request)` | one request rule by rule: which matched, the first condition of each that did not |
+//! | `policy.lint()` | dead rules, lockouts, likely mistakes |
+//! | `diff(old, new, options?, kinds?)` | every request two organizations answer differently, as regions with an example each |
+//!
+//! The last three are the core's analyses ([`workmail_policy::analyse`]), behind the default feature `analysis`:
+//! they weigh about 75 KB gzipped, so `wasm/build.sh` builds the package without them (`wasm/pkg`, within the
+//! 150 KB budget) and with them (`wasm/pkg-full`).
+//!
+//! Nothing here throws or traps on bad input: every function returns a value, and a bad organization, request or
+//! argument is an object naming the service's error (`{Error: {Code, Message}}`, or findings). The request
+//! logic is the core's own: the simulate methods hand the request's JSON text to
+//! [`workmail_policy::batch::answer_line`], exactly what `wmpolicy batch` does with a line, so the CLI and the
+//! browser cannot disagree about a request.
+
+#![deny(unsafe_code)]
+
+#[cfg(feature = "analysis")]
+mod analysis;
+mod batch;
+mod input;
+pub mod types;
+
+use js_sys::{Object, Reflect, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use workmail_policy::batch::{answer_line, ErrorResponse};
+use workmail_policy::diagnostic::{ErrorCode, Finding};
+#[cfg(feature = "analysis")]
+use workmail_policy::Organization;
+use workmail_policy::{load as core_load, validate as core_validate, OrganizationFile};
+
+/// A value serialized by serde, as the JS object `JSON.parse` makes of it.
+///
+/// JSON text is the cheapest road from serde to JS objects that needs no extra dependency, and `JSON.parse` is
+/// among the fastest things a JS engine does; the values here are small (a finding list, an answer).
+fn to_js(value: &impl Serialize) -> JsValue {
+    match serde_json::to_string(value) {
+        Ok(text) => parse_json(&text),
+        Err(e) => error_value(ErrorCode::SerializationException, &format!("cannot write the result: {e}")),
+    }
+}
+
+/// `JSON.parse` of text this crate wrote.
+fn parse_json(text: &str) -> JsValue {
+    // Our own serde output always parses; NULL is only a stand-in that keeps this free of panics.
+    JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+/// A request's JSON text, or the error object for a value that has none.
+fn request_text(request: &JsValue) -> Result<String, JsValue> {
+    match JSON::stringify(request) {
+        Ok(text) => text
+            .as_string()
+            .ok_or_else(|| error_value(ErrorCode::SerializationException, "the request is not a JSON value")),
+        Err(e) => {
+            let why = input::describe_exception(&e);
+            Err(error_value(ErrorCode::SerializationException, &format!("the request cannot be read: {why}")))
+        }
+    }
+}
+
+/// `{Error: {Code, Message}}`, the service's error shape.
+fn error_value(code: ErrorCode, message: &str) -> JsValue {
+    let body = ErrorResponse::new(code, message);
+    match serde_json::to_string(&body) {
+        Ok(text) => parse_json(&text),
+        Err(_) => JsValue::NULL,
+    }
+}
+
+/// Sets `key` on a plain object; setting a data property on one we created cannot fail.
+fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// Reads the inputs: the organization file, or the findings that stopped reading (paths as `wmpolicy` prints
+/// them: bare for one input, `Name: path` for several).
+fn read(input: &JsValue) -> Result<OrganizationFile, Vec<Finding>> {
+    match input::contents(input)? {
+        input::Contents::One(bytes) => core_load::parse(&bytes),
+        input::Contents::Several(named) => {
+            core_load::parse_all(named.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())))
+        }
+    }
+}
+
+/// `{RelaxQuotas}`; anything else, or nothing, is the default.
+fn options(value: Option<JsValue>) -> core_validate::Options {
+    let relax = value.is_some_and(|value| {
+        value.is_object()
+            && Reflect::get(&value, &JsValue::from_str("RelaxQuotas")).map(|v| v.is_truthy()).unwrap_or(false)
+    });
+    core_validate::Options { enforce_quotas: !relax }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Loaded<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a OrganizationFile>,
+    findings: &'a [Finding],
+}
+
+/// Reads an organization file or aws CLI output into one organization file, every member as written (timestamps
+/// in the form they came). Unknown members and wrong JSON types are findings, with the nearest member suggested.
+#[wasm_bindgen(unchecked_return_type = "LoadResult")]
+pub fn load(#[wasm_bindgen(unchecked_param_type = "OrganizationInput")] input: JsValue) -> JsValue {
+    match read(&input) {
+        Ok(file) => to_js(&Loaded { file: Some(&file), findings: &[] }),
+        Err(findings) => to_js(&Loaded { file: None, findings: &findings }),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Validated<'a> {
+    valid: bool,
+    findings: &'a [Finding],
+}
+
+/// Validates an organization against everything the service would reject: `{Valid, Findings}`, errors first,
+/// then warnings, each with its path and the service's error name.
+///
+/// Its TypeScript declaration is in [`types`], where `options` can be optional.
+#[wasm_bindgen(skip_typescript)]
+pub fn validate(input: JsValue, options: Option<JsValue>) -> JsValue {
+    let findings = match read(&input) {
+        Ok(file) => core_validate::validate(&file, &self::options(options)).findings,
+        Err(findings) => findings,
+    };
+    to_js(&Validated { valid: !findings.iter().any(Finding::is_error), findings: &findings })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Failed<'a> {
+    error: ErrorBodyOwned,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorBodyOwned {
+    code: ErrorCode,
+    message: String,
+}
+
+/// `{Error: {Code, Message}, Findings}`: what stopped a compile or a diff, with every finding.
+fn failed(findings: &[Finding], code: ErrorCode, message: String) -> JsValue {
+    to_js(&Failed { error: ErrorBodyOwned { code, message }, findings })
+}
+
+/// Validates and compiles an organization into a [`Policy`] to query: `{Policy, Findings}` (the findings are
+/// warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
+///
+/// Its TypeScript declaration is in [`types`], where `options` can be optional.
+#[wasm_bindgen(skip_typescript)]
+pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
+    let file = match read(&input) {
+        Ok(file) => file,
+        Err(findings) => {
+            let code = findings.first().map_or(ErrorCode::SerializationException, |f| f.code);
+            return failed(&findings, code, format!("the input cannot be read: {} finding(s)", findings.len()));
+        }
+    };
+    let validation = core_validate::validate(&file, &self::options(options));
+    let Some(organization) = validation.organization else {
+        let errors = validation.errors().count();
+        let code = validation.errors().next().map_or(ErrorCode::InvalidParameterException, |f| f.code);
+        return failed(&validation.findings, code, format!("the organization has {errors} error(s)"));
+    };
+    match workmail_policy::Policy::compile(&organization) {
+        Ok(policy) => {
+            let result = Object::new();
+            let findings = to_js(&validation.findings);
+            let handle = Policy {
+                policy,
+                #[cfg(feature = "analysis")]
+                organization,
+                #[cfg(feature = "analysis")]
+                findings: validation.findings,
+            };
+            set(&result, "Policy", &JsValue::from(handle));
+            set(&result, "Findings", &findings);
+            result.into()
+        }
+        // Only organizations far beyond the service's quotas (with `RelaxQuotas`) exceed the engine's limits.
+        Err(e) => failed(&validation.findings, ErrorCode::LimitExceededException, e.to_string()),
+    }
+}
+
+#[cfg(feature = "analysis")]
+/// Compares two organizations (`wmpolicy diff`) over every request of the calls in `kinds` (`["Access",
+/// "Mobile", "Impersonation"]`, all when absent): `{Equivalent, Access?, Mobile?, Impersonation?}`, each a list of
+/// regions of requests answered differently with an `Example` request each; or `{Error, Findings}` when either
+/// has errors (paths start with `old: ` or `new: `).
+///
+/// Its TypeScript declaration is in [`types`].
+#[wasm_bindgen(skip_typescript)]
+pub fn diff(old: JsValue, new: JsValue, options: Option<JsValue>, kinds: Option<JsValue>) -> JsValue {
+    analysis::diff(&old, &new, options, kinds)
+}
+
+/// A compiled organization, answering the service's three simulate calls, and explaining and linting.
+///
+/// Call `free()` when done with it in long-lived pages (browsers also reclaim it when it is garbage collected).
+#[wasm_bindgen]
+pub struct Policy {
+    policy: workmail_policy::Policy,
+    /// The checked organization, which the analyses read.
+    #[cfg(feature = "analysis")]
+    organization: Organization,
+    /// Validation's findings (warnings only: a policy compiles from an organization without errors), for lint.
+    #[cfg(feature = "analysis")]
+    findings: Vec<Finding>,
+}
+
+#[wasm_bindgen]
+impl Policy {
+    /// `GetAccessControlEffect`: `{Effect, MatchedRules}`, or the service's error for a request it would refuse.
+    #[wasm_bindgen(js_name = getAccessControlEffect, unchecked_return_type = "GetAccessControlEffectResponse | ErrorResponse")]
+    pub fn get_access_control_effect(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GetAccessControlEffectRequest")] request: JsValue,
+    ) -> JsValue {
+        self.simulate("GetAccessControlEffect", &request)
+    }
+
+    /// `GetMobileDeviceAccessEffect`, with the override extension (`UserId` and `DeviceId` together).
+    #[wasm_bindgen(js_name = getMobileDeviceAccessEffect, unchecked_return_type = "GetMobileDeviceAccessEffectResponse | ErrorResponse")]
+    pub fn get_mobile_device_access_effect(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GetMobileDeviceAccessEffectRequest")] request: JsValue,
+    ) -> JsValue {
+        self.simulate("GetMobileDeviceAccessEffect", &request)
+    }
+
+    /// `GetImpersonationRoleEffect`: `{Type, Effect, MatchedRules}`, or the service's error.
+    #[wasm_bindgen(js_name = getImpersonationRoleEffect, unchecked_return_type = "GetImpersonationRoleEffectResponse | ErrorResponse")]
+    pub fn get_impersonation_role_effect(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GetImpersonationRoleEffectRequest")] request: JsValue,
+    ) -> JsValue {
+        self.simulate("GetImpersonationRoleEffect", &request)
+    }
+
+    /// Answers many requests in one call: each a `wmpolicy batch` request object (`Operation` and that
+    /// operation's members), each answer the response or the error, in order. Equal answers are one shared,
+    /// frozen object. Not an array: an `ErrorResponse` instead of the array.
+    #[wasm_bindgen(unchecked_return_type = "BatchAnswer[] | ErrorResponse")]
+    pub fn batch(&self, #[wasm_bindgen(unchecked_param_type = "BatchRequest[]")] requests: JsValue) -> JsValue {
+        batch::answer(&self.policy, &requests)
+    }
+
+    #[cfg(feature = "analysis")]
+    /// One request explained, rule by rule (`wmpolicy explain`): `{Verdict, Rules, Decision}`. The request is a
+    /// batch request, `{Operation, ...members}`; one with members the operation does not have is refused.
+    #[wasm_bindgen(unchecked_return_type = "Explanation | ErrorResponse")]
+    pub fn explain(&self, #[wasm_bindgen(unchecked_param_type = "BatchRequest")] request: JsValue) -> JsValue {
+        analysis::explain(&self.organization, &request)
+    }
+
+    #[cfg(feature = "analysis")]
+    /// Dead rules, lockouts and likely mistakes (`wmpolicy lint`): `{Findings}`.
+    #[wasm_bindgen(unchecked_return_type = "LintReport")]
+    pub fn lint(&self) -> JsValue {
+        analysis::lint(&self.organization, &self.findings)
+    }
+
+    /// One simulate call: the request's JSON text, with its operation added, through the core's request-line
+    /// reader, so that unknown members, missing members and values of the wrong type get `wmpolicy batch`'s errors.
+    fn simulate(&self, operation: &str, request: &JsValue) -> JsValue {
+        let text = match request_text(request) {
+            Ok(text) => text,
+            Err(error) => return error,
+        };
+        // Only an object gets the operation spliced in; anything else goes as it is, for the core to refuse.
+        let line = match text.strip_prefix('{') {
+            Some("}") => format!(r#"{{"Operation":"{operation}"}}"#),
+            Some(rest) => format!(r#"{{"Operation":"{operation}",{rest}"#),
+            None => text,
+        };
+        let mut out = Vec::with_capacity(128);
+        answer_line(&self.policy, line.as_bytes(), &mut out);
+        match std::str::from_utf8(&out) {
+            Ok(answer) => parse_json(answer),
+            Err(_) => error_value(ErrorCode::SerializationException, "the answer is not UTF-8"),
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! The TypeScript types of every input, request, answer and finding, with the service's member names.
+//!
+//! Hand-written rather than derived (tsify), to keep the dependencies at wasm-bindgen and js-sys: the shapes are
+//! the service's own and change only with the service model. `tests/node.rs` checks that the values the bindings
+//! return have exactly these members for the bundled example.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A timestamp as written: epoch seconds (aws CLI v1) or ISO-8601 text (aws CLI v2). */
+export type Timestamp = number | string;
+
+/** `ListAccessControlRules`' `Rules` items and `PutAccessControlRule`'s members. */
+export interface AccessControlRule {
+  Name?: string;
+  Effect?: string;
+  Description?: string;
+  IpRanges?: string[];
+  NotIpRanges?: string[];
+  Actions?: string[];
+  NotActions?: string[];
+  UserIds?: string[];
+  NotUserIds?: string[];
+  ImpersonationRoleIds?: string[];
+  NotImpersonationRoleIds?: string[];
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** `ListMobileDeviceAccessRules`' `Rules` items. */
+export interface MobileDeviceAccessRule {
+  MobileDeviceAccessRuleId?: string;
+  Name?: string;
+  Description?: string;
+  Effect?: string;
+  DeviceTypes?: string[];
+  NotDeviceTypes?: string[];
+  DeviceModels?: string[];
+  NotDeviceModels?: string[];
+  DeviceOperatingSystems?: string[];
+  NotDeviceOperatingSystems?: string[];
+  DeviceUserAgents?: string[];
+  NotDeviceUserAgents?: string[];
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** `ListMobileDeviceAccessOverrides`' `Overrides` items. */
+export interface MobileDeviceAccessOverride {
+  UserId?: string;
+  DeviceId?: string;
+  Effect?: string;
+  Description?: string;
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** One of an impersonation role's `Rules`. */
+export interface ImpersonationRule {
+  ImpersonationRuleId?: string;
+  Name?: string;
+  Description?: string;
+  Effect?: string;
+  TargetUsers?: string[];
+  NotTargetUsers?: string[];
+}
+
+/** `GetImpersonationRole`'s response. */
+export interface ImpersonationRole {
+  ImpersonationRoleId?: string;
+  Name?: string;
+  Type?: string;
+  Description?: string;
+  Rules?: ImpersonationRule[];
+  DateCreated?: Timestamp;
+  DateModified?: Timestamp;
+}
+
+/** `ListUsers`' `Users` items. */
+export interface User {
+  Id?: string;
+  Email?: string;
+  Name?: string;
+  DisplayName?: string;
+  State?: string;
+  UserRole?: string;
+  EnabledDate?: Timestamp;
+  DisabledDate?: Timestamp;
+  IdentityProviderUserId?: string;
+  IdentityProviderIdentityStoreId?: string;
+}
+
+/** An organization file, as `wmpolicy` reads and `load` returns it. A missing list means a new organization's. */
+export interface OrganizationFile {
+  AccessControlRules?: AccessControlRule[];
+  MobileDeviceAccessRules?: MobileDeviceAccessRule[];
+  MobileDeviceAccessOverrides?: MobileDeviceAccessOverride[];
+  ImpersonationRoles?: ImpersonationRole[];
+  Users?: User[];
+}
+
+/**
+ * What `wmpolicy` takes as a file: an organization file or aws CLI output (one page or several concatenated),
+ * as text, UTF-8 bytes or an already parsed object.
+ */
+export type InputContent = string | Uint8Array | ArrayBuffer | OrganizationFile | Record<string, unknown>;
+
+/** One of several inputs merged in order, like `wmpolicy`'s `FILE...`; paths of findings start with `Name: `. */
+export interface NamedInput {
+  Name: string;
+  Content: InputContent;
+}
+
+/** One input, or several merged in order. */
+export type OrganizationInput = InputContent | NamedInput[];
+
+/** How strictly to validate. */
+export interface Options {
+  /** Rule counts over the per-organization quota are warnings instead of errors (`--relax-quotas`). */
+  RelaxQuotas?: boolean;
+}
+
+/** The service's error names. */
+export type ErrorCode =
+  | "InvalidParameterException"
+  | "LimitExceededException"
+  | "EntityNotFoundException"
+  | "EntityStateException"
+  | "ResourceNotFoundException"
+  | "SerializationException";
+
+/** One problem with an organization: where (`AccessControlRules[3].IpRanges[7]`), the service's error, a sentence. */
+export interface Finding {
+  Path: string;
+  Code: ErrorCode;
+  Severity: "error" | "warning";
+  Message: string;
+}
+
+export interface ErrorBody {
+  Code: ErrorCode;
+  Message: string;
+}
+
+/** The service's error response: what a bad request, or bad input to any function here, returns. */
+export interface ErrorResponse {
+  Error: ErrorBody;
+}
+
+/** `load`'s result: the inputs as one organization file, or the findings that stopped reading them. */
+export interface LoadResult {
+  File?: OrganizationFile;
+  Findings: Finding[];
+}
+
+/**
+ * Validates an organization against everything the service would reject: `{Valid, Findings}`, errors first, then
+ * warnings, each with its path and the service's error name.
+ */
+export function validate(input: OrganizationInput, options?: Options): Validation;
+
+/**
+ * Validates and compiles an organization into a `Policy` to query: `{Policy, Findings}` (the findings are
+ * warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
+ */
+export function compile(input: OrganizationInput, options?: Options): CompileResult;
+
+/** `validate`'s result: every finding, errors first; `Valid` when none is an error. */
+export interface Validation {
+  Valid: boolean;
+  Findings: Finding[];
+}
+
+/** `compile`'s result: the compiled policy and any warnings, or the error that stopped it and every finding. */
+export type CompileResult =
+  | { Policy: Policy; Findings: Finding[]; Error?: undefined }
+  | { Policy?: undefined; Findings: Finding[]; Error: ErrorBody };
+
+export type Effect = "ALLOW" | "DENY";
+
+/** `GetAccessControlEffect`'s request (`OrganizationId` accepted and ignored). */
+export interface GetAccessControlEffectRequest {
+  OrganizationId?: string;
+  IpAddress: string;
+  Action: string;
+  UserId?: string;
+  ImpersonationRoleId?: string;
+}
+
+export interface GetAccessControlEffectResponse {
+  Effect: Effect;
+  MatchedRules: string[];
+}
+
+/**
+ * `GetMobileDeviceAccessEffect`'s request, plus this engine's extension: `UserId` with `DeviceId` consults
+ * `MobileDeviceAccessOverrides`.
+ */
+export interface GetMobileDeviceAccessEffectRequest {
+  OrganizationId?: string;
+  DeviceType?: string;
+  DeviceModel?: string;
+  DeviceOperatingSystem?: string;
+  DeviceUserAgent?: string;
+  UserId?: string;
+  DeviceId?: string;
+}
+
+export interface MobileDeviceAccessMatchedRule {
+  MobileDeviceAccessRuleId?: string;
+  Name: string;
+}
+
+export interface GetMobileDeviceAccessEffectResponse {
+  Effect: Effect;
+  MatchedRules: MobileDeviceAccessMatchedRule[];
+  /** This engine's extension: the override that decided, as the organization lists it. */
+  MatchedOverride?: { UserId: string; DeviceId: string };
+}
+
+/** `GetImpersonationRoleEffect`'s request (`OrganizationId` accepted and ignored). */
+export interface GetImpersonationRoleEffectRequest {
+  OrganizationId?: string;
+  ImpersonationRoleId: string;
+  TargetUser: string;
+}
+
+export interface ImpersonationMatchedRule {
+  ImpersonationRuleId: string;
+  Name?: string;
+}
+
+export interface GetImpersonationRoleEffectResponse {
+  Type: "FULL_ACCESS" | "READ_ONLY";
+  Effect: Effect;
+  MatchedRules: ImpersonationMatchedRule[];
+}
+
+/** One request of a batch: an operation's request members and its name, as `wmpolicy batch` reads a line. */
+export type BatchRequest =
+  | ({ Operation: "GetAccessControlEffect" } & GetAccessControlEffectRequest)
+  | ({ Operation: "GetMobileDeviceAccessEffect" } & GetMobileDeviceAccessEffectRequest)
+  | ({ Operation: "GetImpersonationRoleEffect" } & GetImpersonationRoleEffectRequest);
+
+/**
+ * One answer of a batch: the operation's response, or the error the service would refuse the request with.
+ * Equal answers in one batch are one shared, frozen object.
+ */
+export type BatchAnswer = Readonly<
+  | GetAccessControlEffectResponse
+  | GetMobileDeviceAccessEffectResponse
+  | GetImpersonationRoleEffectResponse
+  | ErrorResponse
+>;
+"#;
+
+/// The analyses' types, in the package built with them (feature `analysis`, wasm/pkg-full).
+#[cfg(feature = "analysis")]
+#[wasm_bindgen(typescript_custom_section)]
+const ANALYSIS_TYPES: &'static str = r#"
+/** The service's error without its message, as an analysis reports an outcome. */
+export interface ErrorCodeOnly {
+  Error: { Code: ErrorCode };
+}
+
+/** How the verdict of an explained request followed from the rules. */
+export type DecisionKind =
+  | "DenyRuleMatched"
+  | "AllowRuleMatched"
+  | "NoRuleMatched"
+  | "OverrideDecided"
+  | "RequestRejected";
+
+/** One rule of an explained request. */
+export interface RuleExplanation {
+  /** Where the rule is: `AccessControlRules[2]`, `ImpersonationRoles[0].Rules[1]`. */
+  Path: string;
+  Id?: string;
+  Name?: string;
+  Effect: Effect;
+  Matched: boolean;
+  /** When it did not match, the first condition that failed, in the order the reference evaluator tests them. */
+  Failed?: { Condition: string; Reason: string };
+}
+
+/** `policy.explain`'s result (`wmpolicy explain`): the verdict, every rule, and how the one followed. */
+export interface Explanation {
+  Verdict:
+    | GetAccessControlEffectResponse
+    | GetMobileDeviceAccessEffectResponse
+    | GetImpersonationRoleEffectResponse
+    | ErrorResponse;
+  /** Every rule consulted, in order; empty when the request is refused. */
+  Rules: RuleExplanation[];
+  Decision: { Kind: DecisionKind; Text: string };
+}
+
+/** The values of one request member a region covers. */
+export interface Selection {
+  /** Every value: nothing sets the region apart on this member. */
+  All: boolean;
+  /** The values named one by one. */
+  Listed: string[];
+  /** Also every value no organization names ("any other user"). */
+  AnyOther: boolean;
+}
+
+/** `GetAccessControlEffect` requests the two organizations answer differently. */
+export interface AccessChange {
+  PrincipalKind: "User" | "ImpersonationRole";
+  Principals: Selection;
+  Actions: Selection;
+  /** `a.b.c.d/n`, `a.b.c.d` or `first-last`; ascending, disjoint. */
+  Addresses: string[];
+  Old: GetAccessControlEffectResponse | ErrorCodeOnly;
+  New: GetAccessControlEffectResponse | ErrorCodeOnly;
+  /** A request of the region. */
+  Example: GetAccessControlEffectRequest;
+}
+
+/** `GetMobileDeviceAccessEffect` requests the two organizations answer differently. */
+export interface MobileChange {
+  OverrideKeys: Selection;
+  DeviceType: Selection;
+  DeviceModel: Selection;
+  DeviceOperatingSystem: Selection;
+  DeviceUserAgent: Selection;
+  Old: GetMobileDeviceAccessEffectResponse | ErrorCodeOnly;
+  New: GetMobileDeviceAccessEffectResponse | ErrorCodeOnly;
+  Example: GetMobileDeviceAccessEffectRequest;
+}
+
+/** Target users of one impersonation role answered differently. */
+export interface TargetChange {
+  Targets: Selection;
+  Old: GetImpersonationRoleEffectResponse | ErrorCodeOnly;
+  New: GetImpersonationRoleEffectResponse | ErrorCodeOnly;
+  Example: GetImpersonationRoleEffectRequest;
+}
+
+export interface RoleChange {
+  ImpersonationRoleId: string;
+  Name: string;
+  Status: "Added" | "Removed" | "Changed";
+  Changes: TargetChange[];
+}
+
+/** `diff`'s result (`wmpolicy diff`): per call compared, every region of requests answered differently. */
+export interface Diff {
+  /** No compared request is answered differently. */
+  Equivalent: boolean;
+  Access?: AccessChange[];
+  Mobile?: MobileChange[];
+  Impersonation?: RoleChange[];
+}
+
+/** The simulate calls `diff` can compare. */
+export type DiffKind = "Access" | "Mobile" | "Impersonation";
+
+/**
+ * Compares two organizations over every request of the calls in `kinds` (all three when absent); `{Error,
+ * Findings}` when either has errors (paths start with `old: ` or `new: `).
+ */
+export function diff(
+  old: OrganizationInput,
+  new_: OrganizationInput,
+  options?: Options,
+  kinds?: DiffKind[],
+): Diff | { Error: ErrorBody; Findings: Finding[] };
+
+/** One finding of `policy.lint()` (`wmpolicy lint`). */
+export interface LintFinding {
+  Category: "DeadRule" | "Lockout" | "LikelyMistake";
+  Check:
+    | "DeadRule"
+    | "UserLockedOut"
+    | "ActiveSyncDenied"
+    | "NoDeviceAllowed"
+    | "NoRules"
+    | "RoleAllowsNoOne"
+    | "OutlookIncomplete"
+    | "OverQuota"
+    | "ValidationWarning";
+  /** A rule (`AccessControlRules[3]`), a list, or a user. */
+  Path: string;
+  Message: string;
+  /** For a dead rule, the rules that shadow it. */
+  ShadowedBy?: string[];
+}
+
+export interface LintReport {
+  Findings: LintFinding[];
+}
+"#;

@@ -1,0 +1,779 @@
+// The rule editor: forms over an organization file, validated and evaluated by the WebAssembly package as the user
+// types. Plain DOM, no framework, no network beyond the page's own files, so it works offline from any static
+// server.
+//
+// The organization is kept as the JSON objects that were loaded, and every form edits those objects in place:
+// members the forms do not show (DateCreated, Users, anything else the file had) are never touched, so
+// load → edit → download loses nothing the user wrote. Forms re-render only when the structure changes (a rule
+// added, removed or moved); typing changes one member and re-runs validation, the tests and the change list.
+//
+// Two builds of the package serve it: wasm/pkg (load, validate, compile, the simulate calls; small, loaded first)
+// and wasm/pkg-full (the same and the core's analyses: explain, diff, lint), fetched in the background. Once the
+// second is ready it takes over, and the test panel explains each answer and "What changed" compares every request.
+
+import initCore, * as core from "./pkg/workmail_policy_wasm.js";
+
+/** The package in use: `core` until the one with the analyses has loaded. */
+let engine = core;
+/** Why the analyses are not there, once loading them has failed. */
+let analysesMissing = null;
+const compile = (...args) => engine.compile(...args);
+const load = (...args) => engine.load(...args);
+const validate = (...args) => engine.validate(...args);
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+/** An element with attributes and children; strings become text nodes. */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null && child !== false) {
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+  }
+  return node;
+}
+
+// ---- What each kind of rule looks like -------------------------------------------------------------------------
+
+const EFFECTS = ["ALLOW", "DENY"];
+
+/**
+ * Each kind: where its list lives, its members as form fields (scalars; `required` ones stay in the object even
+ * when emptied, so that validation names them; optional ones are removed when emptied), its condition lists, how
+ * a rule is recognised across edits (for the change list), and a new rule's members.
+ */
+const ACCESS = {
+  key: "AccessControlRules",
+  title: "Access-control rules",
+  noun: "access rule",
+  absent: "Absent: a new organization's single `default` rule, which allows everything.",
+  identity: (r) => r.Name,
+  label: (r) => r.Name || "(no name)",
+  scalars: [
+    { key: "Name", required: true },
+    { key: "Effect", required: true, options: EFFECTS },
+    { key: "Description", required: true, wide: true },
+  ],
+  lists: [
+    ["IpRanges", null], ["NotIpRanges", null], ["Actions", "actions"], ["NotActions", "actions"],
+    ["UserIds", "users"], ["NotUserIds", "users"], ["ImpersonationRoleIds", "roles"], ["NotImpersonationRoleIds", "roles"],
+  ],
+  fresh: (list) => ({ Name: unique(list, "Name", "new-rule"), Effect: "DENY", Description: "" }),
+};
+
+const MOBILE = {
+  key: "MobileDeviceAccessRules",
+  title: "Mobile-device access rules",
+  noun: "mobile rule",
+  absent: "Absent: a new organization's default rule, which allows every device.",
+  identity: (r) => r.MobileDeviceAccessRuleId ?? r.Name,
+  label: (r) => r.Name || r.MobileDeviceAccessRuleId || "(no name)",
+  scalars: [
+    { key: "MobileDeviceAccessRuleId" },
+    { key: "Name", required: true },
+    { key: "Effect", required: true, options: EFFECTS },
+    { key: "Description", wide: true },
+  ],
+  lists: [
+    ["DeviceTypes", "device-types"], ["NotDeviceTypes", "device-types"], ["DeviceModels", null], ["NotDeviceModels", null],
+    ["DeviceOperatingSystems", null], ["NotDeviceOperatingSystems", null], ["DeviceUserAgents", null],
+    ["NotDeviceUserAgents", null],
+  ],
+  fresh: (list) => ({
+    MobileDeviceAccessRuleId: unique(list, "MobileDeviceAccessRuleId", "mdar-new"),
+    Name: unique(list, "Name", "New rule"),
+    Effect: "DENY",
+  }),
+};
+
+const OVERRIDE = {
+  key: "MobileDeviceAccessOverrides",
+  title: "Mobile-device access overrides",
+  noun: "override",
+  absent: "None.",
+  identity: (o) => `${o.UserId}/${(o.DeviceId ?? "").toUpperCase()}`,
+  label: (o) => `${o.UserId ?? "?"} / ${o.DeviceId ?? "?"}`,
+  scalars: [
+    { key: "UserId", required: true, list: "users" },
+    { key: "DeviceId", required: true },
+    { key: "Effect", required: true, options: EFFECTS },
+    { key: "Description", wide: true },
+  ],
+  lists: [],
+  fresh: () => ({ UserId: "", DeviceId: "", Effect: "DENY" }),
+};
+
+const IMPERSONATION_RULE = {
+  key: "Rules",
+  title: "Rules",
+  noun: "impersonation rule",
+  absent: "No rules: the role matches nothing.",
+  identity: (r) => r.ImpersonationRuleId ?? r.Name,
+  label: (r) => r.Name || r.ImpersonationRuleId || "(no name)",
+  scalars: [
+    { key: "ImpersonationRuleId", required: true },
+    { key: "Name" },
+    { key: "Effect", required: true, options: EFFECTS },
+    { key: "Description", wide: true },
+  ],
+  lists: [["TargetUsers", "users"], ["NotTargetUsers", "users"]],
+  fresh: (list) => ({ ImpersonationRuleId: unique(list, "ImpersonationRuleId", "rule-new"), Name: "New rule", Effect: "DENY" }),
+};
+
+const ROLE = {
+  key: "ImpersonationRoles",
+  title: "Impersonation roles",
+  noun: "impersonation role",
+  absent: "Absent: roles are not checked (any role id is accepted in access requests).",
+  identity: (r) => r.ImpersonationRoleId ?? r.Name,
+  label: (r) => r.Name || r.ImpersonationRoleId || "(no name)",
+  scalars: [
+    { key: "ImpersonationRoleId", required: true },
+    { key: "Name", required: true },
+    { key: "Type", required: true, options: ["FULL_ACCESS", "READ_ONLY"] },
+    { key: "Description", wide: true },
+  ],
+  lists: [],
+  children: IMPERSONATION_RULE,
+  fresh: (list) => ({
+    ImpersonationRoleId: unique(list, "ImpersonationRoleId", "role-new"),
+    Name: "New role",
+    Type: "READ_ONLY",
+    Rules: [],
+  }),
+};
+
+const KINDS = [ACCESS, MOBILE, OVERRIDE, ROLE];
+
+/** `base`, or `base-2`, `base-3`… whichever no item of `list` has as `key`. */
+function unique(list, key, base) {
+  const taken = new Set((list ?? []).map((item) => item[key]));
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+  return name;
+}
+
+// ---- State -------------------------------------------------------------------------------------------------------
+
+const state = {
+  /** The organization as loaded, never edited: what "what changed" compares with. */
+  original: null,
+  /** The organization being edited: the loaded objects, changed in place. */
+  org: null,
+  name: "organization.json",
+  originalPolicy: null,
+  policy: null,
+  findings: [],
+};
+
+function setStatus(text, kind = "") {
+  const status = $("#status");
+  status.textContent = text;
+  status.className = kind;
+}
+
+// ---- Loading -----------------------------------------------------------------------------------------------------
+
+const ORGANIZATION_KEYS = new Set(KINDS.map((k) => k.key).concat("Users"));
+
+/**
+ * Reads inputs (`[{Name, Content}]`) as `wmpolicy` reads its files. A single organization file is kept exactly as
+ * parsed (its objects are the ones edited); anything else (aws CLI output, several files) goes through the core's
+ * loader, which merges it into one organization file with every member as written.
+ */
+function readInputs(inputs) {
+  if (inputs.length === 1) {
+    try {
+      const parsed = JSON.parse(inputs[0].Content);
+      const isFile = parsed && typeof parsed === "object" && !Array.isArray(parsed) &&
+        Object.keys(parsed).every((key) => ORGANIZATION_KEYS.has(key));
+      if (isFile) {
+        // The core still checks it (unknown members inside rules, wrong JSON types) before it is used.
+        const checked = load(inputs[0].Content);
+        return checked.File ? { file: parsed } : { findings: checked.Findings };
+      }
+    } catch {
+      // Not one JSON document: the core reports what is wrong, or reads several documents.
+    }
+  }
+  const loaded = load(inputs.length === 1 ? inputs[0].Content : inputs);
+  return loaded.File ? { file: loaded.File } : { findings: loaded.Findings };
+}
+
+function open(inputs, name) {
+  const box = $("#load-findings");
+  box.replaceChildren();
+  const { file, findings } = readInputs(inputs);
+  if (!file) {
+    box.append(el("h3", {}, `Could not read ${name}`), ...findings.map(findingNode));
+    setStatus(`${name}: not loaded (${findings.length} problem${findings.length === 1 ? "" : "s"})`, "bad");
+    return false;
+  }
+  state.org = file;
+  state.original = structuredClone(file);
+  state.name = name;
+  state.originalPolicy?.free();
+  const compiled = compile(state.original, options());
+  state.originalPolicy = compiled.Policy ?? null;
+  $("#download").disabled = false;
+  updateSuggestions();
+  render();
+  return true;
+}
+
+function options() {
+  return { RelaxQuotas: $("#relax").checked };
+}
+
+async function openExample() {
+  const response = await fetch("examples/acme.json");
+  open([{ Name: "acme.json", Content: await response.text() }], "acme.json");
+}
+
+async function openFiles(files) {
+  const inputs = [];
+  for (const file of files) inputs.push({ Name: file.name, Content: await file.text() });
+  if (inputs.length) open(inputs, inputs.length === 1 ? inputs[0].Name : "organization.json");
+}
+
+function download() {
+  const text = `${JSON.stringify(state.org, null, 2)}\n`;
+  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  const link = el("a", { href: url, download: state.name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** The datalists the forms offer: the directory's users and the organization's roles. */
+function updateSuggestions() {
+  const users = (state.org.Users ?? []).flatMap((u) => [u.Email, u.Name, u.Id]).filter(Boolean);
+  $("#users").replaceChildren(...users.map((value) => el("option", { value })));
+  const roles = (state.org.ImpersonationRoles ?? []).map((r) => r.ImpersonationRoleId).filter(Boolean);
+  $("#roles").replaceChildren(...roles.map((value) => el("option", { value })));
+}
+
+// ---- The forms ---------------------------------------------------------------------------------------------------
+
+function render() {
+  const editor = $("#editor");
+  const scroll = editor.scrollTop;
+  editor.replaceChildren(...KINDS.map((kind) => renderSection(kind, state.org, kind.key)));
+  const users = state.org.Users;
+  editor.append(el("section", { class: "kind", dataset: { path: "Users" } },
+    el("h2", {}, "Users"),
+    el("p", { class: "muted" }, users
+      ? `${users.length} user${users.length === 1 ? "" : "s"} in the directory (kept as loaded; rules may name them by ID, email or user name).`
+      : "No directory: user identifiers in rules are not checked."),
+    el("div", { class: "findings" })));
+  editor.scrollTop = scroll;
+  changed();
+}
+
+/** A kind's list (`owner[kind.key]`) with its rules and an add button. */
+function renderSection(kind, owner, path) {
+  const list = owner[kind.key];
+  const nested = kind === IMPERSONATION_RULE;
+  const section = el(nested ? "div" : "section", { class: nested ? "kind nested" : "kind", dataset: { path } },
+    el(nested ? "h4" : "h2", {}, kind.title, " ", el("span", { class: "count" }, list ? `(${list.length})` : "")));
+  section.append(el("div", { class: "findings" }));
+  if (!list) section.append(el("p", { class: "muted" }, kind.absent));
+  else if (!list.length) section.append(el("p", { class: "muted" }, "An empty list: nothing matches."));
+  (list ?? []).forEach((item, i) => section.append(renderCard(kind, list, i, `${path}[${i}]`)));
+  section.append(el("button", {
+    type: "button",
+    class: "add",
+    onclick: () => {
+      const target = owner[kind.key] ?? (owner[kind.key] = []);
+      target.push(kind.fresh(target));
+      render();
+    },
+  }, `+ Add ${kind.noun}`));
+  return section;
+}
+
+/** The card header's badge: a rule's effect, or a role's type. */
+function badgeClass(item) {
+  if (item.Effect === undefined) return "effect type";
+  return `effect ${item.Effect === "DENY" ? "deny" : "allow"}`;
+}
+
+function renderCard(kind, list, index, path) {
+  const item = list[index];
+  const move = (by) => () => {
+    const [moved] = list.splice(index, 1);
+    list.splice(index + by, 0, moved);
+    render();
+  };
+  const card = el("article", { class: "card", dataset: { path } },
+    el("header", {},
+      el("span", { class: "index" }, `#${index + 1}`),
+      el("strong", { class: "title" }, kind.label(item)),
+      el("span", { class: badgeClass(item) }, item.Effect ?? item.Type ?? ""),
+      el("span", { class: "spacer" }),
+      el("button", { type: "button", title: "Move up", disabled: index === 0, onclick: move(-1) }, "↑"),
+      el("button", { type: "button", title: "Move down", disabled: index === list.length - 1, onclick: move(1) }, "↓"),
+      el("button", {
+        type: "button",
+        class: "remove",
+        title: `Remove this ${kind.noun}`,
+        onclick: () => { list.splice(index, 1); render(); },
+      }, "✕")),
+    el("div", { class: "findings" }));
+  const fields = el("div", { class: "fields" });
+  for (const scalar of kind.scalars) fields.append(renderScalar(kind, item, scalar, `${path}.${scalar.key}`, card));
+  card.append(fields);
+  const lists = el("div", { class: "lists" });
+  for (const [key, suggestions] of kind.lists) lists.append(renderList(item, key, suggestions, `${path}.${key}`));
+  card.append(lists);
+  if (kind.children) card.append(renderSection(kind.children, item, `${path}.${kind.children.key}`));
+  return card;
+}
+
+function renderScalar(kind, item, scalar, path, card) {
+  const { key, required, options: choices } = scalar;
+  const set = (value) => {
+    if (value === "" && !required) delete item[key];
+    else item[key] = value;
+    // The card's header shows the name and effect.
+    $(".title", card).textContent = kind.label(item);
+    const badge = $(".effect", card);
+    badge.textContent = item.Effect ?? item.Type ?? "";
+    badge.className = badgeClass(item);
+    changed();
+  };
+  let input;
+  if (choices) {
+    const current = item[key];
+    const values = choices.includes(current) || current === undefined ? choices : [current, ...choices];
+    input = el("select", { name: key, onchange: (e) => set(e.target.value) },
+      current === undefined ? el("option", { value: "" }, "(missing)") : null,
+      values.map((value) => el("option", { value, selected: value === current }, value)));
+  } else {
+    input = el("input", {
+      name: key,
+      value: item[key] ?? "",
+      list: scalar.list,
+      autocomplete: "off",
+      spellcheck: "false",
+      oninput: (e) => set(e.target.value),
+    });
+  }
+  return el("label", { class: scalar.wide ? "field wide" : "field", dataset: { path } },
+    el("span", { class: "name" }, key, required ? "" : el("small", {}, " optional")), input,
+    el("div", { class: "findings" }));
+}
+
+/**
+ * One condition list: its entries, each editable and removable, and an add button. A missing list and an empty
+ * one differ for the service (an empty list is an error), so removing the last entry removes the member.
+ */
+function renderList(item, key, suggestions, path) {
+  const values = item[key];
+  const box = el("div", { class: values ? "list" : "list absent", dataset: { path } },
+    el("span", { class: "name" }, key));
+  const entries = el("div", { class: "entries" });
+  (values ?? []).forEach((value, i) => {
+    entries.append(el("span", { class: "entry", dataset: { path: `${path}[${i}]` } },
+      el("input", {
+        value,
+        list: suggestions,
+        autocomplete: "off",
+        spellcheck: "false",
+        "aria-label": `${key} ${i + 1}`,
+        oninput: (e) => { values[i] = e.target.value; changed(); },
+      }),
+      el("button", {
+        type: "button",
+        class: "remove",
+        title: `Remove from ${key}`,
+        onclick: () => {
+          values.splice(i, 1);
+          if (!values.length) delete item[key];
+          render();
+        },
+      }, "✕"),
+      el("div", { class: "findings" })));
+  });
+  entries.append(el("button", {
+    type: "button",
+    class: "add small",
+    title: `Add to ${key}`,
+    onclick: () => {
+      (item[key] ?? (item[key] = [])).push("");
+      render();
+      // Focus the new entry, so adding is one click and typing.
+      const inputs = document.querySelectorAll(`[data-path="${path}"] .entry input`);
+      inputs[inputs.length - 1]?.focus();
+    },
+  }, "+"));
+  box.append(entries, el("div", { class: "findings" }));
+  return box;
+}
+
+// ---- Validation, evaluation, changes -----------------------------------------------------------------------------
+
+let pending = false;
+
+/** Something changed: validate, compile, test and compare once the current event is handled. */
+function changed() {
+  if (pending) return;
+  pending = true;
+  queueMicrotask(() => {
+    pending = false;
+    refresh();
+  });
+}
+
+function refresh() {
+  if (!state.org) return;
+  const validation = validate(state.org, options());
+  state.findings = validation.Findings;
+  showFindings(validation.Findings);
+  state.policy?.free();
+  state.policy = null;
+  if (validation.Valid) {
+    const compiled = compile(state.org, options());
+    state.policy = compiled.Policy ?? null;
+  }
+  const errors = validation.Findings.filter((f) => f.Severity === "error").length;
+  const warnings = validation.Findings.length - errors;
+  const counts = KINDS.map((kind) => `${state.org[kind.key]?.length ?? "default"} ${kind.title.toLowerCase()}`);
+  const verdict = errors ? `${errors} error${errors === 1 ? "" : "s"}` : "valid";
+  setStatus(`${state.name}: ${verdict}${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""} · ${counts.join(" · ")}`,
+    errors ? "bad" : "good");
+  runTests();
+  showChanges();
+}
+
+function findingNode(finding) {
+  return el("div", { class: `finding ${finding.Severity}` },
+    el("code", {}, finding.Code), " ", finding.Path ? el("span", { class: "path" }, finding.Path, ": ") : "",
+    finding.Message);
+}
+
+/** Shows each finding at its field: the element whose path is the finding's, or the nearest enclosing one. */
+function showFindings(findings) {
+  for (const box of document.querySelectorAll("#editor .findings")) box.replaceChildren();
+  const global = $("#load-findings");
+  global.replaceChildren();
+  const byPath = new Map();
+  for (const node of document.querySelectorAll("#editor [data-path]")) byPath.set(node.dataset.path, node);
+  for (const finding of findings) {
+    let path = finding.Path;
+    let target = byPath.get(path);
+    while (!target && path) {
+      path = path.replace(/(\[\d+\]|\.?[A-Za-z]+)$/, "");
+      target = byPath.get(path);
+    }
+    const box = target ? target.querySelector(":scope > .findings") : global;
+    (box ?? global).append(findingNode(finding));
+  }
+}
+
+const TEST_FORMS = ["#test-access", "#test-mobile", "#test-impersonation"];
+const CALLS = {
+  GetAccessControlEffect: "getAccessControlEffect",
+  GetMobileDeviceAccessEffect: "getMobileDeviceAccessEffect",
+  GetImpersonationRoleEffect: "getImpersonationRoleEffect",
+};
+
+/** The form's request: its filled-in members (an empty field is an absent member). */
+function requestOf(form) {
+  const request = {};
+  for (const input of form.querySelectorAll("input")) if (input.value !== "") request[input.name] = input.value;
+  return request;
+}
+
+function ask(policy, operation, request) {
+  return policy ? policy[CALLS[operation]](request) : null;
+}
+
+function describe(answer) {
+  if (!answer) return "not evaluated";
+  if (answer.Error) return `${answer.Error.Code}`;
+  const rules = answer.MatchedRules.map((r) => (typeof r === "string" ? r : r.Name ?? r.ImpersonationRuleId));
+  return `${answer.Effect}${rules.length ? ` (${rules.join(", ")})` : ""}${answer.MatchedOverride ? " (override)" : ""}`;
+}
+
+function renderAnswer(answer) {
+  if (answer.Error) {
+    return el("div", { class: "verdict error" },
+      el("span", { class: "badge error" }, "ERROR"), el("code", {}, answer.Error.Code), el("p", {}, answer.Error.Message));
+  }
+  const effect = answer.Effect;
+  return el("div", { class: "verdict" },
+    el("div", {}, el("span", { class: `badge ${effect === "DENY" ? "deny" : "allow"}`, "data-effect": effect }, effect),
+      answer.Type ? el("span", { class: "muted" }, ` role type ${answer.Type}`) : ""),
+    el("div", { class: "matched" }, el("span", { class: "name" }, "MatchedRules"),
+      answer.MatchedRules.length
+        ? el("ol", {}, answer.MatchedRules.map((rule) => el("li", {}, typeof rule === "string"
+          ? rule : `${rule.Name ?? ""}${rule.MobileDeviceAccessRuleId ? ` (${rule.MobileDeviceAccessRuleId})` : ""}${rule.ImpersonationRuleId ? ` (${rule.ImpersonationRuleId})` : ""}`)))
+        : el("span", { class: "muted" }, " none")),
+    answer.MatchedOverride
+      ? el("div", {}, el("span", { class: "name" }, "MatchedOverride "), `${answer.MatchedOverride.UserId} / ${answer.MatchedOverride.DeviceId}`)
+      : "");
+}
+
+/** `policy.explain`'s answer: the decision in a sentence, then each rule, matched or the condition that failed. */
+function renderExplanation(explanation) {
+  if (explanation.Error) return el("p", { class: "muted small" }, `Not explained: ${explanation.Error.Message}`);
+  return el("details", { class: "explanation", open: true },
+    el("summary", {}, "Explanation: ", explanation.Decision.Text),
+    explanation.Rules.length
+      ? el("ol", {}, explanation.Rules.map((rule) => el("li", { class: rule.Matched ? "hit" : "miss" },
+        el("span", { class: "mark" }, rule.Matched ? "✓" : "✗"), " ",
+        el("strong", {}, rule.Name ?? rule.Id ?? rule.Path), " ",
+        el("span", { class: `effect ${rule.Effect === "DENY" ? "deny" : "allow"}` }, rule.Effect), " ",
+        rule.Failed ? el("span", { class: "muted" }, `${rule.Failed.Condition}: ${rule.Failed.Reason}`) : "")))
+      : "");
+}
+
+/** Evaluates each test form against the edited organization, and against the loaded one for comparison. */
+function runTests() {
+  for (const selector of TEST_FORMS) {
+    const form = $(selector);
+    const output = $("output", form);
+    const operation = form.dataset.operation;
+    const request = requestOf(form);
+    if (!state.org) continue;
+    if (!state.policy) {
+      output.replaceChildren(el("p", { class: "muted" }, "Fix the organization's errors to evaluate."));
+      continue;
+    }
+    const answer = ask(state.policy, operation, request);
+    const before = ask(state.originalPolicy, operation, request);
+    const parts = [renderAnswer(answer)];
+    if (before && describe(before) !== describe(answer)) {
+      parts.push(el("p", { class: "before" }, "Before your edits: ", el("strong", {}, describe(before))));
+    }
+    if (typeof state.policy.explain === "function") {
+      parts.push(renderExplanation(state.policy.explain({ Operation: operation, ...request })));
+    } else {
+      parts.push(el("p", { class: "muted small" }, analysesMissing ?? "Rule-by-rule explanation: loading the analyses…"));
+    }
+    output.replaceChildren(...parts);
+  }
+}
+
+// ---- What changed ------------------------------------------------------------------------------------------------
+
+/** The members of `before` and `after` that differ, as short sentences. */
+function memberChanges(before, after, skip = []) {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const out = [];
+  for (const key of keys) {
+    if (skip.includes(key)) continue;
+    const a = before[key];
+    const b = after[key];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (Array.isArray(a) || Array.isArray(b)) {
+      const added = (b ?? []).filter((v) => !(a ?? []).includes(v));
+      const removed = (a ?? []).filter((v) => !(b ?? []).includes(v));
+      const bits = [...added.map((v) => `+${JSON.stringify(v)}`), ...removed.map((v) => `−${JSON.stringify(v)}`)];
+      if (a === undefined) bits.unshift("(new list)");
+      if (b === undefined) bits.push("(list removed)");
+      out.push(`${key}: ${bits.length ? bits.join(" ") : "reordered"}`);
+    } else {
+      out.push(`${key}: ${a === undefined ? "(none)" : JSON.stringify(a)} → ${b === undefined ? "(none)" : JSON.stringify(b)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The rules added, removed, changed or moved between two lists of one kind, matched by their identity (name or
+ * id), falling back to position when identities repeat.
+ */
+function listChanges(kind, before, after, where = "") {
+  const out = [];
+  const title = `${where}${kind.title}`;
+  if (before === undefined && after === undefined) return out;
+  if (before === undefined) out.push({ what: "list", title, text: "now listed explicitly (was absent: the default)" });
+  if (after === undefined) {
+    out.push({ what: "list", title, text: "removed: back to a new organization's default" });
+    return out;
+  }
+  before ??= [];
+  const key = (list) => {
+    const ids = list.map(kind.identity);
+    return new Set(ids).size === ids.length ? ids : list.map((_, i) => `#${i}`);
+  };
+  const beforeIds = key(before);
+  const afterIds = key(after);
+  const common = afterIds.filter((id) => beforeIds.includes(id));
+  const beforeOrder = beforeIds.filter((id) => common.includes(id));
+  afterIds.forEach((id, i) => {
+    const item = after[i];
+    const j = beforeIds.indexOf(id);
+    if (j < 0) {
+      out.push({ what: "added", title, rule: kind.label(item), text: `added at #${i + 1}` });
+      return;
+    }
+    const old = before[j];
+    const details = memberChanges(old, item, kind.children ? [kind.children.key] : []);
+    if (beforeOrder.indexOf(id) !== common.indexOf(id)) details.unshift(`moved from #${j + 1} to #${i + 1}`);
+    if (details.length) out.push({ what: "changed", title, rule: kind.label(item), text: details.join("; ") });
+    if (kind.children) {
+      out.push(...listChanges(kind.children, old[kind.children.key], item[kind.children.key], `${kind.label(item)} › `));
+    }
+  });
+  beforeIds.forEach((id, j) => {
+    if (!afterIds.includes(id)) out.push({ what: "removed", title, rule: kind.label(before[j]), text: `removed (was #${j + 1})` });
+  });
+  return out;
+}
+
+/** At most this many regions of each call are listed; the rest are counted. */
+const REGIONS_SHOWN = 12;
+
+/** A selection of values (`{All, Listed, AnyOther}`) in words. */
+function selection(values, thing) {
+  if (values.All) return `any ${thing}`;
+  const listed = values.Listed.map((v) => JSON.stringify(v));
+  if (values.AnyOther) listed.push(`any other ${thing}`);
+  return listed.join(", ");
+}
+
+/** The core's diff: each region of requests answered differently, with a request of it to try. */
+function renderDiff(diff) {
+  if (diff.Error) {
+    return el("p", { class: "muted" }, "Not compared: ", diff.Error.Message, ".");
+  }
+  if (diff.Equivalent) return el("p", { class: "muted" }, "Every request is answered as before (all compared).");
+  const regions = [];
+  const region = (operation, words, old, now, example) => el("li", { class: "region" },
+    el("div", {}, el("code", {}, operation), " ", words),
+    el("div", {}, el("strong", {}, describe(old)), " → ", el("strong", {}, describe(now))),
+    el("div", { class: "example" }, "e.g. ", el("code", { class: "request" }, JSON.stringify(example)), " ",
+      el("button", { type: "button", class: "small try", onclick: () => tryRequest(operation, example) }, "Try")));
+  const listed = (changes, render) => {
+    changes.slice(0, REGIONS_SHOWN).forEach((change) => regions.push(render(change)));
+    if (changes.length > REGIONS_SHOWN) regions.push(el("li", { class: "muted" }, `and ${changes.length - REGIONS_SHOWN} more regions`));
+  };
+  listed(diff.Access ?? [], (c) => region("GetAccessControlEffect",
+    `${c.PrincipalKind === "User" ? "users" : "roles"} ${selection(c.Principals, c.PrincipalKind === "User" ? "user" : "role")}; ` +
+    `actions ${selection(c.Actions, "action")}; from ${c.Addresses.length === 1 && c.Addresses[0] === "0.0.0.0/0" ? "any address" : c.Addresses.join(", ")}`,
+    c.Old, c.New, c.Example));
+  listed(diff.Mobile ?? [], (c) => region("GetMobileDeviceAccessEffect",
+    ["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent"].filter((p) => !c[p].All)
+      .map((p) => `${p} ${selection(c[p], "value")}`).concat(c.OverrideKeys.All ? [] : [`overrides ${selection(c.OverrideKeys, "key")}`])
+      .join("; ") || "every device", c.Old, c.New, c.Example));
+  for (const role of diff.Impersonation ?? []) {
+    listed(role.Changes, (c) => region("GetImpersonationRoleEffect",
+      `role ${role.Name} (${role.Status.toLowerCase()}); targets ${selection(c.Targets, "user")}`, c.Old, c.New, c.Example));
+  }
+  return el("ul", { class: "regions" }, regions);
+}
+
+/** Fills the test form of `operation` with `request` and shows it. */
+function tryRequest(operation, request) {
+  const form = document.querySelector(`form[data-operation="${operation}"]`);
+  for (const input of form.querySelectorAll("input")) input.value = request[input.name] ?? "";
+  selectTab(form.id.replace("test-", ""));
+  runTests();
+  showChanges();
+}
+
+function showChanges() {
+  const body = $("#changes-body");
+  const parts = [];
+  // Test requests whose answer the edits changed: concrete requests, as a diff's counterexamples would be.
+  const flipped = [];
+  for (const selector of TEST_FORMS) {
+    const form = $(selector);
+    if (!state.policy || !state.originalPolicy) break;
+    const request = requestOf(form);
+    const before = ask(state.originalPolicy, form.dataset.operation, request);
+    const after = ask(state.policy, form.dataset.operation, request);
+    if (describe(before) !== describe(after)) {
+      flipped.push(el("li", { class: "flip" }, el("code", {}, form.dataset.operation), " ",
+        el("code", { class: "request" }, JSON.stringify(request)), ": ",
+        el("strong", {}, describe(before)), " → ", el("strong", {}, describe(after))));
+    }
+  }
+  if (typeof engine.diff === "function" && state.original) {
+    parts.push(el("h3", {}, "Requests answered differently"), renderDiff(engine.diff(state.original, state.org, options())));
+  } else {
+    parts.push(el("p", { class: "note" }, analysesMissing ?? "Comparing every request: loading the analyses…"));
+  }
+  const rules = KINDS.flatMap((kind) => listChanges(kind, state.original?.[kind.key], state.org?.[kind.key]));
+  parts.push(el("h3", {}, "Rules edited"),
+    el("p", { class: "muted small" }, "Computed in this page from the JSON, rule by rule."));
+  parts.push(rules.length
+    ? el("ul", { class: "rule-changes" }, rules.map((c) => el("li", { class: c.what },
+      el("span", { class: `tag ${c.what}` }, c.what), " ", el("span", { class: "muted" }, c.title), " ",
+      c.rule ? el("strong", {}, c.rule) : "", c.rule ? ": " : "", c.text)))
+    : el("p", { class: "muted" }, "No rule changed since loading."));
+  parts.push(el("h3", {}, "Test requests answered differently"),
+    flipped.length ? el("ul", { class: "flips" }, flipped)
+      : el("p", { class: "muted" }, state.policy ? "None of the test requests changed its answer." : "Not evaluated: the organization has errors."));
+  body.replaceChildren(...parts);
+}
+
+// ---- Wiring ------------------------------------------------------------------------------------------------------
+
+function selectTab(name) {
+  for (const tab of document.querySelectorAll("[data-tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  for (const selector of TEST_FORMS) $(selector).hidden = selector !== `#test-${name}`;
+}
+
+/** Fetches the package with the analyses and switches to it; the page works without it meanwhile. */
+async function loadAnalyses() {
+  const full = await import("./pkg-full/workmail_policy_wasm.js");
+  await full.default();
+  engine = full;
+  // Handles belong to the module that made them: remake them with the new one.
+  if (state.org) {
+    state.originalPolicy?.free();
+    state.originalPolicy = compile(state.original, options()).Policy ?? null;
+    state.policy?.free();
+    state.policy = null;
+    refresh();
+  }
+  document.body.dataset.analyses = "true";
+}
+
+async function main() {
+  await initCore();
+  $("#open-example").addEventListener("click", openExample);
+  $("#upload").addEventListener("change", (e) => openFiles([...e.target.files]).finally(() => { e.target.value = ""; }));
+  $("#show-paste").addEventListener("click", () => { $("#paste-box").hidden = !$("#paste-box").hidden; });
+  $("#load-paste").addEventListener("click", () => {
+    if (open([{ Name: "pasted", Content: $("#paste-text").value }], "organization.json")) $("#paste-box").hidden = true;
+  });
+  $("#download").addEventListener("click", download);
+  $("#relax").addEventListener("change", () => {
+    if (!state.org) return;
+    state.originalPolicy?.free();
+    state.originalPolicy = compile(state.original, options()).Policy ?? null;
+    changed();
+  });
+  for (const selector of TEST_FORMS) {
+    const form = $(selector);
+    form.addEventListener("input", () => { runTests(); showChanges(); });
+    form.addEventListener("submit", (e) => e.preventDefault());
+  }
+  for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+  setStatus("Ready: open the example, upload files or paste an organization.");
+  document.body.dataset.ready = "true";
+  loadAnalyses().catch((error) => {
+    // The page works on without them: answers, findings and the rules edited.
+    analysesMissing = `The analyses could not be loaded (${error}).`;
+    console.warn(analysesMissing);
+    changed();
+  });
+}
+
+main().catch((error) => {
+  setStatus(`The engine could not start: ${error}`, "bad");
+  throw error;
+});
