@@ -107,14 +107,52 @@ pub fn answer_line(policy: &Policy, line: &[u8], out: &mut Vec<u8>) {
     if line.len() > MAX_LINE_BYTES {
         return answer_overlong_line(out);
     }
-    let result = match serde_json::from_slice::<Line>(line) {
-        Ok(request) => answer(policy, &request, out),
-        Err(e) if e.is_data() => Err(ErrorResponse::new(ErrorCode::InvalidParameterException, e.to_string())),
-        Err(e) => Err(ErrorResponse::new(ErrorCode::SerializationException, format!("not a JSON request object: {e}"))),
-    };
+    let result = with_request(line, |request| answer(policy, request, out)).and_then(|answered| answered);
     if let Err(error) = result {
         write_json(out, &error);
     }
+}
+
+/// A request line's operation and its request, borrowing from the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    Access(AccessRequest<'a>),
+    Mobile(MobileRequest<'a>),
+    Impersonation(ImpersonationRequest<'a>),
+}
+
+/// Reads one request line (without its line end) and hands its request to `f`. A line that is not a request of
+/// one operation (malformed JSON, an unknown member, a member of another operation, a missing required member, an
+/// unknown `Operation`) is the error response the batch answers with instead. Shells that take request lines
+/// (the WASM package's `explain`, say) read them here, so every shell reads them alike.
+pub fn with_request<R>(line: &[u8], f: impl FnOnce(Request<'_>) -> R) -> Result<R, ErrorResponse<'static>> {
+    let line = match serde_json::from_slice::<Line>(line) {
+        Ok(line) => line,
+        Err(e) if e.is_data() => return Err(ErrorResponse::new(ErrorCode::InvalidParameterException, e.to_string())),
+        Err(e) => {
+            let message = format!("not a JSON request object: {e}");
+            return Err(ErrorResponse::new(ErrorCode::SerializationException, message));
+        }
+    };
+    Ok(f(line.request()?))
+}
+
+fn answer(policy: &Policy, request: Request, out: &mut Vec<u8>) -> Result<(), ErrorResponse<'static>> {
+    match request {
+        Request::Access(request) => {
+            let answer = policy.access(&request).map_err(|e| ErrorResponse::from(&e))?;
+            write_json(out, &answer.to_response());
+        }
+        Request::Mobile(request) => {
+            let answer = policy.mobile(&request).map_err(|e| ErrorResponse::from(&e))?;
+            write_json(out, &answer.to_response());
+        }
+        Request::Impersonation(request) => {
+            let answer = policy.impersonation(&request).map_err(|e| ErrorResponse::from(&e))?;
+            write_json(out, &answer.to_response());
+        }
+    }
+    Ok(())
 }
 
 fn text<'a>(value: &'a Option<Cow<'_, str>>) -> Option<&'a str> {
@@ -126,89 +164,89 @@ fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
-fn answer(policy: &Policy, line: &Line, out: &mut Vec<u8>) -> Result<(), ErrorResponse<'static>> {
-    let present: [(&str, bool); 11] = [
-        ("IpAddress", line.ip_address.is_some()),
-        ("Action", line.action.is_some()),
-        ("UserId", line.user_id.is_some()),
-        ("ImpersonationRoleId", line.impersonation_role_id.is_some()),
-        ("DeviceType", line.device_type.is_some()),
-        ("DeviceModel", line.device_model.is_some()),
-        ("DeviceOperatingSystem", line.device_operating_system.is_some()),
-        ("DeviceUserAgent", line.device_user_agent.is_some()),
-        ("DeviceId", line.device_id.is_some()),
-        ("TargetUser", line.target_user.is_some()),
-        ("Operation", line.operation.is_some()),
-    ];
-    let only = |operation: &str, allowed: &[&str]| -> Result<(), ErrorResponse<'static>> {
-        match present.iter().find(|(name, is)| *is && *name != "Operation" && !allowed.contains(name)) {
-            Some((name, _)) => Err(ErrorResponse::new(
-                ErrorCode::InvalidParameterException,
-                format!("{name} is not a member of {operation}'s request"),
-            )),
-            None => Ok(()),
-        }
-    };
-    let required =
-        |operation: &str, name: &str, value: &'_ Option<Cow<'_, str>>| -> Result<(), ErrorResponse<'static>> {
-            match value {
-                Some(_) => Ok(()),
-                None => Err(ErrorResponse::new(
+impl Line<'_> {
+    /// The operation's request, once the members are checked against it.
+    fn request(&self) -> Result<Request<'_>, ErrorResponse<'static>> {
+        let line = self;
+        let present: [(&str, bool); 11] = [
+            ("IpAddress", line.ip_address.is_some()),
+            ("Action", line.action.is_some()),
+            ("UserId", line.user_id.is_some()),
+            ("ImpersonationRoleId", line.impersonation_role_id.is_some()),
+            ("DeviceType", line.device_type.is_some()),
+            ("DeviceModel", line.device_model.is_some()),
+            ("DeviceOperatingSystem", line.device_operating_system.is_some()),
+            ("DeviceUserAgent", line.device_user_agent.is_some()),
+            ("DeviceId", line.device_id.is_some()),
+            ("TargetUser", line.target_user.is_some()),
+            ("Operation", line.operation.is_some()),
+        ];
+        let only = |operation: &str, allowed: &[&str]| -> Result<(), ErrorResponse<'static>> {
+            match present.iter().find(|(name, is)| *is && *name != "Operation" && !allowed.contains(name)) {
+                Some((name, _)) => Err(ErrorResponse::new(
                     ErrorCode::InvalidParameterException,
-                    format!("{operation} requires {name}"),
+                    format!("{name} is not a member of {operation}'s request"),
                 )),
+                None => Ok(()),
             }
         };
-    match line.operation.as_deref() {
-        Some(op @ "GetAccessControlEffect") => {
-            only(op, &["IpAddress", "Action", "UserId", "ImpersonationRoleId"])?;
-            required(op, "IpAddress", &line.ip_address)?;
-            required(op, "Action", &line.action)?;
-            let request = AccessRequest {
-                ip_address: text(&line.ip_address).unwrap_or_default(),
-                action: text(&line.action).unwrap_or_default(),
-                user_id: text(&line.user_id),
-                impersonation_role_id: text(&line.impersonation_role_id),
+        let required =
+            |operation: &str, name: &str, value: &'_ Option<Cow<'_, str>>| -> Result<(), ErrorResponse<'static>> {
+                match value {
+                    Some(_) => Ok(()),
+                    None => Err(ErrorResponse::new(
+                        ErrorCode::InvalidParameterException,
+                        format!("{operation} requires {name}"),
+                    )),
+                }
             };
-            let answer = policy.access(&request).map_err(|e| ErrorResponse::from(&e))?;
-            write_json(out, &answer.to_response());
-        }
-        Some(op @ "GetMobileDeviceAccessEffect") => {
-            only(op, &["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent", "UserId", "DeviceId"])?;
-            let request = MobileRequest {
-                device_type: text(&line.device_type),
-                device_model: text(&line.device_model),
-                device_operating_system: text(&line.device_operating_system),
-                device_user_agent: text(&line.device_user_agent),
-                user_id: text(&line.user_id),
-                device_id: text(&line.device_id),
-            };
-            let answer = policy.mobile(&request).map_err(|e| ErrorResponse::from(&e))?;
-            write_json(out, &answer.to_response());
-        }
-        Some(op @ "GetImpersonationRoleEffect") => {
-            only(op, &["ImpersonationRoleId", "TargetUser"])?;
-            required(op, "ImpersonationRoleId", &line.impersonation_role_id)?;
-            required(op, "TargetUser", &line.target_user)?;
-            let request = ImpersonationRequest {
-                impersonation_role_id: text(&line.impersonation_role_id).unwrap_or_default(),
-                target_user: text(&line.target_user).unwrap_or_default(),
-            };
-            let answer = policy.impersonation(&request).map_err(|e| ErrorResponse::from(&e))?;
-            write_json(out, &answer.to_response());
-        }
-        Some(other) => {
-            let message = format!(
+        match line.operation.as_deref() {
+            Some(op @ "GetAccessControlEffect") => {
+                only(op, &["IpAddress", "Action", "UserId", "ImpersonationRoleId"])?;
+                required(op, "IpAddress", &line.ip_address)?;
+                required(op, "Action", &line.action)?;
+                let request = AccessRequest {
+                    ip_address: text(&line.ip_address).unwrap_or_default(),
+                    action: text(&line.action).unwrap_or_default(),
+                    user_id: text(&line.user_id),
+                    impersonation_role_id: text(&line.impersonation_role_id),
+                };
+                Ok(Request::Access(request))
+            }
+            Some(op @ "GetMobileDeviceAccessEffect") => {
+                only(
+                    op,
+                    &["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent", "UserId", "DeviceId"],
+                )?;
+                let request = MobileRequest {
+                    device_type: text(&line.device_type),
+                    device_model: text(&line.device_model),
+                    device_operating_system: text(&line.device_operating_system),
+                    device_user_agent: text(&line.device_user_agent),
+                    user_id: text(&line.user_id),
+                    device_id: text(&line.device_id),
+                };
+                Ok(Request::Mobile(request))
+            }
+            Some(op @ "GetImpersonationRoleEffect") => {
+                only(op, &["ImpersonationRoleId", "TargetUser"])?;
+                required(op, "ImpersonationRoleId", &line.impersonation_role_id)?;
+                required(op, "TargetUser", &line.target_user)?;
+                let request = ImpersonationRequest {
+                    impersonation_role_id: text(&line.impersonation_role_id).unwrap_or_default(),
+                    target_user: text(&line.target_user).unwrap_or_default(),
+                };
+                Ok(Request::Impersonation(request))
+            }
+            Some(other) => {
+                let message = format!(
                 "unknown Operation {other:?}; expected GetAccessControlEffect, GetMobileDeviceAccessEffect or GetImpersonationRoleEffect"
             );
-            return Err(ErrorResponse::new(ErrorCode::InvalidParameterException, message));
-        }
-        None => {
-            return Err(ErrorResponse::new(
-                ErrorCode::InvalidParameterException,
-                "the request has no Operation member",
-            ));
+                Err(ErrorResponse::new(ErrorCode::InvalidParameterException, message))
+            }
+            None => {
+                Err(ErrorResponse::new(ErrorCode::InvalidParameterException, "the request has no Operation member"))
+            }
         }
     }
-    Ok(())
 }

@@ -6,70 +6,12 @@
 //! unknown members, members of another operation and missing required members are refused with the service's
 //! error rather than explained.
 
-use std::borrow::Cow;
-
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::diagnostic::{ErrorCode, Finding};
-use workmail_policy::{validate as core_validate, AccessRequest, ImpersonationRequest, MobileRequest, Organization};
+use workmail_policy::{batch, validate as core_validate, Organization};
 
 use crate::{error_value, to_js};
-
-/// A request as `policy.batch` takes it: every member of every operation optional; which belong is checked per
-/// operation.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct Request<'a> {
-    #[serde(borrow)]
-    operation: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "OrganizationId")]
-    _organization_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    ip_address: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    action: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    user_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    impersonation_role_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    device_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    device_model: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    device_operating_system: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    device_user_agent: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    device_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    target_user: Option<Cow<'a, str>>,
-}
-
-impl Request<'_> {
-    /// The members present, by their API names.
-    fn present(&self) -> impl Iterator<Item = &'static str> + '_ {
-        [
-            ("IpAddress", self.ip_address.is_some()),
-            ("Action", self.action.is_some()),
-            ("UserId", self.user_id.is_some()),
-            ("ImpersonationRoleId", self.impersonation_role_id.is_some()),
-            ("DeviceType", self.device_type.is_some()),
-            ("DeviceModel", self.device_model.is_some()),
-            ("DeviceOperatingSystem", self.device_operating_system.is_some()),
-            ("DeviceUserAgent", self.device_user_agent.is_some()),
-            ("DeviceId", self.device_id.is_some()),
-            ("TargetUser", self.target_user.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, present)| present.then_some(name))
-    }
-}
-
-fn invalid(message: &str) -> JsValue {
-    error_value(ErrorCode::InvalidParameterException, message)
-}
 
 /// Explains one request against `org`: every rule, whether it matched, the first condition that did not, and how
 /// the verdict followed.
@@ -78,70 +20,17 @@ pub fn explain(org: &Organization, request: &JsValue) -> JsValue {
         Ok(text) => text,
         Err(error) => return error,
     };
-    let request: Request = match serde_json::from_str(&text) {
-        Ok(request) => request,
-        Err(e) if e.is_data() => return invalid(&e.to_string()),
-        Err(e) => return error_value(ErrorCode::SerializationException, &format!("not a JSON request object: {e}")),
-    };
-    let text = |value: &Option<Cow<str>>| value.as_deref().map(str::to_owned);
-    let only = |operation: &str, allowed: &[&str]| match request.present().find(|name| !allowed.contains(name)) {
-        Some(name) => Err(invalid(&format!("{name} is not a member of {operation}'s request"))),
-        None => Ok(()),
-    };
-    let required = |operation: &str, name: &str, value: &Option<Cow<str>>| match value {
-        Some(value) => Ok(value.to_string()),
-        None => Err(invalid(&format!("{operation} requires {name}"))),
-    };
-    let explained = match request.operation.as_deref() {
-        Some(op @ "GetAccessControlEffect") => (|| {
-            only(op, &["IpAddress", "Action", "UserId", "ImpersonationRoleId"])?;
-            let (ip, action) =
-                (required(op, "IpAddress", &request.ip_address)?, required(op, "Action", &request.action)?);
-            let (user, role) = (text(&request.user_id), text(&request.impersonation_role_id));
-            let request = AccessRequest {
-                ip_address: &ip,
-                action: &action,
-                user_id: user.as_deref(),
-                impersonation_role_id: role.as_deref(),
-            };
-            Ok(to_js(&explain::access(org, &request)))
-        })(),
-        Some(op @ "GetMobileDeviceAccessEffect") => (|| {
-            only(op, &["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent", "UserId", "DeviceId"])?;
-            let members = [
-                &request.device_type,
-                &request.device_model,
-                &request.device_operating_system,
-                &request.device_user_agent,
-                &request.user_id,
-                &request.device_id,
-            ];
-            let [device_type, device_model, device_operating_system, device_user_agent, user_id, device_id] =
-                members.map(|member| member.as_deref());
-            let request = MobileRequest {
-                device_type,
-                device_model,
-                device_operating_system,
-                device_user_agent,
-                user_id,
-                device_id,
-            };
-            Ok(to_js(&explain::mobile(org, &request)))
-        })(),
-        Some(op @ "GetImpersonationRoleEffect") => (|| {
-            only(op, &["ImpersonationRoleId", "TargetUser"])?;
-            let role = required(op, "ImpersonationRoleId", &request.impersonation_role_id)?;
-            let target = required(op, "TargetUser", &request.target_user)?;
-            let request = ImpersonationRequest { impersonation_role_id: &role, target_user: &target };
-            Ok(to_js(&explain::impersonation(org, &request)))
-        })(),
-        Some(other) => Err(invalid(&format!(
-            "unknown Operation {other:?}; expected GetAccessControlEffect, GetMobileDeviceAccessEffect or \
-             GetImpersonationRoleEffect"
-        ))),
-        None => Err(invalid("the request has no Operation member")),
-    };
-    explained.unwrap_or_else(|error| error)
+    // The core reads the request exactly as a `wmpolicy batch` line, so bad requests get the same errors.
+    let explained = batch::with_request(text.as_bytes(), |request| match request {
+        batch::Request::Access(request) => to_js(&explain::access(org, &request)),
+        batch::Request::Mobile(request) => to_js(&explain::mobile(org, &request)),
+        batch::Request::Impersonation(request) => to_js(&explain::impersonation(org, &request)),
+    });
+    explained.unwrap_or_else(|error| error_value(error.error.code, &error.error.message))
+}
+
+fn invalid(message: &str) -> JsValue {
+    error_value(ErrorCode::InvalidParameterException, message)
 }
 
 /// Lints `org`: dead rules, lockouts, likely mistakes; `warnings` are validation's findings for it.
