@@ -110,27 +110,7 @@ pub fn impersonation<'o, 'r>(
     org: &'o Organization,
     request: &ImpersonationRequest<'r>,
 ) -> Result<ImpersonationRoleEffect<'o>, RequestError<'r>> {
-    check_impersonation(request)?;
-    let role_check = || {
-        org.role(request.impersonation_role_id)
-            .ok_or(RequestError::UnknownRole { value: request.impersonation_role_id })
-    };
-    // 3.3, 3.4: the target must be a user of the directory (when loaded), and enabled.
-    let target_check = || match org.resolve_user(request.target_user) {
-        Err(()) => Err(RequestError::UnknownUser { member: "TargetUser", value: request.target_user }),
-        Ok(Some(i)) if !uncertain::can_be_impersonated(org.users.as_ref().and_then(|u| u[i].state.as_deref())) => {
-            Err(RequestError::UserNotEnabled { value: request.target_user })
-        }
-        Ok(_) => Ok(()),
-    };
-    let role = if uncertain::IMPERSONATION_CHECKS_ROLE_FIRST {
-        let role = role_check()?;
-        target_check()?;
-        role
-    } else {
-        target_check()?;
-        role_check()?
-    };
+    let role = impersonation_checks(org, request)?;
     // 3.1: TargetUsers must name the target, NotTargetUsers must not.
     let names_target = |listed: &String| org.same_user(listed, request.target_user);
     let matching: Vec<&ImpersonationRule> = role
@@ -147,6 +127,35 @@ pub fn impersonation<'o, 'r>(
         .map(|rule| ImpersonationMatchedRule { impersonation_rule_id: &rule.id, name: rule.name.as_deref() })
         .collect();
     Ok(ImpersonationRoleEffect { role_type: role.role_type, effect, matched_rules })
+}
+
+/// SEMANTICS 3.3, 3.4: the request checks of `GetImpersonationRoleEffect`, in the order
+/// [`uncertain::IMPERSONATION_CHECKS_ROLE_FIRST`] gives; the role when they pass.
+pub(crate) fn impersonation_checks<'o, 'r>(
+    org: &'o Organization,
+    request: &ImpersonationRequest<'r>,
+) -> Result<&'o ImpersonationRole, RequestError<'r>> {
+    check_impersonation(request)?;
+    let role_check = || {
+        org.role(request.impersonation_role_id)
+            .ok_or(RequestError::UnknownRole { value: request.impersonation_role_id })
+    };
+    // The target must be a user of the directory (when loaded), and enabled.
+    let target_check = || match org.resolve_user(request.target_user) {
+        Err(()) => Err(RequestError::UnknownUser { member: "TargetUser", value: request.target_user }),
+        Ok(Some(i)) if !uncertain::can_be_impersonated(org.users.as_ref().and_then(|u| u[i].state.as_deref())) => {
+            Err(RequestError::UserNotEnabled { value: request.target_user })
+        }
+        Ok(_) => Ok(()),
+    };
+    if uncertain::IMPERSONATION_CHECKS_ROLE_FIRST {
+        let role = role_check()?;
+        target_check()?;
+        Ok(role)
+    } else {
+        target_check()?;
+        role_check()
+    }
 }
 
 /// A positive list condition: absent, or some entry matches.

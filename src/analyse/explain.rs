@@ -384,25 +384,7 @@ pub fn impersonation<'o>(
     org: &'o Organization,
     request: &ImpersonationRequest,
 ) -> Explanation<'o, ImpersonationRoleEffect<'o>> {
-    if let Err(error) = check_impersonation(request) {
-        return rejected(error);
-    }
-    let role_check = || {
-        org.role(request.impersonation_role_id)
-            .ok_or(RequestError::UnknownRole { value: request.impersonation_role_id })
-    };
-    let target_check = || match org.resolve_user(request.target_user) {
-        Err(()) => Err(RequestError::UnknownUser { member: "TargetUser", value: request.target_user }),
-        Ok(Some(i)) if !uncertain::can_be_impersonated(org.users.as_ref().and_then(|u| u[i].state.as_deref())) => {
-            Err(RequestError::UserNotEnabled { value: request.target_user })
-        }
-        Ok(_) => Ok(()),
-    };
-    let checked = if uncertain::IMPERSONATION_CHECKS_ROLE_FIRST {
-        role_check().and_then(|role| target_check().map(|()| role))
-    } else {
-        target_check().and_then(|()| role_check())
-    };
+    let checked = crate::reference::impersonation_checks(org, request);
     let role = match checked {
         Ok(role) => role,
         Err(error) => return rejected(error),
