@@ -17,16 +17,7 @@ pub fn access<'o, 'r>(
     request: &AccessRequest<'r>,
 ) -> Result<AccessControlEffect<'o>, RequestError<'r>> {
     // 1.6: request checks, the directory and the roles consulted only when loaded.
-    let (address, principal) = check_access(request, |principal| match principal {
-        Principal::User(user) => match org.resolve_user(user) {
-            Err(()) => Err(RequestError::UnknownUser { member: "UserId", value: user }),
-            Ok(_) => Ok(()),
-        },
-        Principal::Role(role) => match &org.impersonation_roles {
-            Some(_) if org.role(role).is_none() => Err(RequestError::UnknownRole { value: role }),
-            _ => Ok(()),
-        },
-    })?;
+    let (address, principal) = access_checks(org, request)?;
     let address = Ipv4Addr::from(address);
     let (user, role) = match principal {
         Principal::User(user) => (Some(user), None),
@@ -127,6 +118,24 @@ pub fn impersonation<'o, 'r>(
         .map(|rule| ImpersonationMatchedRule { impersonation_rule_id: &rule.id, name: rule.name.as_deref() })
         .collect();
     Ok(ImpersonationRoleEffect { role_type: role.role_type, effect, matched_rules })
+}
+
+/// SEMANTICS 1.6: the request checks of `GetAccessControlEffect`, the directory and the roles consulted only
+/// when loaded; the address and the principal when they pass.
+pub(crate) fn access_checks<'r>(
+    org: &Organization,
+    request: &AccessRequest<'r>,
+) -> Result<(u32, Principal<'r>), RequestError<'r>> {
+    check_access(request, |principal| match principal {
+        Principal::User(user) => match org.resolve_user(user) {
+            Err(()) => Err(RequestError::UnknownUser { member: "UserId", value: user }),
+            Ok(_) => Ok(()),
+        },
+        Principal::Role(role) => match &org.impersonation_roles {
+            Some(_) if org.role(role).is_none() => Err(RequestError::UnknownRole { value: role }),
+            _ => Ok(()),
+        },
+    })
 }
 
 /// SEMANTICS 3.3, 3.4: the request checks of `GetImpersonationRoleEffect`, in the order

@@ -197,16 +197,7 @@ fn rule_explanation<'o>(
 /// ```
 pub fn access<'o>(org: &'o Organization, request: &AccessRequest) -> Explanation<'o, AccessControlEffect<'o>> {
     // 1.6, exactly as the reference evaluator checks.
-    let checked = check_access(request, |principal| match principal {
-        Principal::User(user) => match org.resolve_user(user) {
-            Err(()) => Err(RequestError::UnknownUser { member: "UserId", value: user }),
-            Ok(_) => Ok(()),
-        },
-        Principal::Role(role) => match &org.impersonation_roles {
-            Some(_) if org.role(role).is_none() => Err(RequestError::UnknownRole { value: role }),
-            _ => Ok(()),
-        },
-    });
+    let checked = crate::reference::access_checks(org, request);
     let (address, principal) = match checked {
         Ok(checked) => checked,
         Err(error) => return rejected(error),
