@@ -94,7 +94,7 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
     await page.waitForSelector("body[data-ready]");
     await page.click("#open-example");
     await page.waitForSelector('[data-path="AccessControlRules[4]"]');
-    // The package with the analyses loads in the background, then takes over.
+    // The analyses' module loads in the background; then answers are explained and every request compared.
     await page.waitForSelector("body[data-analyses]");
     assert.equal(await page.locator('[data-path="AccessControlRules[0].Name"] input').inputValue(), "deny-imap-except-archiver");
     assert.equal(await page.locator('[data-path="ImpersonationRoles[0].Rules[1].TargetUsers[0]"] input').inputValue(),

@@ -60,11 +60,11 @@ if (compiled.Policy) {
   const code: ErrorCode = compiled.Error.Code;
 }
 
-// The package with the analyses declares them; the same calls as above type-check against it too.
-import initFull, * as full from "../pkg-full/workmail_policy_wasm.js";
-import type { Diff, Explanation, LintReport } from "../pkg-full/workmail_policy_wasm.js";
+// The analyses' module declares them, and only them: its handle explains and lints, and does not answer.
+import initAnalyses, * as full from "../pkg/workmail_policy_analysis.js";
+import type { Diff, Explanation, LintReport } from "../pkg/workmail_policy_analysis.js";
 
-await initFull();
+await initAnalyses();
 const both = full.compile(file);
 if (both.Policy) {
   const explained: Explanation | full.ErrorResponse = both.Policy.explain({
@@ -76,7 +76,11 @@ if (both.Policy) {
   }
   const report: LintReport = both.Policy.lint();
   const dead: string[] | undefined = report.Findings[0]?.ShadowedBy;
+  // @ts-expect-error: the simulate calls are the engine's
+  both.Policy.getAccessControlEffect({ IpAddress: "192.0.2.1", Action: "IMAP", UserId: "u" });
 }
+// @ts-expect-error: validate is the engine's
+full.validate(file);
 const compared = full.diff(file, "{}", undefined, ["Access"]);
 if (!("Error" in compared)) {
   const diffed: Diff = compared;

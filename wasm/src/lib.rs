@@ -17,9 +17,20 @@
 //! | `policy.lint()` | dead rules, lockouts, likely mistakes |
 //! | `diff(old, new, options?, kinds?)` | every request two organizations answer differently, as regions with an example each |
 //!
-//! The last three are the core's analyses ([`workmail_policy::analyse`]), behind the default feature `analysis`:
-//! they weigh about 75 KB gzipped, so `wasm/build.sh` builds the package without them (`wasm/pkg`, within the
-//! 150 KB budget) and with them (`wasm/pkg-full`).
+//! The package is two WebAssembly modules built from this crate, each within the 150 KB (gzipped) budget that
+//! `wasm/build.sh` enforces, so that a page starts on the first and fetches the second only when it needs it:
+//!
+//! | module | feature | exports |
+//! |---|---|---|
+//! | `workmail_policy_wasm.js` | `engine` | `load`, `validate`, `compile`; the handle's three simulate calls and `batch` |
+//! | `workmail_policy_analysis.js` | `analysis` | `compile`; the handle's `explain` and `lint`; `diff` |
+//!
+//! The analyses ([`workmail_policy::analyse`]) are most of the core's code, and in one module with the engine the
+//! two come to 185 KB. Split, the engine keeps the speed-critical batch loop optimised for speed (its profile
+//! `wasm-release`) and the analyses are built wholly for size (`wasm-analysis`); the analyses' module also leaves
+//! out the correctly rounded float reader (`exact-timestamps`), since it never writes a timestamp back. A handle
+//! belongs to the module that made it. Rust callers, and the tests, get both halves in one crate (the default
+//! features).
 //!
 //! Nothing here throws or traps on bad input: every function returns a value, and a bad organization, request or
 //! argument is an object naming the service's error (`{Error: {Code, Message}}`, or findings). The request
@@ -31,6 +42,7 @@
 
 #[cfg(feature = "analysis")]
 mod analysis;
+#[cfg(feature = "engine")]
 mod batch;
 mod input;
 pub mod types;
@@ -38,7 +50,9 @@ pub mod types;
 use js_sys::{Object, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use workmail_policy::batch::{answer_line, ErrorResponse};
+#[cfg(feature = "engine")]
+use workmail_policy::batch::answer_line;
+use workmail_policy::batch::ErrorResponse;
 use workmail_policy::diagnostic::{ErrorCode, Finding};
 #[cfg(feature = "analysis")]
 use workmail_policy::Organization;
@@ -108,6 +122,7 @@ fn options(value: Option<JsValue>) -> core_validate::Options {
     core_validate::Options { enforce_quotas: !relax }
 }
 
+#[cfg(feature = "engine")]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Loaded<'a> {
@@ -118,6 +133,7 @@ struct Loaded<'a> {
 
 /// Reads an organization file or aws CLI output into one organization file, every member as written (timestamps
 /// in the form they came). Unknown members and wrong JSON types are findings, with the nearest member suggested.
+#[cfg(feature = "engine")]
 #[wasm_bindgen(unchecked_return_type = "LoadResult")]
 pub fn load(#[wasm_bindgen(unchecked_param_type = "OrganizationInput")] input: JsValue) -> JsValue {
     match read(&input) {
@@ -126,6 +142,7 @@ pub fn load(#[wasm_bindgen(unchecked_param_type = "OrganizationInput")] input: J
     }
 }
 
+#[cfg(feature = "engine")]
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Validated<'a> {
@@ -137,6 +154,7 @@ struct Validated<'a> {
 /// then warnings, each with its path and the service's error name.
 ///
 /// Its TypeScript declaration is in [`types`], where `options` can be optional.
+#[cfg(feature = "engine")]
 #[wasm_bindgen(skip_typescript)]
 pub fn validate(input: JsValue, options: Option<JsValue>) -> JsValue {
     let findings = match read(&input) {
@@ -184,24 +202,25 @@ pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
         let code = validation.errors().next().map_or(ErrorCode::InvalidParameterException, |f| f.code);
         return failed(&validation.findings, code, format!("the organization has {errors} error(s)"));
     };
-    match workmail_policy::Policy::compile(&organization) {
-        Ok(policy) => {
-            let result = Object::new();
-            let findings = to_js(&validation.findings);
-            let handle = Policy {
-                policy,
-                #[cfg(feature = "analysis")]
-                organization,
-                #[cfg(feature = "analysis")]
-                findings: validation.findings,
-            };
-            set(&result, "Policy", &JsValue::from(handle));
-            set(&result, "Findings", &findings);
-            result.into()
-        }
+    #[cfg(feature = "engine")]
+    let policy = match workmail_policy::Policy::compile(&organization) {
+        Ok(policy) => policy,
         // Only organizations far beyond the service's quotas (with `RelaxQuotas`) exceed the engine's limits.
-        Err(e) => failed(&validation.findings, ErrorCode::LimitExceededException, e.to_string()),
-    }
+        Err(e) => return failed(&validation.findings, ErrorCode::LimitExceededException, e.to_string()),
+    };
+    let result = Object::new();
+    let findings = to_js(&validation.findings);
+    let handle = Policy {
+        #[cfg(feature = "engine")]
+        policy,
+        #[cfg(feature = "analysis")]
+        organization,
+        #[cfg(feature = "analysis")]
+        findings: validation.findings,
+    };
+    set(&result, "Policy", &JsValue::from(handle));
+    set(&result, "Findings", &findings);
+    result.into()
 }
 
 #[cfg(feature = "analysis")]
@@ -221,6 +240,7 @@ pub fn diff(old: JsValue, new: JsValue, options: Option<JsValue>, kinds: Option<
 /// Call `free()` when done with it in long-lived pages (browsers also reclaim it when it is garbage collected).
 #[wasm_bindgen]
 pub struct Policy {
+    #[cfg(feature = "engine")]
     policy: workmail_policy::Policy,
     /// The checked organization, which the analyses read.
     #[cfg(feature = "analysis")]
@@ -232,6 +252,7 @@ pub struct Policy {
 
 #[wasm_bindgen]
 impl Policy {
+    #[cfg(feature = "engine")]
     /// `GetAccessControlEffect`: `{Effect, MatchedRules}`, or the service's error for a request it would refuse.
     #[wasm_bindgen(js_name = getAccessControlEffect, unchecked_return_type = "GetAccessControlEffectResponse | ErrorResponse")]
     pub fn get_access_control_effect(
@@ -241,6 +262,7 @@ impl Policy {
         self.simulate("GetAccessControlEffect", &request)
     }
 
+    #[cfg(feature = "engine")]
     /// `GetMobileDeviceAccessEffect`, with the override extension (`UserId` and `DeviceId` together).
     #[wasm_bindgen(js_name = getMobileDeviceAccessEffect, unchecked_return_type = "GetMobileDeviceAccessEffectResponse | ErrorResponse")]
     pub fn get_mobile_device_access_effect(
@@ -250,6 +272,7 @@ impl Policy {
         self.simulate("GetMobileDeviceAccessEffect", &request)
     }
 
+    #[cfg(feature = "engine")]
     /// `GetImpersonationRoleEffect`: `{Type, Effect, MatchedRules}`, or the service's error.
     #[wasm_bindgen(js_name = getImpersonationRoleEffect, unchecked_return_type = "GetImpersonationRoleEffectResponse | ErrorResponse")]
     pub fn get_impersonation_role_effect(
@@ -259,6 +282,7 @@ impl Policy {
         self.simulate("GetImpersonationRoleEffect", &request)
     }
 
+    #[cfg(feature = "engine")]
     /// Answers many requests in one call: each a `wmpolicy batch` request object (`Operation` and that
     /// operation's members), each answer the response or the error, in order. Equal answers are one shared,
     /// frozen object. Not an array: an `ErrorResponse` instead of the array.
@@ -282,6 +306,7 @@ impl Policy {
         analysis::lint(&self.organization, &self.findings)
     }
 
+    #[cfg(feature = "engine")]
     /// One simulate call: the request's JSON text, with its operation added, through the core's request-line
     /// reader, so that unknown members, missing members and values of the wrong type get `wmpolicy batch`'s errors.
     fn simulate(&self, operation: &str, request: &JsValue) -> JsValue {

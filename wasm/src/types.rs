@@ -155,12 +155,6 @@ export interface LoadResult {
 }
 
 /**
- * Validates an organization against everything the service would reject: `{Valid, Findings}`, errors first, then
- * warnings, each with its path and the service's error name.
- */
-export function validate(input: OrganizationInput, options?: Options): Validation;
-
-/**
  * Validates and compiles an organization into a `Policy` to query: `{Policy, Findings}` (the findings are
  * warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
  */
@@ -255,7 +249,18 @@ export type BatchAnswer = Readonly<
 >;
 "#;
 
-/// The analyses' types, in the package built with them (feature `analysis`, wasm/pkg-full).
+/// `validate`, which only the engine's module has (feature `engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen(typescript_custom_section)]
+const ENGINE_FUNCTIONS: &'static str = r#"
+/**
+ * Validates an organization against everything the service would reject: `{Valid, Findings}`, errors first, then
+ * warnings, each with its path and the service's error name.
+ */
+export function validate(input: OrganizationInput, options?: Options): Validation;
+"#;
+
+/// The analyses' types, in the module built with them (feature `analysis`, `workmail_policy_analysis.js`).
 #[cfg(feature = "analysis")]
 #[wasm_bindgen(typescript_custom_section)]
 const ANALYSIS_TYPES: &'static str = r#"

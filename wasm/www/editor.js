@@ -7,19 +7,17 @@
 // load → edit → download loses nothing the user wrote. Forms re-render only when the structure changes (a rule
 // added, removed or moved); typing changes one member and re-runs validation, the tests and the change list.
 //
-// Two builds of the package serve it: wasm/pkg (load, validate, compile, the simulate calls; small, loaded first)
-// and wasm/pkg-full (the same and the core's analyses: explain, diff, lint), fetched in the background. Once the
-// second is ready it takes over, and the test panel explains each answer and "What changed" compares every request.
+// The package's two modules serve it: the engine (load, validate, compile, the simulate calls), loaded first, and
+// the analyses (explain, diff), fetched in the background. Once the second is ready, the test panel explains each
+// answer and "What changed" compares every request. A handle belongs to the module that made it, so the edited
+// organization is compiled in each: `state.policy` answers, `state.explainer` explains.
 
-import initCore, * as core from "./pkg/workmail_policy_wasm.js";
+import initEngine, { compile, load, validate } from "./pkg/workmail_policy_wasm.js";
 
-/** The package in use: `core` until the one with the analyses has loaded. */
-let engine = core;
+/** The analyses' module, once it has loaded. */
+let analyses = null;
 /** Why the analyses are not there, once loading them has failed. */
 let analysesMissing = null;
-const compile = (...args) => engine.compile(...args);
-const load = (...args) => engine.load(...args);
-const validate = (...args) => engine.validate(...args);
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -170,6 +168,8 @@ const state = {
   name: "organization.json",
   originalPolicy: null,
   policy: null,
+  /** The edited organization compiled by the analyses' module, for explanations. */
+  explainer: null,
   findings: [],
 };
 
@@ -440,9 +440,11 @@ function refresh() {
   showFindings(validation.Findings);
   state.policy?.free();
   state.policy = null;
+  state.explainer?.free();
+  state.explainer = null;
   if (validation.Valid) {
-    const compiled = compile(state.org, options());
-    state.policy = compiled.Policy ?? null;
+    state.policy = compile(state.org, options()).Policy ?? null;
+    if (analyses) state.explainer = analyses.compile(state.org, options()).Policy ?? null;
   }
   const errors = validation.Findings.filter((f) => f.Severity === "error").length;
   const warnings = validation.Findings.length - errors;
@@ -555,8 +557,8 @@ function runTests() {
     if (before && describe(before) !== describe(answer)) {
       parts.push(el("p", { class: "before" }, "Before your edits: ", el("strong", {}, describe(before))));
     }
-    if (typeof state.policy.explain === "function") {
-      parts.push(renderExplanation(state.policy.explain({ Operation: operation, ...request })));
+    if (state.explainer) {
+      parts.push(renderExplanation(state.explainer.explain({ Operation: operation, ...request })));
     } else {
       parts.push(el("p", { class: "muted small" }, analysesMissing ?? "Rule-by-rule explanation: loading the analyses…"));
     }
@@ -700,8 +702,8 @@ function showChanges() {
         el("strong", {}, describe(before)), " → ", el("strong", {}, describe(after))));
     }
   }
-  if (typeof engine.diff === "function" && state.original) {
-    parts.push(el("h3", {}, "Requests answered differently"), renderDiff(engine.diff(state.original, state.org, options())));
+  if (analyses && state.original) {
+    parts.push(el("h3", {}, "Requests answered differently"), renderDiff(analyses.diff(state.original, state.org, options())));
   } else {
     parts.push(el("p", { class: "note" }, analysesMissing ?? "Comparing every request: loading the analyses…"));
   }
@@ -726,24 +728,17 @@ function selectTab(name) {
   for (const selector of TEST_FORMS) $(selector).hidden = selector !== `#test-${name}`;
 }
 
-/** Fetches the package with the analyses and switches to it; the page works without it meanwhile. */
+/** Fetches the analyses' module; the page works without it meanwhile. */
 async function loadAnalyses() {
-  const full = await import("./pkg-full/workmail_policy_wasm.js");
-  await full.default();
-  engine = full;
-  // Handles belong to the module that made them: remake them with the new one.
-  if (state.org) {
-    state.originalPolicy?.free();
-    state.originalPolicy = compile(state.original, options()).Policy ?? null;
-    state.policy?.free();
-    state.policy = null;
-    refresh();
-  }
+  const module = await import("./pkg/workmail_policy_analysis.js");
+  await module.default();
+  analyses = module;
+  if (state.org) refresh();
   document.body.dataset.analyses = "true";
 }
 
 async function main() {
-  await initCore();
+  await initEngine();
   $("#open-example").addEventListener("click", openExample);
   $("#upload").addEventListener("change", (e) => openFiles([...e.target.files]).finally(() => { e.target.value = ""; }));
   $("#show-paste").addEventListener("click", () => { $("#paste-box").hidden = !$("#paste-box").hidden; });
