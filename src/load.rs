@@ -309,8 +309,8 @@ impl Document {
     }
 
     /// Converts one document of `kind` that the check pass kept.
-    fn convert(kind: DocumentKind, mut top: Object) -> Document {
-        match kind {
+    fn convert(kind: DocumentKind, top: Object) -> Document {
+        top.convert(|top| match kind {
             DocumentKind::OrganizationFile => Document::OrganizationFile(OrganizationFile {
                 access_control_rules: top.records("AccessControlRules", access_control_rule),
                 mobile_device_access_rules: top.records("MobileDeviceAccessRules", mobile_device_access_rule),
@@ -333,12 +333,12 @@ impl Document {
                     next_token: top.text("NextToken"),
                 })
             }
-            DocumentKind::ImpersonationRole => Document::ImpersonationRole(impersonation_role(top)),
             DocumentKind::Users => Document::Users(UsersPage {
                 users: top.records("Users", user).unwrap_or_default(),
                 next_token: top.text("NextToken"),
             }),
-        }
+            DocumentKind::ImpersonationRole => Document::ImpersonationRole(impersonation_role(top)),
+        })
     }
 }
 
@@ -754,16 +754,19 @@ impl Object {
         }
     }
 
-    fn records<T>(&mut self, name: &str, convert: fn(Object) -> T) -> Option<Vec<T>> {
+    fn records<T>(&mut self, name: &str, convert: fn(&mut Object) -> T) -> Option<Vec<T>> {
         match self.take(name)? {
-            Node::RecordList(records) => Some(records.into_iter().map(convert).collect()),
+            Node::RecordList(records) => Some(records.into_iter().map(|record| record.convert(convert)).collect()),
             _ => None,
         }
     }
 
-    /// Checks, in tests, that a conversion took every member the record wrote: one it forgot would be dropped.
-    fn done(self) {
+    /// Converts this object with `build`, checking (in tests) that it took every member the object wrote: one it
+    /// forgot would be dropped.
+    fn convert<T>(mut self, build: impl FnOnce(&mut Object) -> T) -> T {
+        let converted = build(&mut self);
         debug_assert!(self.members.is_empty(), "members not converted: {:?}", self.unconverted());
+        converted
     }
 
     #[cfg(debug_assertions)]
@@ -777,8 +780,8 @@ impl Object {
 
 // The conversions, one per shape, member for member in the order of the shape's table.
 
-fn access_control_rule(mut r: Object) -> AccessControlRule {
-    let rule = AccessControlRule {
+fn access_control_rule(r: &mut Object) -> AccessControlRule {
+    AccessControlRule {
         name: r.text("Name"),
         effect: r.text("Effect"),
         description: r.text("Description"),
@@ -792,13 +795,11 @@ fn access_control_rule(mut r: Object) -> AccessControlRule {
         date_modified: r.timestamp("DateModified"),
         impersonation_role_ids: r.list("ImpersonationRoleIds"),
         not_impersonation_role_ids: r.list("NotImpersonationRoleIds"),
-    };
-    r.done();
-    rule
+    }
 }
 
-fn mobile_device_access_rule(mut r: Object) -> MobileDeviceAccessRule {
-    let rule = MobileDeviceAccessRule {
+fn mobile_device_access_rule(r: &mut Object) -> MobileDeviceAccessRule {
+    MobileDeviceAccessRule {
         mobile_device_access_rule_id: r.text("MobileDeviceAccessRuleId"),
         name: r.text("Name"),
         description: r.text("Description"),
@@ -813,39 +814,33 @@ fn mobile_device_access_rule(mut r: Object) -> MobileDeviceAccessRule {
         not_device_user_agents: r.list("NotDeviceUserAgents"),
         date_created: r.timestamp("DateCreated"),
         date_modified: r.timestamp("DateModified"),
-    };
-    r.done();
-    rule
+    }
 }
 
-fn mobile_device_access_override(mut r: Object) -> MobileDeviceAccessOverride {
-    let entry = MobileDeviceAccessOverride {
+fn mobile_device_access_override(r: &mut Object) -> MobileDeviceAccessOverride {
+    MobileDeviceAccessOverride {
         user_id: r.text("UserId"),
         device_id: r.text("DeviceId"),
         effect: r.text("Effect"),
         description: r.text("Description"),
         date_created: r.timestamp("DateCreated"),
         date_modified: r.timestamp("DateModified"),
-    };
-    r.done();
-    entry
+    }
 }
 
-fn impersonation_rule(mut r: Object) -> ImpersonationRule {
-    let rule = ImpersonationRule {
+fn impersonation_rule(r: &mut Object) -> ImpersonationRule {
+    ImpersonationRule {
         impersonation_rule_id: r.text("ImpersonationRuleId"),
         name: r.text("Name"),
         description: r.text("Description"),
         effect: r.text("Effect"),
         target_users: r.list("TargetUsers"),
         not_target_users: r.list("NotTargetUsers"),
-    };
-    r.done();
-    rule
+    }
 }
 
-fn impersonation_role(mut r: Object) -> ImpersonationRole {
-    let role = ImpersonationRole {
+fn impersonation_role(r: &mut Object) -> ImpersonationRole {
+    ImpersonationRole {
         impersonation_role_id: r.text("ImpersonationRoleId"),
         name: r.text("Name"),
         role_type: r.text("Type"),
@@ -853,13 +848,11 @@ fn impersonation_role(mut r: Object) -> ImpersonationRole {
         rules: r.records("Rules", impersonation_rule),
         date_created: r.timestamp("DateCreated"),
         date_modified: r.timestamp("DateModified"),
-    };
-    r.done();
-    role
+    }
 }
 
-fn user(mut r: Object) -> User {
-    let user = User {
+fn user(r: &mut Object) -> User {
+    User {
         id: r.text("Id"),
         email: r.text("Email"),
         name: r.text("Name"),
@@ -870,9 +863,7 @@ fn user(mut r: Object) -> User {
         disabled_date: r.timestamp("DisabledDate"),
         identity_provider_user_id: r.text("IdentityProviderUserId"),
         identity_provider_identity_store_id: r.text("IdentityProviderIdentityStoreId"),
-    };
-    r.done();
-    user
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Check<'_> {
