@@ -897,7 +897,8 @@ impl<'de> Visitor<'de> for Check<'_> {
             self.context.path.push_str(&key);
             match schema.members.iter().position(|(name, _)| *name == key) {
                 Some(index) => {
-                    if seen & (1 << index) != 0 {
+                    let twice = seen & (1 << index) != 0;
+                    if twice {
                         let path = &self.context.path;
                         self.context.findings.push_error_with(|| {
                             let message = format!(
@@ -909,8 +910,10 @@ impl<'de> Visitor<'de> for Check<'_> {
                     }
                     seen |= 1 << index;
                     let kind = schema.members[index].1;
-                    if let Some(node) = map.next_value_seed(Check { context: self.context, kind })? {
-                        members.push((index, node));
+                    // The second of a member written twice is checked (and reported above), not kept.
+                    match map.next_value_seed(Check { context: self.context, kind })? {
+                        Some(node) if !twice => members.push((index, node)),
+                        _ => {}
                     }
                 }
                 None => {
