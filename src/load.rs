@@ -765,17 +765,13 @@ impl Object {
     /// forgot would be dropped.
     fn convert<T>(mut self, build: impl FnOnce(&mut Object) -> T) -> T {
         let converted = build(&mut self);
-        debug_assert!(self.members.is_empty(), "members not converted: {:?}", self.unconverted());
+        debug_assert!(
+            self.members.is_empty(),
+            "members not converted: {:?}",
+            self.members.iter().map(|&(i, _)| self.schema.members[i].0).collect::<Vec<_>>()
+        );
         converted
     }
-
-    #[cfg(debug_assertions)]
-    fn unconverted(&self) -> Vec<&str> {
-        self.members.iter().map(|&(i, _)| self.schema.members[i].0).collect()
-    }
-
-    #[cfg(not(debug_assertions))]
-    fn unconverted(&self) {}
 }
 
 // The conversions, one per shape, member for member in the order of the shape's table.

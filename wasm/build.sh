@@ -56,7 +56,7 @@ build workmail_policy_wasm wasm-release engine
 build workmail_policy_analysis wasm-analysis analysis
 
 # The editor serves its own copy, so that wasm/www alone is the whole site.
-rm -rf "$here/www/pkg" "$here/www/pkg-full"
+rm -rf "$here/www/pkg"
 cp -r "$pkg" "$here/www/pkg"
 mkdir -p "$here/www/examples"
 cp examples/acme.json "$here/www/examples/acme.json"

@@ -250,9 +250,10 @@ pub struct Policy {
     findings: Vec<Finding>,
 }
 
+/// The engine's methods: the simulate calls and `batch`.
+#[cfg(feature = "engine")]
 #[wasm_bindgen]
 impl Policy {
-    #[cfg(feature = "engine")]
     /// `GetAccessControlEffect`: `{Effect, MatchedRules}`, or the service's error for a request it would refuse.
     #[wasm_bindgen(js_name = getAccessControlEffect, unchecked_return_type = "GetAccessControlEffectResponse | ErrorResponse")]
     pub fn get_access_control_effect(
@@ -262,7 +263,6 @@ impl Policy {
         self.simulate("GetAccessControlEffect", &request)
     }
 
-    #[cfg(feature = "engine")]
     /// `GetMobileDeviceAccessEffect`, with the override extension (`UserId` and `DeviceId` together).
     #[wasm_bindgen(js_name = getMobileDeviceAccessEffect, unchecked_return_type = "GetMobileDeviceAccessEffectResponse | ErrorResponse")]
     pub fn get_mobile_device_access_effect(
@@ -272,7 +272,6 @@ impl Policy {
         self.simulate("GetMobileDeviceAccessEffect", &request)
     }
 
-    #[cfg(feature = "engine")]
     /// `GetImpersonationRoleEffect`: `{Type, Effect, MatchedRules}`, or the service's error.
     #[wasm_bindgen(js_name = getImpersonationRoleEffect, unchecked_return_type = "GetImpersonationRoleEffectResponse | ErrorResponse")]
     pub fn get_impersonation_role_effect(
@@ -282,7 +281,6 @@ impl Policy {
         self.simulate("GetImpersonationRoleEffect", &request)
     }
 
-    #[cfg(feature = "engine")]
     /// Answers many requests in one call: each a `wmpolicy batch` request object (`Operation` and that
     /// operation's members), each answer the response or the error, in order. Equal answers are one shared,
     /// frozen object. Not an array: an `ErrorResponse` instead of the array.
@@ -291,22 +289,6 @@ impl Policy {
         batch::answer(&self.policy, &requests)
     }
 
-    #[cfg(feature = "analysis")]
-    /// One request explained, rule by rule (`wmpolicy explain`): `{Verdict, Rules, Decision}`. The request is a
-    /// batch request, `{Operation, ...members}`; one with members the operation does not have is refused.
-    #[wasm_bindgen(unchecked_return_type = "Explanation | ErrorResponse")]
-    pub fn explain(&self, #[wasm_bindgen(unchecked_param_type = "BatchRequest")] request: JsValue) -> JsValue {
-        analysis::explain(&self.organization, &request)
-    }
-
-    #[cfg(feature = "analysis")]
-    /// Dead rules, lockouts and likely mistakes (`wmpolicy lint`): `{Findings}`.
-    #[wasm_bindgen(unchecked_return_type = "LintReport")]
-    pub fn lint(&self) -> JsValue {
-        analysis::lint(&self.organization, &self.findings)
-    }
-
-    #[cfg(feature = "engine")]
     /// One simulate call: the request's JSON text, with its operation added, through the core's request-line
     /// reader, so that unknown members, missing members and values of the wrong type get `wmpolicy batch`'s errors.
     fn simulate(&self, operation: &str, request: &JsValue) -> JsValue {
@@ -326,5 +308,23 @@ impl Policy {
             Ok(answer) => parse_json(answer),
             Err(_) => error_value(ErrorCode::SerializationException, "the answer is not UTF-8"),
         }
+    }
+}
+
+/// The analyses' methods.
+#[cfg(feature = "analysis")]
+#[wasm_bindgen]
+impl Policy {
+    /// One request explained, rule by rule (`wmpolicy explain`): `{Verdict, Rules, Decision}`. The request is a
+    /// batch request, `{Operation, ...members}`; one with members the operation does not have is refused.
+    #[wasm_bindgen(unchecked_return_type = "Explanation | ErrorResponse")]
+    pub fn explain(&self, #[wasm_bindgen(unchecked_param_type = "BatchRequest")] request: JsValue) -> JsValue {
+        analysis::explain(&self.organization, &request)
+    }
+
+    /// Dead rules, lockouts and likely mistakes (`wmpolicy lint`): `{Findings}`.
+    #[wasm_bindgen(unchecked_return_type = "LintReport")]
+    pub fn lint(&self) -> JsValue {
+        analysis::lint(&self.organization, &self.findings)
     }
 }
