@@ -42,20 +42,21 @@
 pub mod analyse;
 pub mod answer;
 pub mod batch;
-#[cfg(feature = "testing")]
-pub mod bench;
 pub mod call;
 pub mod constraints;
-pub mod coverage;
 pub mod diagnostic;
-pub mod fixture;
 pub mod format;
 mod hash;
 pub mod load;
 pub mod model;
 pub mod organization;
 pub mod policy;
+/// The reference evaluator: the simulate calls transcribed from SEMANTICS.md, with no index. The engine is tested
+/// against it; public with the `testing` feature, for the shells' and the fuzzers' comparisons.
+#[cfg(feature = "testing")]
 pub mod reference;
+#[cfg(not(feature = "testing"))]
+mod reference;
 pub mod request;
 #[cfg(feature = "testing")]
 pub mod testing;

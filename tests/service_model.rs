@@ -15,7 +15,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 use workmail_policy::constraints::{Pattern, ENUM_SHAPES, LIST_SHAPES, STRING_SHAPES};
 
-const MODEL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/workmail-2017-10-01.service-2.json");
+const MODEL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/workmail-2017-10-01.service-2.json");
 
 /// Random strings per distinct pattern; 12 patterns make 30,000 cases, each checked against every pattern.
 const CASES_PER_PATTERN: u32 = 2_500;

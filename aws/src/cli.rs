@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use aws_sdk_workmail::Client;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
-use workmail_policy::coverage::{self, Plan, PlanOptions};
-use workmail_policy::fixture::{self, Case, Fixture, Source, Tally};
 use workmail_policy::model::OrganizationFile;
 use workmail_policy::{load, validate, Finding, Policy};
+use workmail_policy_fixture::coverage::{self, Plan, PlanOptions};
+use workmail_policy_fixture::{self as fixture, Case, Fixture, Source, Tally};
 
 use crate::service::{self, Pacer, ServiceError};
 

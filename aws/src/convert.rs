@@ -1,6 +1,6 @@
 //! The SDK's types to the core's: rules, overrides, roles and users to [`workmail_policy::model`] (what an
 //! organization file holds), and the simulate calls' outputs to the service's response JSON (what a fixture
-//! keeps and [`workmail_policy::fixture::compare`] reads).
+//! keeps and [`workmail_policy_fixture::compare`] reads).
 //!
 //! Conversion keeps what the service said: a member the service left out stays out (`None`), an empty list stays
 //! empty. Timestamps are written as ISO-8601 text (`2024-02-01T08:30:00Z`), the form aws CLI v2 prints, which the

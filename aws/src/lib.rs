@@ -3,7 +3,7 @@
 //! - `snapshot` reads an organization's rules, overrides, impersonation roles and users through the official SDK
 //!   into one organization file that the core (and `wmpolicy`) loads unchanged.
 //! - `verify` asks the service's simulate calls and the engine the same requests (the core's
-//!   [`workmail_policy::coverage`] set plus a seeded random tail), reports every divergence, and with `--record`
+//!   [`workmail_policy_fixture::coverage`] set plus a seeded random tail), reports every divergence, and with `--record`
 //!   keeps the requests and the service's answers as a fixture that `wmpolicy test` replays offline, long after
 //!   the service is gone.
 //!

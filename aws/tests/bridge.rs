@@ -7,7 +7,8 @@ use aws_sdk_workmail::Client;
 use aws_smithy_mocks::{mock, RuleMode};
 use common::*;
 use serde_json::{json, Value};
-use workmail_policy::{fixture, load, validate};
+use workmail_policy::{load, validate};
+use workmail_policy_fixture as fixture;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/fixtures/acme.json");
 

@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::batch::{self, ErrorResponse};
-use workmail_policy::bench;
-use workmail_policy::fixture;
+use workmail_policy_fixture as fixture;
+
+mod bench;
 use workmail_policy::validate::{self, Options, Validation};
 use workmail_policy::{
     format, load, AccessRequest, Finding, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,

@@ -14,10 +14,9 @@ use std::hint::black_box;
 
 use serde::Serialize;
 
-use crate::organization::Organization;
-use crate::policy::{CompileError, Policy};
-use crate::reference;
-use crate::testing::{Generated, Rng};
+use workmail_policy::reference;
+use workmail_policy::testing::{Generated, Rng};
+use workmail_policy::{CompileError, Organization, Policy};
 
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,9 +14,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wmpolicy");
-const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme.json");
-const AWS_ACCESS_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/aws-cli/list-access-control-rules.json");
-const ACME_PROPOSED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme-proposed.json");
+const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/acme.json");
+const AWS_ACCESS_RULES: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/aws-cli/list-access-control-rules.json");
+const ACME_PROPOSED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/acme-proposed.json");
 
 const ALICE: &str = "S-1-1-11-4012345678-1000000001-2000000001-1001";
 const DAVE: &str = "S-1-1-11-4012345678-1000000004-2000000004-1004";
@@ -1021,7 +1022,7 @@ fn inputs_over_the_size_limit_are_refused() {
 }
 
 /// The fixture `wmpolicy-aws verify --record` wrote in its offline tests (against a simulated service).
-const RECORDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fixtures/acme.json");
+const RECORDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/fixtures/acme.json");
 
 #[test]
 fn test_replays_the_recorded_fixture_and_every_case_passes() {
