@@ -26,6 +26,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The error's name, as the service spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidParameterException => "InvalidParameterException",
@@ -64,20 +65,24 @@ pub struct Finding {
     pub path: String,
     /// The error the service would answer with.
     pub code: ErrorCode,
+    /// Whether the service would reject the input, or only a person might not mean it.
     pub severity: Severity,
     /// What is wrong, for a person.
     pub message: String,
 }
 
 impl Finding {
+    /// An error at `path`: the service would reject the input.
     pub fn error(path: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
         Finding { path: path.into(), code, severity: Severity::Error, message: message.into() }
     }
 
+    /// A warning at `path`: the service accepts the input, but it is likely a mistake.
     pub fn warning(path: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
         Finding { path: path.into(), code, severity: Severity::Warning, message: message.into() }
     }
 
+    /// Whether this finding is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

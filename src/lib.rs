@@ -14,9 +14,25 @@
 //!                                               └─ reference: the same answers, straight from SEMANTICS.md
 //! ```
 //!
-//! [`load`] also keeps each input document in the shape it came in ([`load::Document`]), which [`format`](mod@format) writes
-//! back canonically (`wmpolicy fmt`). Reading holds every input to [`load::Limits`], and the engine to the caps
-//! in [`policy`], so that no input crashes, hangs or exhausts memory.
+//! The whole public API:
+//!
+//! | step | items |
+//! |---|---|
+//! | read | [`load::parse`], [`load::parse_all`] (several named inputs), [`load::documents`] (each in its own shape), [`load::Limits`] |
+//! | check | [`validate::validate`] → [`Finding`]s with paths, and the checked [`Organization`] |
+//! | compile | [`Policy::compile`] |
+//! | query | [`Policy::access`], [`Policy::mobile`], [`Policy::impersonation`], with [`AccessRequest`], [`MobileRequest`], [`ImpersonationRequest`] |
+//! | analyse | [`analyse::explain`] (one request, rule by rule), [`analyse::diff()`] (every request two organizations answer differently), [`analyse::lint()`] |
+//! | write | [`format::canonical`] (an input in canonical form) |
+//! | request lines | [`batch::answer_line`] (one JSON request line in, the service's JSON answer out) |
+//!
+//! [`load`] keeps each input document in the shape it came in ([`load::Document`]), which [`format`](mod@format)
+//! writes back canonically (`wmpolicy fmt`). Reading holds every input to [`load::Limits`], and the engine to its
+//! caps ([`MAX_ACCESS_RULES`], [`MAX_ADDRESS_RANGES`], …), so that no input crashes, hangs or exhausts memory.
+//!
+//! The `testing` feature (off by default) adds `reference`, the evaluator written straight from
+//! SEMANTICS.md that the engine is tested against, and `testing`, the seeded generators of organizations and
+//! requests that tests, benches, fuzz targets and the shells share.
 //!
 //! ```
 //! use workmail_policy::{load, validate, AccessRequest, Effect, Policy};
@@ -38,40 +54,49 @@
 //! Everything SEMANTICS.md marks as inferred lives in [`uncertain`].
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod analyse;
-pub mod answer;
 pub mod batch;
 pub mod call;
 pub mod constraints;
-pub mod diagnostic;
 pub mod format;
-mod hash;
 pub mod load;
 pub mod model;
 pub mod organization;
-pub mod policy;
-/// The reference evaluator: the simulate calls transcribed from SEMANTICS.md, with no index. The engine is tested
-/// against it; public with the `testing` feature, for the shells' and the fuzzers' comparisons.
 #[cfg(feature = "testing")]
 pub mod reference;
+// Without `testing`, only the request checks that `explain` shares are used.
 #[cfg(not(feature = "testing"))]
+#[allow(dead_code)]
 mod reference;
-pub mod request;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod uncertain;
 pub mod validate;
+
+mod answer;
+mod diagnostic;
+mod hash;
+mod policy;
+mod request;
 
 /// The README's Rust examples, compiled and run as doctests so the README cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use diagnostic::{ErrorCode, Finding, Severity};
+pub use answer::{
+    AccessControlEffect, ImpersonationMatchedRule, ImpersonationRoleEffect, MatchedOverride, MobileDeviceAccessEffect,
+    MobileDeviceAccessMatchedRule,
+};
+pub use diagnostic::{ErrorCode, Finding, Severity, MAX_FINDINGS};
 pub use model::OrganizationFile;
 pub use organization::{Effect, Organization};
-pub use policy::{CompileError, Policy};
+pub use policy::{
+    AccessAnswer, CompileError, ImpersonationAnswer, MobileAnswer, Policy, MAX_ACCESS_RULES, MAX_ADDRESS_RANGES,
+    MAX_MASK_BYTES, MAX_MOBILE_RULES, MAX_ROLE_RULES,
+};
 pub use request::{
     AccessRequest, ImpersonationRequest, MobileRequest, OwnedAccessRequest, OwnedImpersonationRequest,
     OwnedMobileRequest, RequestError,

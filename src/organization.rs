@@ -12,13 +12,16 @@ use crate::uncertain;
 /// `ALLOW` or `DENY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Effect {
+    /// `ALLOW`: the request is let through.
     #[serde(rename = "ALLOW")]
     Allow,
+    /// `DENY`: the request is refused.
     #[serde(rename = "DENY")]
     Deny,
 }
 
 impl Effect {
+    /// The service's spelling, `ALLOW` or `DENY`.
     pub fn as_str(self) -> &'static str {
         match self {
             Effect::Allow => "ALLOW",
@@ -44,15 +47,25 @@ impl std::fmt::Display for Effect {
 /// An access-control rule (SEMANTICS 1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRule {
+    /// Unique in the organization; what `MatchedRules` lists.
     pub name: String,
+    /// What the rule decides when it matches.
     pub effect: Effect,
+    /// The request's address must be in one of these (host bits cleared).
     pub ip_ranges: Vec<Ipv4Net>,
+    /// The request's address must be in none of these.
     pub not_ip_ranges: Vec<Ipv4Net>,
+    /// The request's action must be one of these, spelt exactly.
     pub actions: Vec<String>,
+    /// The request's action must be none of these.
     pub not_actions: Vec<String>,
+    /// The request's user must be one of these.
     pub user_ids: Vec<String>,
+    /// The request's user must be none of these.
     pub not_user_ids: Vec<String>,
+    /// The request's impersonation role must be one of these.
     pub impersonation_role_ids: Vec<String>,
+    /// The request's impersonation role must be none of these.
     pub not_impersonation_role_ids: Vec<String>,
 }
 
@@ -77,13 +90,18 @@ impl AccessRule {
 /// A device property a mobile rule can test (SEMANTICS 2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeviceProperty {
+    /// `DeviceType`, for example `iPhone`.
     DeviceType,
+    /// `DeviceModel`, for example `iPhone 15`.
     DeviceModel,
+    /// `DeviceOperatingSystem`, for example `iOS 17.1`.
     DeviceOperatingSystem,
+    /// `DeviceUserAgent`, the ActiveSync client's user agent.
     DeviceUserAgent,
 }
 
 impl DeviceProperty {
+    /// The four properties, in the order of [`DeviceProperty::index`].
     pub const ALL: [DeviceProperty; 4] = [
         DeviceProperty::DeviceType,
         DeviceProperty::DeviceModel,
@@ -121,6 +139,7 @@ impl DeviceProperty {
         }
     }
 
+    /// The property's position in [`DeviceProperty::ALL`] and in [`MobileRule::conditions`].
     pub fn index(self) -> usize {
         self as usize
     }
@@ -140,7 +159,9 @@ pub struct PropertyCondition {
 pub struct MobileRule {
     /// The service assigns ids; a rule drafted by hand may not have one yet.
     pub id: Option<String>,
+    /// The rule's name; `MatchedRules` lists it with the id.
     pub name: String,
+    /// What the rule decides when it matches.
     pub effect: Effect,
     /// Indexed by [`DeviceProperty::index`].
     pub conditions: [PropertyCondition; 4],
@@ -157,6 +178,7 @@ impl MobileRule {
         }
     }
 
+    /// The rule's two lists for `property`.
     pub fn condition(&self, property: DeviceProperty) -> &PropertyCondition {
         &self.conditions[property.index()]
     }
@@ -165,21 +187,27 @@ impl MobileRule {
 /// A per-user, per-device decision (SEMANTICS 2.7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MobileOverride {
+    /// The user, by any identifier the directory knows them by.
     pub user_id: String,
+    /// The device's id; compared without case.
     pub device_id: String,
+    /// What the override decides for that user's device, whatever the rules say.
     pub effect: Effect,
 }
 
 /// `FULL_ACCESS` or `READ_ONLY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum RoleType {
+    /// `FULL_ACCESS`: the role may read and change the target's mailbox.
     #[serde(rename = "FULL_ACCESS")]
     FullAccess,
+    /// `READ_ONLY`: the role may only read it.
     #[serde(rename = "READ_ONLY")]
     ReadOnly,
 }
 
 impl RoleType {
+    /// The service's spelling, `FULL_ACCESS` or `READ_ONLY`.
     pub fn as_str(self) -> &'static str {
         match self {
             RoleType::FullAccess => "FULL_ACCESS",
@@ -191,28 +219,41 @@ impl RoleType {
 /// An impersonation role and its rules (SEMANTICS 3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImpersonationRole {
+    /// `ImpersonationRoleId`, what requests name the role by.
     pub id: String,
+    /// The role's name.
     pub name: String,
+    /// `Type`, which `GetImpersonationRoleEffect` reports.
     pub role_type: RoleType,
+    /// In input order, which is the order of `MatchedRules` (SEMANTICS 3.2).
     pub rules: Vec<ImpersonationRule>,
 }
 
 /// One rule of an impersonation role (SEMANTICS 3.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImpersonationRule {
+    /// `ImpersonationRuleId`, unique within the role.
     pub id: String,
+    /// The rule's name, when it has one.
     pub name: Option<String>,
+    /// What the rule decides when it matches.
     pub effect: Effect,
+    /// The target must be one of these users.
     pub target_users: Vec<String>,
+    /// The target must be none of these users.
     pub not_target_users: Vec<String>,
 }
 
 /// A user of the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryUser {
+    /// The user's id (`S-1-1-…` or a UUID).
     pub id: String,
+    /// The primary email address, when listed.
     pub email: Option<String>,
+    /// The user name, when listed.
     pub name: Option<String>,
+    /// `ENABLED`, `DISABLED` or `DELETED` as listed; absent counts as enabled.
     pub state: Option<String>,
 }
 
@@ -222,6 +263,7 @@ impl DirectoryUser {
         uncertain::USER_NAMED_BY.iter().any(|key| self.key(*key) == Some(identifier))
     }
 
+    /// The identifier of kind `key`, when the user has one.
     pub fn key(&self, key: uncertain::UserKey) -> Option<&str> {
         match key {
             uncertain::UserKey::Id => Some(&self.id),
@@ -236,7 +278,9 @@ impl DirectoryUser {
 pub struct Organization {
     /// In input order, which is the order of `MatchedRules` (SEMANTICS 1.5).
     pub access_control_rules: Vec<AccessRule>,
+    /// In input order, which is the order of `MatchedRules` (SEMANTICS 2.6).
     pub mobile_device_access_rules: Vec<MobileRule>,
+    /// At most one per user and device (SEMANTICS 2.7).
     pub mobile_device_access_overrides: Vec<MobileOverride>,
     /// `None` when no roles were loaded: role ids in requests are then not checked (SEMANTICS 1.6).
     pub impersonation_roles: Option<Vec<ImpersonationRole>>,
@@ -277,6 +321,7 @@ impl Organization {
         }
     }
 
+    /// The loaded impersonation role with id `id`.
     pub fn role(&self, id: &str) -> Option<&ImpersonationRole> {
         self.impersonation_roles.as_ref()?.iter().find(|r| r.id == id)
     }

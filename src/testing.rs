@@ -14,10 +14,12 @@ use crate::uncertain;
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator whose sequence is fixed by `seed`.
     pub fn new(seed: u64) -> Self {
         Rng(seed)
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -40,6 +42,7 @@ impl Rng {
         self.below(n) == 0
     }
 
+    /// One of `items`, uniformly. `items` must not be empty.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
@@ -49,19 +52,29 @@ impl Rng {
 /// of a uniform choice (and lists may be missing), which is what property tests want.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
+    /// Whether every count is used as is, rather than as a maximum.
     pub exact: bool,
+    /// Access-control rules.
     pub access_rules: usize,
+    /// Entries per `IpRanges` list.
     pub ip_ranges: usize,
+    /// Entries per `NotIpRanges` list.
     pub not_ip_ranges: usize,
     /// Entries per `UserIds`, `NotUserIds`, `ImpersonationRoleIds`, `NotImpersonationRoleIds`, `Actions` list.
     pub principals: usize,
+    /// Mobile-device access rules.
     pub mobile_rules: usize,
     /// Values per device-property list.
     pub mobile_values: usize,
+    /// Mobile-device access overrides.
     pub overrides: usize,
+    /// Impersonation roles.
     pub roles: usize,
+    /// Rules per impersonation role.
     pub role_rules: usize,
+    /// Entries per `TargetUsers` and `NotTargetUsers` list.
     pub targets: usize,
+    /// Users of the directory (and identifiers in the pool without one).
     pub users: usize,
 }
 
@@ -145,8 +158,11 @@ const EXTRA_ACTIONS: &[&str] = &["Foo", "imap", "Bar"];
 /// A user of the generated directory (or, without one, a pool of identifiers).
 #[derive(Debug, Clone)]
 pub struct Person {
+    /// The user's id.
     pub id: String,
+    /// The user's email address.
     pub email: String,
+    /// The user's user name.
     pub name: String,
 }
 
@@ -167,8 +183,11 @@ fn role_ids(n: usize) -> Vec<String> {
 /// A generated organization and the pools its requests draw from.
 #[derive(Debug, Clone)]
 pub struct Generated {
+    /// The organization, as a user would write it.
     pub file: OrganizationFile,
+    /// The users requests name (the directory's, when the file has one).
     pub people: Vec<Person>,
+    /// The role ids requests name (the loaded roles' and some that no role has).
     pub role_ids: Vec<String>,
     /// Every CIDR any rule lists, parsed, for requests near their edges.
     pub ranges: Vec<(u32, u32)>,

@@ -33,6 +33,7 @@ pub const DOCUMENTED_ACTIONS: [&str; 7] =
 
 /// 2.1: the default mobile-device rule's name and id are not published; these stand in for them.
 pub const DEFAULT_MOBILE_RULE_ID: &str = "default";
+/// 2.1: see [`DEFAULT_MOBILE_RULE_ID`].
 pub const DEFAULT_MOBILE_RULE_NAME: &str = "default";
 
 /// 2.4: case folding for prefix matching. ASCII letters fold for certain; Latin-1 capitals `À`–`Þ` (except `×`)
@@ -62,8 +63,11 @@ pub const USER_NAMED_BY: [UserKey; 3] = [UserKey::Id, UserKey::Email, UserKey::N
 /// A way of naming a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserKey {
+    /// The user's `Id`.
     Id,
+    /// The user's `Email`.
     Email,
+    /// The user's `Name` (user name).
     Name,
 }
 
