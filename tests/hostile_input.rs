@@ -2,7 +2,7 @@
 //! quickly, with bounded memory, and never by a panic or a stack overflow.
 //!
 //! The limits under test are documented on `load::Limits`, `policy::MAX_*`, `batch::MAX_LINE_BYTES` and
-//! `diagnostic::MAX_FINDINGS`, and in the README.
+//! `MAX_FINDINGS`, and in the README.
 
 use std::time::{Duration, Instant};
 
@@ -197,7 +197,7 @@ fn ten_thousand_overlapping_cidrs_in_one_rule() {
 #[test]
 fn the_engine_refuses_more_address_ranges_or_mask_memory_than_it_takes() {
     let net: ipnet::Ipv4Net = "10.0.0.0/8".parse().unwrap();
-    let over = workmail_policy::policy::MAX_ADDRESS_RANGES + 1;
+    let over = workmail_policy::MAX_ADDRESS_RANGES + 1;
     let access_control_rules = vec![AccessRule { ip_ranges: vec![net; over], ..AccessRule::default_rule() }];
     let mut org = Organization { access_control_rules, ..Organization::default() };
     assert_eq!(Policy::compile(&org).unwrap_err(), CompileError::TooManyAddressRanges { count: over });
@@ -371,7 +371,7 @@ fn a_million_mistakes_make_a_bounded_report() {
     let members: Vec<String> = (0..200_000).map(|i| format!(r#""Member{i}": 1"#)).collect();
     let input = format!(r#"{{"AccessControlRules": [{{{}}}]}}"#, members.join(","));
     let findings = within(Duration::from_secs(20), || refused(input.as_bytes()));
-    assert_eq!(findings.len(), workmail_policy::diagnostic::MAX_FINDINGS + 1);
+    assert_eq!(findings.len(), workmail_policy::MAX_FINDINGS + 1);
     let last = findings.last().unwrap();
     assert!(last.is_error() && last.message.starts_with("199000 more finding(s) not listed"), "{last}");
 }

@@ -6,7 +6,7 @@
 // Each test file uses some of these helpers, not all.
 #![allow(dead_code)]
 
-use workmail_policy::answer::{AccessControlEffect, ImpersonationRoleEffect, MobileDeviceAccessEffect};
+use workmail_policy::{AccessControlEffect, ImpersonationRoleEffect, MobileDeviceAccessEffect};
 use workmail_policy::validate::{self, Options};
 use workmail_policy::{
     load, reference, AccessRequest, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,

@@ -8,7 +8,7 @@
 
 use wasm_bindgen::JsValue;
 use workmail_policy::analyse::{self, explain, Kind};
-use workmail_policy::diagnostic::{ErrorCode, Finding};
+use workmail_policy::{ErrorCode, Finding};
 use workmail_policy::{batch, validate as core_validate, Organization};
 
 use crate::{error_value, to_js};

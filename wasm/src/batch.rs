@@ -20,7 +20,7 @@ use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use workmail_policy::batch::{answer_line, ErrorResponse};
-use workmail_policy::diagnostic::ErrorCode;
+use workmail_policy::ErrorCode;
 use workmail_policy::{AccessRequest, Effect, ImpersonationRequest, MobileRequest, Policy, RequestError};
 
 use crate::error_value;

@@ -6,7 +6,7 @@
 
 use js_sys::{ArrayBuffer, Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
-use workmail_policy::diagnostic::{ErrorCode, Finding};
+use workmail_policy::{ErrorCode, Finding};
 
 /// One input, or several named ones to merge in order.
 pub enum Contents {

@@ -53,7 +53,7 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "engine")]
 use workmail_policy::batch::answer_line;
 use workmail_policy::batch::ErrorResponse;
-use workmail_policy::diagnostic::{ErrorCode, Finding};
+use workmail_policy::{ErrorCode, Finding};
 #[cfg(feature = "analysis")]
 use workmail_policy::Organization;
 use workmail_policy::{load as core_load, validate as core_validate, OrganizationFile};
