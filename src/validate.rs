@@ -18,7 +18,7 @@ use ipnet::Ipv4Net;
 use crate::constraints::{self as c, EnumShape, ListShape, StringShape};
 use crate::diagnostic::{quote, ErrorCode, Finding, Findings};
 use crate::load::schema::{Constraint, Member, MemberValue, Record};
-use crate::model::{self, OrganizationFile};
+use crate::model::{self, OrganizationFile, Timestamp};
 use crate::organization::*;
 use crate::{policy, uncertain};
 
@@ -163,7 +163,7 @@ impl Checker {
         }
     }
 
-    /// One member against its table entry: required, and its string, enum or list shape.
+    /// One member against its table entry: required, and its string, enum, list or timestamp shape.
     fn member(&mut self, path: &str, member: &Member, value: MemberValue) {
         match (value, member.constraint) {
             (MemberValue::Text(None), _)
@@ -178,6 +178,15 @@ impl Checker {
             (MemberValue::Text(Some(text)), Constraint::Text(shape)) => self.string(path, text, shape),
             (MemberValue::Text(Some(text)), Constraint::OneOf(shape)) => self.enumeration(path, text, shape),
             (MemberValue::TextList(Some(items)), Constraint::List(list, item)) => self.list(path, items, list, item),
+            // Epoch seconds are any number; text must be a real instant.
+            (MemberValue::Timestamp(Some(Timestamp::Text(text))), Constraint::Instant) if !c::is_instant(text) => {
+                let message = format!(
+                    "{} is not a timestamp: write epoch seconds or an ISO-8601 instant such as 2021-03-02T17:08:52Z, \
+                     with a date that exists",
+                    quote(text)
+                );
+                self.error(path, ErrorCode::InvalidParameterException, message);
+            }
             _ => {}
         }
     }
@@ -575,3 +584,6 @@ impl Checker {
 fn effect(value: &Option<String>) -> Effect {
     value.as_deref().and_then(Effect::parse).unwrap_or(Effect::Deny)
 }
+
+#[cfg(test)]
+mod tests;
