@@ -13,7 +13,7 @@ use super::{describe, drain_map, drain_seq, DocumentKind, Value};
 use crate::diagnostic::{nearest, ErrorCode, Finding, Findings};
 use crate::model::OrganizationFile;
 
-/// Every top-level member some accepted document has, for suggestions on an unrecognised document.
+/// Every top-level member that decides a document's kind, for suggestions on an unrecognised document.
 const TOP_LEVEL_MEMBERS: &[&str] = &[
     "AccessControlRules",
     "MobileDeviceAccessRules",
@@ -24,6 +24,11 @@ const TOP_LEVEL_MEMBERS: &[&str] = &[
     "Overrides",
     "ImpersonationRoleId",
 ];
+
+/// Whether some kind of document has `key` at its top level.
+fn is_top_level_member(key: &str) -> bool {
+    DocumentKind::ALL.iter().any(|kind| kind.shape().members.iter().any(|member| member.name == key))
+}
 
 /// The visitor methods for JSON's scalars and `null`, each binding `$value` to a [`Value`] that describes what
 /// was found and returning `$on`.
@@ -225,7 +230,17 @@ pub(super) fn detect(top: &TopLevel, prefix: &str, findings: &mut Findings) -> O
             }
         };
     }
-    for key in keys {
+    // None of the aws CLI outputs: a document that has a member of the organization file is one, with mistakes
+    // that pass 2 reports member by member (`Extra`, or `AccessControlRule` with its suggestion), while the members
+    // it got right are not called unknown.
+    if keys.iter().any(|k| OrganizationFile::SHAPE.members.iter().any(|member| member.name == *k)) {
+        return Some(DocumentKind::OrganizationFile);
+    }
+    // Otherwise only the members no document has are wrong; when every member is some document's, none can be
+    // singled out, and all are reported.
+    let unknown: Vec<&String> = keys.iter().filter(|k| !is_top_level_member(k)).collect();
+    let reported = if unknown.is_empty() { keys.iter().collect() } else { unknown };
+    for key in reported {
         findings.push_error_with(|| {
             let mut message = format!(
                 "unknown top-level member `{key}`: expected an organization file or the output of \

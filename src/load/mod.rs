@@ -98,6 +98,16 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    /// Every kind, in the order of [`Document`]'s variants.
+    pub const ALL: [DocumentKind; 6] = [
+        DocumentKind::OrganizationFile,
+        DocumentKind::AccessControlRules,
+        DocumentKind::MobileDeviceAccessRules,
+        DocumentKind::MobileDeviceAccessOverrides,
+        DocumentKind::ImpersonationRole,
+        DocumentKind::Users,
+    ];
+
     /// The top-level shape of documents of this kind.
     pub fn shape(self) -> &'static schema::Shape {
         schema::document_shape(self)
@@ -364,6 +374,29 @@ mod tests {
         assert!(errors(r#"{"Roles": []}"#)[0].1.contains("get-impersonation-role"));
     }
 
+    #[test]
+    fn only_the_unknown_member_of_an_organization_file_is_reported() {
+        let found = errors(r#"{"AccessControlRules": [], "Extra": 1}"#);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "Extra");
+        assert!(found[0].1.starts_with("unknown member `Extra`"), "{}", found[0].1);
+
+        let typo = errors(r#"{"AccessControlRules": [], "MobileDeviceAccessRule": []}"#);
+        assert_eq!(typo.len(), 1, "{typo:?}");
+        assert_eq!(typo[0].0, "MobileDeviceAccessRule");
+        assert!(typo[0].1.contains("did you mean `MobileDeviceAccessRules`"), "{}", typo[0].1);
+
+        // Nothing of any document: every member is reported, each with its suggestion.
+        let strangers = errors(r#"{"AccessControlRule": [], "Extra": 1}"#);
+        let paths: Vec<&str> = strangers.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, ["AccessControlRule", "Extra"]);
+        assert!(strangers[0].1.contains("did you mean `AccessControlRules`"), "{}", strangers[0].1);
+
+        // Pages with a stranger: only the stranger.
+        let page = errors(r#"{"NextToken": "t", "Extra": 1}"#);
+        assert_eq!(page.iter().map(|(path, _)| path.as_str()).collect::<Vec<_>>(), ["Extra"]);
+    }
+
     /// A JSON object with every member of `shape`, nested shapes included.
     fn every_member(shape: &schema::Shape, n: &mut u32) -> serde_json::Value {
         use schema::Kind;
@@ -387,14 +420,7 @@ mod tests {
     fn every_member_of_every_shape_is_kept() {
         // Built from the table the check pass reads, so a member the conversion forgot cannot hide: serializing
         // what was read gives back every member.
-        for kind in [
-            DocumentKind::OrganizationFile,
-            DocumentKind::AccessControlRules,
-            DocumentKind::MobileDeviceAccessRules,
-            DocumentKind::MobileDeviceAccessOverrides,
-            DocumentKind::ImpersonationRole,
-            DocumentKind::Users,
-        ] {
+        for kind in DocumentKind::ALL {
             let json = every_member(kind.shape(), &mut 0);
             let text = serde_json::to_vec(&json).unwrap();
             let found = documents(&text, &Limits::default()).unwrap();
