@@ -43,6 +43,9 @@
 mod check;
 mod convert;
 mod detect;
+mod sources;
+
+pub use sources::Sources;
 pub mod schema;
 
 use std::fmt;
@@ -180,11 +183,24 @@ pub fn parse_all_with<'a>(
     inputs: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     limits: &Limits,
 ) -> Result<OrganizationFile, Vec<Finding>> {
+    parse_all_with_sources(inputs, limits).map(|(organization, _)| organization)
+}
+
+/// [`parse_all_with`], also returning where each entry of the organization came from, so that the findings of
+/// [`crate::validate`] can name the input and the path the user wrote ([`Sources::locate_all`]).
+pub fn parse_all_with_sources<'a>(
+    inputs: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    limits: &Limits,
+) -> Result<(OrganizationFile, Sources), Vec<Finding>> {
     let mut organization = OrganizationFile::default();
+    let (mut sources, mut lengths) = (Sources::default(), sources::MergedLengths::default());
     let mut findings = Vec::new();
     for (name, bytes) in inputs {
-        match parse_with(bytes, limits) {
-            Ok(fragment) => organization.merge(fragment),
+        match documents(bytes, limits) {
+            Ok(read) => {
+                sources.add(name, &read, &mut lengths);
+                read.into_iter().for_each(|document| organization.merge(document.into_organization()));
+            }
             Err(problems) => findings.extend(problems.into_iter().map(|f| Finding {
                 path: if f.path.is_empty() { name.to_string() } else { format!("{name}: {}", f.path) },
                 ..f
@@ -192,7 +208,7 @@ pub fn parse_all_with<'a>(
         }
     }
     if findings.is_empty() {
-        Ok(organization)
+        Ok((organization, sources))
     } else {
         Err(findings)
     }
