@@ -2,7 +2,7 @@
 //!
 //! Validation walks the file once. Each record's members are checked against their entries in the shape's table
 //! ([`crate::load::schema`]: required by which operation, and the string, list or enum shape of
-//! [`crate::constraints`]) by one generic walk, [`Checker::record`]; nothing here restates a member's constraint.
+//! [`crate::constraints`]) by one generic walk, `Checker::record`; nothing here restates a member's constraint.
 //! What spans members is written here by hand, run as the walk passes the member it is about, so that findings
 //! come in document order: quotas, duplicate names and ids, overrides given twice, identifiers the directory does
 //! not know. It reports every problem, not the first, and only when there are no errors does it produce the

@@ -16,7 +16,7 @@
 //! Inputs come from scripts, editors and strangers, so reading never trusts them. The bytes are read twice, each
 //! pass streaming, neither building a JSON tree:
 //!
-//! 1. **detect** ([`detect`](self)): JSON syntax, and each document's top-level member names (which decide its
+//! 1. **detect**: JSON syntax, and each document's top-level member names (which decide its
 //!    kind);
 //! 2. **check**: every member against its shape's table ([`schema`]), reporting all at once, with paths: an
 //!    unknown member (with the nearest known one suggested; a typo such as `NotIpRange` must never silently widen a
