@@ -332,6 +332,62 @@ pub fn parse_cidr(s: &str) -> Option<(u32, u8)> {
     Some((parse_ipv4(addr)?, len))
 }
 
+/// Whether `s` is an ISO-8601 instant as the service and the aws CLI write them (RFC 3339): `YYYY-MM-DD`, `T`,
+/// `hh:mm:ss` with an optional fraction, then `Z` or an offset `±hh:mm`; the date must exist in the calendar
+/// (leap years included) and the time of day be in range (second 60 allowed, for a leap second).
+///
+/// Written by hand rather than with a date library: the check is the whole need, and the core stays without
+/// dependencies beyond serde.
+pub fn is_instant(s: &str) -> bool {
+    fn number(b: &[u8], at: usize, len: usize) -> Option<u32> {
+        let digits = b.get(at..at + len)?;
+        digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    }
+    let b = s.as_bytes();
+    let date = (|| {
+        let (year, month, day) = (number(b, 0, 4)?, number(b, 5, 2)?, number(b, 8, 2)?);
+        (b[4] == b'-' && b[7] == b'-').then_some((year, month, day))
+    })();
+    let Some((year, month, day)) = date else { return false };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if !(1..=days).contains(&day) || !matches!(b.get(10), Some(b'T' | b't')) {
+        return false;
+    }
+    let time = (|| {
+        let (hour, minute, second) = (number(b, 11, 2)?, number(b, 14, 2)?, number(b, 17, 2)?);
+        (b[13] == b':' && b[16] == b':').then_some((hour, minute, second))
+    })();
+    let Some((hour, minute, second)) = time else { return false };
+    if hour > 23 || minute > 59 || second > 60 {
+        return false;
+    }
+    let mut at = 19;
+    if b.get(at) == Some(&b'.') {
+        let fraction = b[at + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        if fraction == 0 {
+            return false;
+        }
+        at += 1 + fraction;
+    }
+    match b.get(at) {
+        Some(b'Z' | b'z') => at + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            let offset = (|| Some((number(b, at + 1, 2)?, number(b, at + 4, 2)?)))();
+            matches!(offset, Some((hours, minutes)) if hours <= 23 && minutes <= 59)
+                && b[at + 3] == b':'
+                && at + 6 == b.len()
+        }
+        _ => false,
+    }
+}
+
 macro_rules! string_shapes {
     ($($konst:ident = $name:literal, $min:literal..=$max:literal, $pattern:expr;)*) => {
         $(pub const $konst: StringShape = StringShape { name: $name, min: $min, max: $max, pattern: $pattern };)*
@@ -424,6 +480,42 @@ mod tests {
         assert_eq!(parse_cidr("10.0.0.0/8"), Some((0x0A00_0000, 8)));
         for bad in ["10.0.0.0/33", "10.0.0.0/08", "10.0.0.0", "10.0.0.0/", "10.0.0.0/8/8"] {
             assert_eq!(parse_cidr(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn instants_follow_rfc_3339_and_the_calendar() {
+        for good in [
+            "2021-03-02T17:08:52Z",
+            "2021-03-02T17:08:52.123Z",
+            "2021-03-02T17:08:52+01:00",
+            "2021-03-02T17:08:52.123000-05:30",
+            "2024-02-29T00:00:00Z",
+            "2000-02-29T23:59:60Z",
+        ] {
+            assert!(is_instant(good), "{good}");
+        }
+        for bad in [
+            "",
+            "yesterday",
+            "2021-02-30T00:00:00Z",
+            "2021-13-01T00:00:00Z",
+            "2021-00-10T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2021-04-31T00:00:00Z",
+            "2021-03-02",
+            "2021-03-02T24:00:00Z",
+            "2021-03-02T17:60:00Z",
+            "2021-03-02T17:08:52",
+            "2021-03-02T17:08:52.Z",
+            "2021-03-02T17:08:52+1:00",
+            "2021-03-02T17:08:52+01:00x",
+            "2021-03-02 17:08:52Z",
+            "2021-3-2T17:08:52Z",
+            "2021-03-02T17:08:52Zé",
+        ] {
+            assert!(!is_instant(bad), "{bad}");
         }
     }
 

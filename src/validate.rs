@@ -1,9 +1,12 @@
 //! Checking an organization file against everything `Put`/`Create`/`Update` would reject (SEMANTICS 4).
 //!
-//! Validation walks the file once, applies the service model's constraints from [`crate::constraints`] to every
-//! member, then the rules that span members: quotas, duplicate names and ids, overrides given twice, identifiers
-//! the directory does not know. It reports every problem, not the first, and only when there are no errors does it
-//! produce the checked [`Organization`] the evaluators read.
+//! Validation walks the file once. Each record's members are checked against their entries in the shape's table
+//! ([`crate::load::schema`]: required by which operation, and the string, list or enum shape of
+//! [`crate::constraints`]) by one generic walk, `Checker::record`; nothing here restates a member's constraint.
+//! What spans members is written here by hand, run as the walk passes the member it is about, so that findings
+//! come in document order: quotas, duplicate names and ids, overrides given twice, identifiers the directory does
+//! not know. It reports every problem, not the first, and only when there are no errors does it produce the
+//! checked [`Organization`] the evaluators read.
 //!
 //! Warnings flag what the service accepts but is likely a mistake: a CIDR with host bits set, an action outside the
 //! documented seven, a mobile value that looks like a glob (matching is by prefix; `*` and `?` are literal).
@@ -14,7 +17,8 @@ use ipnet::Ipv4Net;
 
 use crate::constraints::{self as c, EnumShape, ListShape, StringShape};
 use crate::diagnostic::{quote, ErrorCode, Finding, Findings};
-use crate::model::{self, OrganizationFile};
+use crate::load::schema::{Constraint, Member, MemberValue, Record};
+use crate::model::{self, OrganizationFile, Timestamp};
 use crate::organization::*;
 use crate::{policy, uncertain};
 
@@ -35,15 +39,19 @@ impl Default for Options {
 /// The outcome of validation: every finding, and the checked organization when no finding is an error.
 #[derive(Debug, Clone)]
 pub struct Validation {
+    /// Errors first, then warnings, each in document order.
     pub findings: Vec<Finding>,
+    /// The checked organization, when no finding is an error.
     pub organization: Option<Organization>,
 }
 
 impl Validation {
+    /// The findings that are errors.
     pub fn errors(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.is_error())
     }
 
+    /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.errors().next().is_some()
     }
@@ -126,11 +134,15 @@ impl<'a> Directory<'a> {
     }
 }
 
+/// The validation pass's state: what it found so far.
 struct Checker {
     errors: Findings,
     warnings: Findings,
     options: Options,
 }
+
+/// What happens after one member of a record is checked against its table entry: the checks that span members.
+type After<'r, 's> = &'r mut dyn FnMut(&mut Checker, &'static Member, &str, MemberValue<'s>);
 
 impl Checker {
     fn error(&mut self, path: &str, code: ErrorCode, message: String) {
@@ -141,64 +153,64 @@ impl Checker {
         self.warnings.push(Finding::warning(path, code, message));
     }
 
-    /// A member that must be present, checked against `shape`; `""` stands in when it is missing or broken.
-    fn required(&mut self, path: &str, value: Option<&String>, shape: StringShape, operation: &str) -> String {
-        match value {
-            Some(v) => self.string(path, v, shape),
-            None => {
-                let member = path.rsplit('.').next().unwrap_or(path);
-                self.error(
-                    path,
-                    ErrorCode::InvalidParameterException,
-                    format!("`{member}` is required by {operation}"),
-                );
-                String::new()
-            }
+    /// Checks every member of `record`, at `path`, against its entry in the shape's table, in the table's order;
+    /// after each member, `after` runs with the member, its path and its value.
+    fn record<'s, R: Record>(&mut self, path: &str, record: &'s R, after: After<'_, 's>) {
+        for (member, value) in R::SHAPE.members.iter().zip(record.values()) {
+            let at = format!("{path}.{}", member.name);
+            self.member(&at, member, value);
+            after(self, member, &at, value);
         }
     }
 
-    fn optional(&mut self, path: &str, value: Option<&String>, shape: StringShape) -> Option<String> {
-        value.map(|v| self.string(path, v, shape))
+    /// One member against its table entry: required, and its string, enum, list or timestamp shape.
+    fn member(&mut self, path: &str, member: &Member, value: MemberValue) {
+        match (value, member.constraint) {
+            (MemberValue::Text(None), _)
+            | (MemberValue::TextList(None), _)
+            | (MemberValue::Timestamp(None), _)
+            | (MemberValue::Records(None), _) => {
+                if let Some(operation) = member.required_by {
+                    let message = format!("`{}` is required by {operation}", member.name);
+                    self.error(path, ErrorCode::InvalidParameterException, message);
+                }
+            }
+            (MemberValue::Text(Some(text)), Constraint::Text(shape)) => self.string(path, text, shape),
+            (MemberValue::Text(Some(text)), Constraint::OneOf(shape)) => self.enumeration(path, text, shape),
+            (MemberValue::TextList(Some(items)), Constraint::List(list, item)) => self.list(path, items, list, item),
+            // Epoch seconds are any number; text must be a real instant.
+            (MemberValue::Timestamp(Some(Timestamp::Text(text))), Constraint::Instant) if !c::is_instant(text) => {
+                let message = format!(
+                    "{} is not a timestamp: write epoch seconds or an ISO-8601 instant such as 2021-03-02T17:08:52Z, \
+                     with a date that exists",
+                    quote(text)
+                );
+                self.error(path, ErrorCode::InvalidParameterException, message);
+            }
+            _ => {}
+        }
     }
 
-    fn string(&mut self, path: &str, value: &str, shape: StringShape) -> String {
+    fn string(&mut self, path: &str, value: &str, shape: StringShape) {
         if let Err(violation) = shape.check(value) {
             let message = format!("{} {violation} ({})", quote(value), shape.name);
             self.error(path, ErrorCode::InvalidParameterException, message);
         }
-        value.to_string()
     }
 
-    fn effect(&mut self, path: &str, value: Option<&String>, shape: EnumShape, operation: &str) -> Effect {
-        let effect = self.enumeration(path, value, shape, operation);
-        Effect::parse(&effect).unwrap_or(Effect::Deny)
-    }
-
-    fn enumeration(&mut self, path: &str, value: Option<&String>, shape: EnumShape, operation: &str) -> String {
-        match value {
-            Some(v) if shape.contains(v) => v.clone(),
-            Some(v) => {
-                let message = format!("{} is not one of {} ({})", quote(v), shape.values.join(", "), shape.name);
-                self.error(path, ErrorCode::InvalidParameterException, message);
-                v.clone()
-            }
-            None => {
-                let member = path.rsplit('.').next().unwrap_or(path);
-                self.error(
-                    path,
-                    ErrorCode::InvalidParameterException,
-                    format!("`{member}` is required by {operation}"),
-                );
-                String::new()
-            }
+    fn enumeration(&mut self, path: &str, value: &str, shape: EnumShape) {
+        if !shape.contains(value) {
+            let message = format!("{} is not one of {} ({})", quote(value), shape.values.join(", "), shape.name);
+            self.error(path, ErrorCode::InvalidParameterException, message);
         }
     }
 
-    /// A list member: its length against `list`, each item against `item`. Missing and empty both give `[]`.
-    fn list(&mut self, path: &str, value: Option<&Vec<String>>, list: ListShape, item: StringShape) -> Vec<String> {
-        let Some(values) = value else { return Vec::new() };
+    /// A list member: its length against `list`, each item against `item`.
+    fn list(&mut self, path: &str, values: &[String], list: ListShape, item: StringShape) {
         self.list_length(path, values.len(), list, ErrorCode::InvalidParameterException);
-        values.iter().enumerate().map(|(i, v)| self.string(&format!("{path}[{i}]"), v, item)).collect()
+        for (i, value) in values.iter().enumerate() {
+            self.string(&format!("{path}[{i}]"), value, item);
+        }
     }
 
     fn list_length(&mut self, path: &str, len: usize, shape: ListShape, code: ErrorCode) {
@@ -243,21 +255,21 @@ impl Checker {
         }
     }
 
+    /// Each entry of a list of user identifiers must name a user of the directory, when there is one.
+    fn known_users(&mut self, path: &str, value: MemberValue, directory: &Directory) {
+        if let MemberValue::TextList(Some(users)) = value {
+            for (i, user) in users.iter().enumerate() {
+                self.known_user(&format!("{path}[{i}]"), user, directory);
+            }
+        }
+    }
+
     fn users(&mut self, users: &[model::User]) -> Vec<DirectoryUser> {
         let mut checked = Vec::with_capacity(users.len());
         let mut owners: HashMap<&str, usize> = HashMap::new();
         for (i, user) in users.iter().enumerate() {
             let path = format!("Users[{i}]");
-            let id = self.required(&format!("{path}.Id"), user.id.as_ref(), c::WORKMAIL_IDENTIFIER, "ListUsers");
-            let email = self.optional(&format!("{path}.Email"), user.email.as_ref(), c::EMAIL_ADDRESS);
-            let name = self.optional(&format!("{path}.Name"), user.name.as_ref(), c::USER_NAME);
-            self.optional(&format!("{path}.DisplayName"), user.display_name.as_ref(), c::STRING);
-            if user.state.is_some() {
-                self.enumeration(&format!("{path}.State"), user.state.as_ref(), c::ENTITY_STATE, "ListUsers");
-            }
-            if user.user_role.is_some() {
-                self.enumeration(&format!("{path}.UserRole"), user.user_role.as_ref(), c::USER_ROLE, "ListUsers");
-            }
+            self.record(&path, user, &mut |_, _, _, _| {});
             // Each identifier must name one user, or resolving it would be a guess.
             for (member, key) in [("Id", &user.id), ("Email", &user.email), ("Name", &user.name)] {
                 let Some(key) = key.as_deref() else { continue };
@@ -273,7 +285,12 @@ impl Checker {
                     }
                 }
             }
-            checked.push(DirectoryUser { id, email, name, state: user.state.clone() });
+            checked.push(DirectoryUser {
+                id: user.id.clone().unwrap_or_default(),
+                email: user.email.clone(),
+                name: user.name.clone(),
+                state: user.state.clone(),
+            });
         }
         checked
     }
@@ -292,61 +309,54 @@ impl Checker {
         let mut checked = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             let path = format!("AccessControlRules[{i}]");
-            let name = self.required(&format!("{path}.Name"), rule.name.as_ref(), c::ACCESS_CONTROL_RULE_NAME, OP);
-            if let Some(name) = rule.name.as_deref() {
-                if let Some(first) = names.insert(name, i) {
-                    let message = format!(
-                        "a second rule named {name:?} (first at AccessControlRules[{first}]); {OP} with an existing name replaces that rule, so an organization cannot hold two"
-                    );
-                    self.error(&format!("{path}.Name"), ErrorCode::InvalidParameterException, message);
+            let (mut ip_ranges, mut not_ip_ranges) = (Vec::new(), Vec::new());
+            self.record(&path, rule, &mut |this, member, at, value| match member.name {
+                "Name" => {
+                    if let Some(name) = rule.name.as_deref() {
+                        if let Some(first) = names.insert(name, i) {
+                            let message = format!(
+                                "a second rule named {name:?} (first at AccessControlRules[{first}]); {OP} with an existing name replaces that rule, so an organization cannot hold two"
+                            );
+                            this.error(at, ErrorCode::InvalidParameterException, message);
+                        }
+                    }
                 }
-            }
-            let effect =
-                self.effect(&format!("{path}.Effect"), rule.effect.as_ref(), c::ACCESS_CONTROL_RULE_EFFECT, OP);
-            self.required(
-                &format!("{path}.Description"),
-                rule.description.as_ref(),
-                c::ACCESS_CONTROL_RULE_DESCRIPTION,
-                OP,
-            );
-            let ip_ranges = self.ip_ranges(&format!("{path}.IpRanges"), rule.ip_ranges.as_ref());
-            let not_ip_ranges = self.ip_ranges(&format!("{path}.NotIpRanges"), rule.not_ip_ranges.as_ref());
-            // Reported once, at the rule where the total crosses the engine's limit.
-            let before = address_ranges;
-            address_ranges += ip_ranges.len() + not_ip_ranges.len();
-            if before <= policy::MAX_ADDRESS_RANGES && address_ranges > policy::MAX_ADDRESS_RANGES {
-                let what = "address ranges in IpRanges and NotIpRanges of all rules up to here";
-                self.engine_limit(&path, address_ranges, policy::MAX_ADDRESS_RANGES, what);
-            }
-            let actions = self.actions(&format!("{path}.Actions"), rule.actions.as_ref());
-            let not_actions = self.actions(&format!("{path}.NotActions"), rule.not_actions.as_ref());
-            let user_ids = self.user_ids(&format!("{path}.UserIds"), rule.user_ids.as_ref(), directory);
-            let not_user_ids = self.user_ids(&format!("{path}.NotUserIds"), rule.not_user_ids.as_ref(), directory);
-            let role_ids =
-                self.role_ids(&format!("{path}.ImpersonationRoleIds"), rule.impersonation_role_ids.as_ref(), roles);
-            let not_role_ids = self.role_ids(
-                &format!("{path}.NotImpersonationRoleIds"),
-                rule.not_impersonation_role_ids.as_ref(),
-                roles,
-            );
+                "IpRanges" => ip_ranges = this.ip_ranges(at, value),
+                "NotIpRanges" => {
+                    not_ip_ranges = this.ip_ranges(at, value);
+                    // Reported once, at the rule where the total crosses the engine's limit.
+                    let before = address_ranges;
+                    address_ranges += ip_ranges.len() + not_ip_ranges.len();
+                    if before <= policy::MAX_ADDRESS_RANGES && address_ranges > policy::MAX_ADDRESS_RANGES {
+                        let what = "address ranges in IpRanges and NotIpRanges of all rules up to here";
+                        this.engine_limit(&path, address_ranges, policy::MAX_ADDRESS_RANGES, what);
+                    }
+                }
+                "Actions" | "NotActions" => this.actions(at, value),
+                "UserIds" | "NotUserIds" => this.known_users(at, value, directory),
+                "ImpersonationRoleIds" | "NotImpersonationRoleIds" => this.known_roles(at, value, roles),
+                _ => {}
+            });
             checked.push(AccessRule {
-                name,
-                effect,
+                name: rule.name.clone().unwrap_or_default(),
+                effect: effect(&rule.effect),
                 ip_ranges,
                 not_ip_ranges,
-                actions,
-                not_actions,
-                user_ids,
-                not_user_ids,
-                impersonation_role_ids: role_ids,
-                not_impersonation_role_ids: not_role_ids,
+                actions: rule.actions.clone().unwrap_or_default(),
+                not_actions: rule.not_actions.clone().unwrap_or_default(),
+                user_ids: rule.user_ids.clone().unwrap_or_default(),
+                not_user_ids: rule.not_user_ids.clone().unwrap_or_default(),
+                impersonation_role_ids: rule.impersonation_role_ids.clone().unwrap_or_default(),
+                not_impersonation_role_ids: rule.not_impersonation_role_ids.clone().unwrap_or_default(),
             });
         }
         checked
     }
 
-    fn ip_ranges(&mut self, path: &str, value: Option<&Vec<String>>) -> Vec<Ipv4Net> {
-        let texts = self.list(path, value, c::IP_RANGE_LIST, c::IP_RANGE);
+    /// The ranges of an `IpRanges` list that parse (the others are errors already), with a warning for each that
+    /// has host bits set.
+    fn ip_ranges(&mut self, path: &str, value: MemberValue) -> Vec<Ipv4Net> {
+        let MemberValue::TextList(Some(texts)) = value else { return Vec::new() };
         let mut ranges = Vec::with_capacity(texts.len());
         for (i, text) in texts.iter().enumerate() {
             let Some((address, len)) = c::parse_cidr(text) else { continue };
@@ -363,8 +373,9 @@ impl Checker {
         ranges
     }
 
-    fn actions(&mut self, path: &str, value: Option<&Vec<String>>) -> Vec<String> {
-        let actions = self.list(path, value, c::ACTIONS_LIST, c::ACCESS_CONTROL_RULE_ACTION);
+    /// Warns of each well-formed action that is not one of the documented ones.
+    fn actions(&mut self, path: &str, value: MemberValue) {
+        let MemberValue::TextList(Some(actions)) = value else { return };
         for (i, action) in actions.iter().enumerate() {
             if c::ACCESS_CONTROL_RULE_ACTION.check(action).is_ok()
                 && !uncertain::DOCUMENTED_ACTIONS.contains(&action.as_str())
@@ -379,32 +390,20 @@ impl Checker {
                 self.warn(&format!("{path}[{i}]"), ErrorCode::InvalidParameterException, message);
             }
         }
-        actions
     }
 
-    fn user_ids(&mut self, path: &str, value: Option<&Vec<String>>, directory: &Directory) -> Vec<String> {
-        let ids = self.list(path, value, c::USER_ID_LIST, c::WORKMAIL_IDENTIFIER);
+    /// Each entry of a list of role ids must be the id of a loaded role, when roles were loaded.
+    fn known_roles(&mut self, path: &str, value: MemberValue, roles: Option<&HashSet<&str>>) {
+        let (MemberValue::TextList(Some(ids)), Some(roles)) = (value, roles) else { return };
         for (i, id) in ids.iter().enumerate() {
-            self.known_user(&format!("{path}[{i}]"), id, directory);
-        }
-        ids
-    }
-
-    fn role_ids(&mut self, path: &str, value: Option<&Vec<String>>, roles: Option<&HashSet<&str>>) -> Vec<String> {
-        let ids = self.list(path, value, c::IMPERSONATION_ROLE_ID_LIST, c::IMPERSONATION_ROLE_ID);
-        if let Some(roles) = roles {
-            for (i, id) in ids.iter().enumerate() {
-                if !roles.contains(id.as_str()) {
-                    let message = format!("{id:?} is not the id of any loaded impersonation role");
-                    self.error(&format!("{path}[{i}]"), ErrorCode::ResourceNotFoundException, message);
-                }
+            if !roles.contains(id.as_str()) {
+                let message = format!("{id:?} is not the id of any loaded impersonation role");
+                self.error(&format!("{path}[{i}]"), ErrorCode::ResourceNotFoundException, message);
             }
         }
-        ids
     }
 
     fn mobile_rules(&mut self, rules: &[model::MobileDeviceAccessRule]) -> Vec<MobileRule> {
-        const OP: &str = "CreateMobileDeviceAccessRule";
         self.quota(
             "MobileDeviceAccessRules",
             rules.len(),
@@ -421,69 +420,50 @@ impl Checker {
         let mut checked = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             let path = format!("MobileDeviceAccessRules[{i}]");
-            let id_path = format!("{path}.MobileDeviceAccessRuleId");
-            let id =
-                self.optional(&id_path, rule.mobile_device_access_rule_id.as_ref(), c::MOBILE_DEVICE_ACCESS_RULE_ID);
-            match rule.mobile_device_access_rule_id.as_deref() {
-                None => self.warn(
-                    &id_path,
-                    ErrorCode::InvalidParameterException,
-                    "no id: the service assigns one on CreateMobileDeviceAccessRule; answers list this rule by Name only".into(),
-                ),
-                Some(id) => {
-                    if let Some(first) = ids.insert(id, i) {
-                        let message = format!("a second rule with id {id:?} (first at MobileDeviceAccessRules[{first}])");
-                        self.error(&id_path, ErrorCode::InvalidParameterException, message);
+            self.record(&path, rule, &mut |this, member, at, value| match (member.name, value) {
+                ("MobileDeviceAccessRuleId", _) => match rule.mobile_device_access_rule_id.as_deref() {
+                    None => this.warn(
+                        at,
+                        ErrorCode::InvalidParameterException,
+                        "no id: the service assigns one on CreateMobileDeviceAccessRule; answers list this rule by Name only".into(),
+                    ),
+                    Some(id) => {
+                        if let Some(first) = ids.insert(id, i) {
+                            let message =
+                                format!("a second rule with id {id:?} (first at MobileDeviceAccessRules[{first}])");
+                            this.error(at, ErrorCode::InvalidParameterException, message);
+                        }
                     }
-                }
-            }
-            let name =
-                self.required(&format!("{path}.Name"), rule.name.as_ref(), c::MOBILE_DEVICE_ACCESS_RULE_NAME, OP);
-            self.optional(
-                &format!("{path}.Description"),
-                rule.description.as_ref(),
-                c::MOBILE_DEVICE_ACCESS_RULE_DESCRIPTION,
-            );
-            let effect =
-                self.effect(&format!("{path}.Effect"), rule.effect.as_ref(), c::MOBILE_DEVICE_ACCESS_RULE_EFFECT, OP);
+                },
+                // Every list of a mobile rule is a list of device values.
+                (_, MemberValue::TextList(Some(values))) => this.device_values(at, values),
+                _ => {}
+            });
             let lists = [
-                (&rule.device_types, &rule.not_device_types, c::DEVICE_TYPE_LIST, c::DEVICE_TYPE),
-                (&rule.device_models, &rule.not_device_models, c::DEVICE_MODEL_LIST, c::DEVICE_MODEL),
-                (
-                    &rule.device_operating_systems,
-                    &rule.not_device_operating_systems,
-                    c::DEVICE_OPERATING_SYSTEM_LIST,
-                    c::DEVICE_OPERATING_SYSTEM,
-                ),
-                (
-                    &rule.device_user_agents,
-                    &rule.not_device_user_agents,
-                    c::DEVICE_USER_AGENT_LIST,
-                    c::DEVICE_USER_AGENT,
-                ),
+                (&rule.device_types, &rule.not_device_types),
+                (&rule.device_models, &rule.not_device_models),
+                (&rule.device_operating_systems, &rule.not_device_operating_systems),
+                (&rule.device_user_agents, &rule.not_device_user_agents),
             ];
             let mut conditions: [PropertyCondition; 4] = Default::default();
-            for (property, (values, not_values, list, item)) in DeviceProperty::ALL.into_iter().zip(lists) {
-                let values_path = format!("{path}.{}", property.list_name());
-                let not_path = format!("{path}.{}", property.not_list_name());
+            for (property, (values, not_values)) in DeviceProperty::ALL.into_iter().zip(lists) {
                 conditions[property.index()] = PropertyCondition {
-                    values: self.device_values(&values_path, values.as_ref(), list, item),
-                    not_values: self.device_values(&not_path, not_values.as_ref(), list, item),
+                    values: values.clone().unwrap_or_default(),
+                    not_values: not_values.clone().unwrap_or_default(),
                 };
             }
-            checked.push(MobileRule { id, name, effect, conditions });
+            checked.push(MobileRule {
+                id: rule.mobile_device_access_rule_id.clone(),
+                name: rule.name.clone().unwrap_or_default(),
+                effect: effect(&rule.effect),
+                conditions,
+            });
         }
         checked
     }
 
-    fn device_values(
-        &mut self,
-        path: &str,
-        value: Option<&Vec<String>>,
-        list: ListShape,
-        item: StringShape,
-    ) -> Vec<String> {
-        let values = self.list(path, value, list, item);
+    /// Warns of device values that look like globs.
+    fn device_values(&mut self, path: &str, values: &[String]) {
         for (i, value) in values.iter().enumerate() {
             if value.contains(['*', '?']) && value != uncertain::NONE_VALUE {
                 let message = format!(
@@ -492,7 +472,6 @@ impl Checker {
                 self.warn(&format!("{path}[{i}]"), ErrorCode::InvalidParameterException, message);
             }
         }
-        values
     }
 
     fn overrides(
@@ -500,23 +479,17 @@ impl Checker {
         overrides: &[model::MobileDeviceAccessOverride],
         directory: &Directory,
     ) -> Vec<MobileOverride> {
-        const OP: &str = "PutMobileDeviceAccessOverride";
         let mut seen: HashMap<(String, String), usize> = HashMap::new();
         let mut checked = Vec::with_capacity(overrides.len());
         for (i, o) in overrides.iter().enumerate() {
             let path = format!("MobileDeviceAccessOverrides[{i}]");
-            let user_id = self.required(&format!("{path}.UserId"), o.user_id.as_ref(), c::ENTITY_IDENTIFIER, OP);
-            if o.user_id.is_some() {
-                self.known_user(&format!("{path}.UserId"), &user_id, directory);
-            }
-            let device_id = self.required(&format!("{path}.DeviceId"), o.device_id.as_ref(), c::DEVICE_ID, OP);
-            let effect =
-                self.effect(&format!("{path}.Effect"), o.effect.as_ref(), c::MOBILE_DEVICE_ACCESS_RULE_EFFECT, OP);
-            self.optional(
-                &format!("{path}.Description"),
-                o.description.as_ref(),
-                c::MOBILE_DEVICE_ACCESS_RULE_DESCRIPTION,
-            );
+            self.record(&path, o, &mut |this, member, at, value| {
+                if let ("UserId", MemberValue::Text(Some(user))) = (member.name, value) {
+                    this.known_user(at, user, directory);
+                }
+            });
+            let user_id = o.user_id.clone().unwrap_or_default();
+            let device_id = o.device_id.clone().unwrap_or_default();
             // One override per user and device: the user as the directory resolves it, the device id without case.
             let user_key = match directory.resolve(&user_id) {
                 Some(Some(index)) => format!("#{index}"),
@@ -528,52 +501,44 @@ impl Checker {
                 );
                 self.error(&path, ErrorCode::InvalidParameterException, message);
             }
-            checked.push(MobileOverride { user_id, device_id, effect });
+            checked.push(MobileOverride { user_id, device_id, effect: effect(&o.effect) });
         }
         checked
     }
 
     fn roles(&mut self, roles: &[model::ImpersonationRole], directory: &Directory) -> Vec<ImpersonationRole> {
-        const OP: &str = "CreateImpersonationRole";
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut checked = Vec::with_capacity(roles.len());
         for (i, role) in roles.iter().enumerate() {
             let path = format!("ImpersonationRoles[{i}]");
-            let id_path = format!("{path}.ImpersonationRoleId");
-            let id = self.required(
-                &id_path,
-                role.impersonation_role_id.as_ref(),
-                c::IMPERSONATION_ROLE_ID,
-                "GetImpersonationRole",
-            );
-            if let Some(id) = role.impersonation_role_id.as_deref() {
-                if let Some(first) = ids.insert(id, i) {
-                    let message = format!("a second role with id {id:?} (first at ImpersonationRoles[{first}])");
-                    self.error(&id_path, ErrorCode::InvalidParameterException, message);
+            let mut rules = Vec::new();
+            self.record(&path, role, &mut |this, member, at, _| match member.name {
+                "ImpersonationRoleId" => {
+                    if let Some(id) = role.impersonation_role_id.as_deref() {
+                        if let Some(first) = ids.insert(id, i) {
+                            let message =
+                                format!("a second role with id {id:?} (first at ImpersonationRoles[{first}])");
+                            this.error(at, ErrorCode::InvalidParameterException, message);
+                        }
+                    }
                 }
-            }
-            let name = self.required(&format!("{path}.Name"), role.name.as_ref(), c::IMPERSONATION_ROLE_NAME, OP);
-            let role_type = match self
-                .enumeration(&format!("{path}.Type"), role.role_type.as_ref(), c::IMPERSONATION_ROLE_TYPE, OP)
-                .as_str()
-            {
-                "READ_ONLY" => RoleType::ReadOnly,
+                "Rules" => {
+                    if let Some(role_rules) = &role.rules {
+                        rules = this.role_rules(at, role_rules, directory);
+                    }
+                }
+                _ => {}
+            });
+            let role_type = match role.role_type.as_deref() {
+                Some("READ_ONLY") => RoleType::ReadOnly,
                 _ => RoleType::FullAccess,
             };
-            self.optional(&format!("{path}.Description"), role.description.as_ref(), c::IMPERSONATION_ROLE_DESCRIPTION);
-            let rules_path = format!("{path}.Rules");
-            let rules = match &role.rules {
-                None => {
-                    self.error(
-                        &rules_path,
-                        ErrorCode::InvalidParameterException,
-                        format!("`Rules` is required by {OP}"),
-                    );
-                    Vec::new()
-                }
-                Some(rules) => self.role_rules(&rules_path, rules, directory),
-            };
-            checked.push(ImpersonationRole { id, name, role_type, rules });
+            checked.push(ImpersonationRole {
+                id: role.impersonation_role_id.clone().unwrap_or_default(),
+                name: role.name.clone().unwrap_or_default(),
+                role_type,
+                rules,
+            });
         }
         checked
     }
@@ -584,36 +549,41 @@ impl Checker {
         rules: &[model::ImpersonationRule],
         directory: &Directory,
     ) -> Vec<ImpersonationRule> {
-        const OP: &str = "CreateImpersonationRole";
         self.quota(path, rules.len(), c::IMPERSONATION_RULE_LIST.max, "rules in one impersonation role");
         self.engine_limit(path, rules.len(), policy::MAX_ROLE_RULES, "rules in one impersonation role");
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut checked = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             let path = format!("{path}[{i}]");
-            let id_path = format!("{path}.ImpersonationRuleId");
-            let id = self.required(&id_path, rule.impersonation_rule_id.as_ref(), c::IMPERSONATION_RULE_ID, OP);
-            if let Some(id) = rule.impersonation_rule_id.as_deref() {
-                if let Some(first) = ids.insert(id, i) {
-                    let message = format!("a second rule with id {id:?} in this role (first at index {first})");
-                    self.error(&id_path, ErrorCode::InvalidParameterException, message);
+            self.record(&path, rule, &mut |this, member, at, value| match member.name {
+                "ImpersonationRuleId" => {
+                    if let Some(id) = rule.impersonation_rule_id.as_deref() {
+                        if let Some(first) = ids.insert(id, i) {
+                            let message = format!("a second rule with id {id:?} in this role (first at index {first})");
+                            this.error(at, ErrorCode::InvalidParameterException, message);
+                        }
+                    }
                 }
-            }
-            let name = self.optional(&format!("{path}.Name"), rule.name.as_ref(), c::IMPERSONATION_RULE_NAME);
-            self.optional(&format!("{path}.Description"), rule.description.as_ref(), c::IMPERSONATION_RULE_DESCRIPTION);
-            let effect = self.effect(&format!("{path}.Effect"), rule.effect.as_ref(), c::ACCESS_EFFECT, OP);
-            let targets = |this: &mut Self, member: &str, value: Option<&Vec<String>>| {
-                let list_path = format!("{path}.{member}");
-                let users = this.list(&list_path, value, c::TARGET_USERS, c::ENTITY_IDENTIFIER);
-                for (j, user) in users.iter().enumerate() {
-                    this.known_user(&format!("{list_path}[{j}]"), user, directory);
-                }
-                users
-            };
-            let target_users = targets(self, "TargetUsers", rule.target_users.as_ref());
-            let not_target_users = targets(self, "NotTargetUsers", rule.not_target_users.as_ref());
-            checked.push(ImpersonationRule { id, name, effect, target_users, not_target_users });
+                "TargetUsers" | "NotTargetUsers" => this.known_users(at, value, directory),
+                _ => {}
+            });
+            checked.push(ImpersonationRule {
+                id: rule.impersonation_rule_id.clone().unwrap_or_default(),
+                name: rule.name.clone(),
+                effect: effect(&rule.effect),
+                target_users: rule.target_users.clone().unwrap_or_default(),
+                not_target_users: rule.not_target_users.clone().unwrap_or_default(),
+            });
         }
         checked
     }
 }
+
+/// The effect as written; what stands in for a missing or unknown one does not matter, because that is an error
+/// and no organization is produced.
+fn effect(value: &Option<String>) -> Effect {
+    value.as_deref().and_then(Effect::parse).unwrap_or(Effect::Deny)
+}
+
+#[cfg(test)]
+mod tests;
