@@ -10,13 +10,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::batch::{self, ErrorResponse};
+use workmail_policy::validate::{self, Options, Validation};
+use workmail_policy::{
+    format, load, AccessRequest, ErrorCode, Finding, ImpersonationRequest, MobileRequest, Organization, Policy,
+    RequestError,
+};
 use workmail_policy_fixture as fixture;
 
 mod bench;
-use workmail_policy::validate::{self, Options, Validation};
-use workmail_policy::{
-    format, load, AccessRequest, Finding, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,
-};
 
 /// Exit codes, documented in the README.
 mod exit {
@@ -458,11 +459,24 @@ fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The finding for an input that [`read_bounded`] stopped reading: the library's own would name its `Limits`
+/// field, and the user's knob here is the flag.
+fn too_large(path: &str, limits: &load::Limits) -> Finding {
+    let bytes = limits.max_input_bytes;
+    let message = format!(
+        "is larger than {bytes} bytes ({} MiB), the most one input may hold; raise the limit with --max-input-mib",
+        bytes >> 20
+    );
+    Finding::error(path, ErrorCode::LimitExceededException, message)
+}
+
 fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
     let limits = inputs.size.limits();
     let mut contents = Vec::with_capacity(inputs.files.len());
+    let mut oversized = Vec::new();
     for path in &inputs.files {
         match read_bounded(path, limits.max_input_bytes) {
+            Ok(bytes) if bytes.len() > limits.max_input_bytes => oversized.push(too_large(path, &limits)),
             Ok(bytes) => contents.push((path.as_str(), bytes)),
             Err(e) => {
                 eprintln!("error: cannot read {path}: {e}");
@@ -470,14 +484,24 @@ fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
             }
         }
     }
+    // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
+    if !oversized.is_empty() {
+        return Ok(Validation { findings: oversized, organization: None });
+    }
     let inputs_read = contents.iter().map(|(name, bytes)| (*name, bytes.as_slice()));
-    let file = match load::parse_all_with(inputs_read, &limits) {
-        Ok(file) => file,
-        // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
+    let (file, sources) = match load::parse_all_with_sources(inputs_read, &limits) {
+        Ok(read) => read,
         Err(findings) => return Ok(Validation { findings, organization: None }),
     };
     let options = Options { enforce_quotas: !inputs.relax_quotas };
-    Ok(validate::validate(&file, &options))
+    let mut validation = validate::validate(&file, &options);
+    // With several inputs, a merged path (`AccessControlRules[2]`) would not say which file holds the entry; each
+    // finding names its input and the entry's path there. One input's findings keep the merged paths, which are
+    // that file's own for an organization file.
+    if inputs.files.len() > 1 {
+        sources.locate_all(&mut validation.findings);
+    }
+    Ok(validation)
 }
 
 /// `wmpolicy fmt`: formats every file it can, reports the others, and returns the exit code for all of them.
@@ -485,6 +509,11 @@ fn fmt(files: &[String], check: bool, limits: &load::Limits) -> u8 {
     let (mut unreadable, mut invalid, mut would_change) = (false, false, false);
     for path in files {
         let bytes = match read_bounded(path, limits.max_input_bytes) {
+            Ok(bytes) if bytes.len() > limits.max_input_bytes => {
+                eprintln!("{}", too_large(path, limits));
+                invalid = true;
+                continue;
+            }
             Ok(bytes) => bytes,
             Err(e) => {
                 eprintln!("error: cannot read {path}: {e}");

@@ -696,10 +696,11 @@ fn aws_cli_outputs_merge_in_order() {
         r#"{"Users": [{"Id": "S-1-1-11-1111111111-2222222222-3333333333-4444", "Name": "joe"}]}"#,
     );
     let run = wmpolicy(&["validate", "--json", AWS_ACCESS_RULES, other_users.path()]).expect_code(4);
+    // The finding names the file that holds the rule, and the rule's path in that file (issue 12).
     assert_eq!(
         run.json(),
         json!([{
-            "Path": "AccessControlRules[1].UserIds[0]",
+            "Path": format!("{AWS_ACCESS_RULES}: Rules[1].UserIds[0]"),
             "Code": "EntityNotFoundException",
             "Severity": "error",
             "Message": "\"S-1-1-11-1111111111-2222222222-3333333333-3333\" names no user of the directory (no user has it as ID, email or name)",
@@ -1017,8 +1018,26 @@ fn inputs_over_the_size_limit_are_refused() {
         "{}",
         run.stdout
     );
+    // The message names the knob the user has, not the library's.
+    assert!(run.stdout.contains("--max-input-mib") && !run.stdout.contains("Limits::"), "{}", run.stdout);
     wmpolicy(&["validate", file.path()]).expect_code(0);
     wmpolicy(&["validate", "--max-input-mib", "3", file.path()]).expect_code(0);
+}
+
+/// With several inputs, a validation finding names the input that holds the entry and the entry's path there
+/// (`bad.json: Rules[0].IpRanges[0]`), not its index in the merged organization.
+#[test]
+fn validation_findings_name_the_input_and_its_own_path() {
+    let bad = TempFile::new(
+        "bad.json",
+        r#"{"Rules": [{"Name": "office", "Effect": "DENY", "Description": "", "IpRanges": ["10.0.0.0/33"]}]}"#,
+    );
+    let run = wmpolicy(&["validate", "--json", ACME, bad.path()]).expect_code(4);
+    let value: Value = serde_json::from_str(&run.stdout).expect("JSON findings");
+    let paths: Vec<&str> = findings(&value).iter().filter_map(|f| f["Path"].as_str()).collect();
+    let expected = format!("{}: Rules[0].IpRanges[0]", bad.path());
+    assert!(paths.contains(&expected.as_str()), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.starts_with("AccessControlRules[")), "{paths:?}");
 }
 
 /// The fixture `wmpolicy-aws verify --record` wrote in its offline tests (against a simulated service).

@@ -47,8 +47,8 @@ pub fn diff(old: &JsValue, new: &JsValue, options: Option<JsValue>, kinds: Optio
     let options = crate::options(options);
     let mut findings = Vec::new();
     let mut read = |input: &JsValue, side: &str| -> Option<Organization> {
-        let validation = match crate::read(input) {
-            Ok(file) => core_validate::validate(&file, &options),
+        let validation = match crate::read_and_validate(input, &options) {
+            Ok(validation) => validation,
             Err(problems) => core_validate::Validation { findings: problems, organization: None },
         };
         let prefixed = validation.findings.into_iter().filter(Finding::is_error);

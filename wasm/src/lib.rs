@@ -103,14 +103,30 @@ fn set(object: &Object, key: &str, value: &JsValue) {
 }
 
 /// Reads the inputs: the organization file, or the findings that stopped reading (paths as `wmpolicy` prints
-/// them: bare for one input, `Name: path` for several).
-fn read(input: &JsValue) -> Result<OrganizationFile, Vec<Finding>> {
+/// them: bare for one input, `Name: path` for several), and for several inputs where each entry came from.
+fn read(input: &JsValue) -> Result<(OrganizationFile, Option<core_load::Sources>), Vec<Finding>> {
     match input::contents(input)? {
-        input::Contents::One(bytes) => core_load::parse(&bytes),
+        input::Contents::One(bytes) => core_load::parse(&bytes).map(|file| (file, None)),
         input::Contents::Several(named) => {
-            core_load::parse_all(named.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())))
+            let inputs = named.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
+            let (file, sources) = core_load::parse_all_with_sources(inputs, &core_load::Limits::default())?;
+            Ok((file, Some(sources)))
         }
     }
+}
+
+/// Reads and validates the inputs. With several, each finding names its input and the entry's path there, as
+/// `wmpolicy validate` prints it.
+fn read_and_validate(
+    input: &JsValue,
+    options: &core_validate::Options,
+) -> Result<core_validate::Validation, Vec<Finding>> {
+    let (file, sources) = read(input)?;
+    let mut validation = core_validate::validate(&file, options);
+    if let Some(sources) = sources {
+        sources.locate_all(&mut validation.findings);
+    }
+    Ok(validation)
 }
 
 /// `{RelaxQuotas}`; anything else, or nothing, is the default.
@@ -137,7 +153,7 @@ struct Loaded<'a> {
 #[wasm_bindgen(unchecked_return_type = "LoadResult")]
 pub fn load(#[wasm_bindgen(unchecked_param_type = "OrganizationInput")] input: JsValue) -> JsValue {
     match read(&input) {
-        Ok(file) => to_js(&Loaded { file: Some(&file), findings: &[] }),
+        Ok((file, _)) => to_js(&Loaded { file: Some(&file), findings: &[] }),
         Err(findings) => to_js(&Loaded { file: None, findings: &findings }),
     }
 }
@@ -157,8 +173,8 @@ struct Validated<'a> {
 #[cfg(feature = "engine")]
 #[wasm_bindgen(skip_typescript)]
 pub fn validate(input: JsValue, options: Option<JsValue>) -> JsValue {
-    let findings = match read(&input) {
-        Ok(file) => core_validate::validate(&file, &self::options(options)).findings,
+    let findings = match read_and_validate(&input, &self::options(options)) {
+        Ok(validation) => validation.findings,
         Err(findings) => findings,
     };
     to_js(&Validated { valid: !findings.iter().any(Finding::is_error), findings: &findings })
@@ -189,14 +205,13 @@ fn failed(findings: &[Finding], code: ErrorCode, message: String) -> JsValue {
 /// Its TypeScript declaration is in [`types`], where `options` can be optional.
 #[wasm_bindgen(skip_typescript)]
 pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
-    let file = match read(&input) {
-        Ok(file) => file,
+    let validation = match read_and_validate(&input, &self::options(options)) {
+        Ok(validation) => validation,
         Err(findings) => {
             let code = findings.first().map_or(ErrorCode::SerializationException, |f| f.code);
             return failed(&findings, code, format!("the input cannot be read: {} finding(s)", findings.len()));
         }
     };
-    let validation = core_validate::validate(&file, &self::options(options));
     let Some(organization) = validation.organization else {
         let errors = validation.errors().count();
         let code = validation.errors().next().map_or(ErrorCode::InvalidParameterException, |f| f.code);
