@@ -6,11 +6,11 @@
 // Each test file uses some of these helpers, not all.
 #![allow(dead_code)]
 
-use workmail_policy::{AccessControlEffect, ImpersonationRoleEffect, MobileDeviceAccessEffect};
 use workmail_policy::validate::{self, Options};
 use workmail_policy::{
     load, reference, AccessRequest, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,
 };
+use workmail_policy::{AccessControlEffect, ImpersonationRoleEffect, MobileDeviceAccessEffect};
 
 /// An organization read from JSON text, and its compiled policy.
 pub struct Org {

@@ -8,8 +8,8 @@
 
 use wasm_bindgen::JsValue;
 use workmail_policy::analyse::{self, explain, Kind};
-use workmail_policy::{ErrorCode, Finding};
 use workmail_policy::{batch, validate as core_validate, Organization};
+use workmail_policy::{ErrorCode, Finding};
 
 use crate::{error_value, to_js};
 

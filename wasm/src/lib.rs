@@ -53,10 +53,10 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "engine")]
 use workmail_policy::batch::answer_line;
 use workmail_policy::batch::ErrorResponse;
-use workmail_policy::{ErrorCode, Finding};
 #[cfg(feature = "analysis")]
 use workmail_policy::Organization;
 use workmail_policy::{load as core_load, validate as core_validate, OrganizationFile};
+use workmail_policy::{ErrorCode, Finding};
 
 /// A value serialized by serde, as the JS object `JSON.parse` makes of it.
 ///

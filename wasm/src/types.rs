@@ -1,105 +1,20 @@
 //! The TypeScript types of every input, request, answer and finding, with the service's member names.
 //!
-//! Hand-written rather than derived (tsify), to keep the dependencies at wasm-bindgen and js-sys: the shapes are
-//! the service's own and change only with the service model. `tests/node.rs` checks that the values the bindings
-//! return have exactly these members for the bundled example.
+//! The organization file's shapes are written by `build.rs` from the library's own description of them
+//! (`workmail_policy::load::schema`), the one the loader reads by, so the declarations and the loader cannot
+//! disagree about a member. The rest (inputs, answers, findings) is hand-written rather than derived (tsify), to
+//! keep the dependencies at wasm-bindgen and js-sys. `tests/node.rs` checks that the values the bindings return
+//! have exactly these members for the bundled example.
 
 use wasm_bindgen::prelude::*;
 
+/// The organization file's shapes (`Timestamp`, `AccessControlRule`, …, `OrganizationFile`), written by
+/// `build.rs` from the library's description of them.
+#[wasm_bindgen(typescript_custom_section)]
+const SHAPES: &'static str = include_str!(concat!(env!("OUT_DIR"), "/shapes.d.ts"));
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-/** A timestamp as written: epoch seconds (aws CLI v1) or ISO-8601 text (aws CLI v2). */
-export type Timestamp = number | string;
-
-/** `ListAccessControlRules`' `Rules` items and `PutAccessControlRule`'s members. */
-export interface AccessControlRule {
-  Name?: string;
-  Effect?: string;
-  Description?: string;
-  IpRanges?: string[];
-  NotIpRanges?: string[];
-  Actions?: string[];
-  NotActions?: string[];
-  UserIds?: string[];
-  NotUserIds?: string[];
-  ImpersonationRoleIds?: string[];
-  NotImpersonationRoleIds?: string[];
-  DateCreated?: Timestamp;
-  DateModified?: Timestamp;
-}
-
-/** `ListMobileDeviceAccessRules`' `Rules` items. */
-export interface MobileDeviceAccessRule {
-  MobileDeviceAccessRuleId?: string;
-  Name?: string;
-  Description?: string;
-  Effect?: string;
-  DeviceTypes?: string[];
-  NotDeviceTypes?: string[];
-  DeviceModels?: string[];
-  NotDeviceModels?: string[];
-  DeviceOperatingSystems?: string[];
-  NotDeviceOperatingSystems?: string[];
-  DeviceUserAgents?: string[];
-  NotDeviceUserAgents?: string[];
-  DateCreated?: Timestamp;
-  DateModified?: Timestamp;
-}
-
-/** `ListMobileDeviceAccessOverrides`' `Overrides` items. */
-export interface MobileDeviceAccessOverride {
-  UserId?: string;
-  DeviceId?: string;
-  Effect?: string;
-  Description?: string;
-  DateCreated?: Timestamp;
-  DateModified?: Timestamp;
-}
-
-/** One of an impersonation role's `Rules`. */
-export interface ImpersonationRule {
-  ImpersonationRuleId?: string;
-  Name?: string;
-  Description?: string;
-  Effect?: string;
-  TargetUsers?: string[];
-  NotTargetUsers?: string[];
-}
-
-/** `GetImpersonationRole`'s response. */
-export interface ImpersonationRole {
-  ImpersonationRoleId?: string;
-  Name?: string;
-  Type?: string;
-  Description?: string;
-  Rules?: ImpersonationRule[];
-  DateCreated?: Timestamp;
-  DateModified?: Timestamp;
-}
-
-/** `ListUsers`' `Users` items. */
-export interface User {
-  Id?: string;
-  Email?: string;
-  Name?: string;
-  DisplayName?: string;
-  State?: string;
-  UserRole?: string;
-  EnabledDate?: Timestamp;
-  DisabledDate?: Timestamp;
-  IdentityProviderUserId?: string;
-  IdentityProviderIdentityStoreId?: string;
-}
-
-/** An organization file, as `wmpolicy` reads and `load` returns it. A missing list means a new organization's. */
-export interface OrganizationFile {
-  AccessControlRules?: AccessControlRule[];
-  MobileDeviceAccessRules?: MobileDeviceAccessRule[];
-  MobileDeviceAccessOverrides?: MobileDeviceAccessOverride[];
-  ImpersonationRoles?: ImpersonationRole[];
-  Users?: User[];
-}
-
 /**
  * What `wmpolicy` takes as a file: an organization file or aws CLI output (one page or several concatenated),
  * as text, UTF-8 bytes or an already parsed object.
