@@ -14,32 +14,56 @@
 pub struct StringShape {
     /// The shape's name in the service model.
     pub name: &'static str,
+    /// The fewest characters allowed.
     pub min: usize,
+    /// The most characters allowed.
     pub max: usize,
+    /// The pattern the whole string must match, if the model gives one.
     pub pattern: Option<Pattern>,
 }
 
 /// A list shape: bounds on the number of members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListShape {
+    /// The shape's name in the service model.
     pub name: &'static str,
+    /// The fewest entries allowed.
     pub min: usize,
+    /// The most entries allowed.
     pub max: usize,
 }
 
 /// An enum shape: its allowed values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnumShape {
+    /// The shape's name in the service model.
     pub name: &'static str,
+    /// The values allowed, spelt as the service spells them.
     pub values: &'static [&'static str],
 }
 
 /// Why a string broke its shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StringViolation {
-    TooShort { len: usize, min: usize },
-    TooLong { len: usize, max: usize },
-    Pattern { pattern: Pattern },
+    /// Fewer characters (`len`) than the shape's `min`.
+    TooShort {
+        /// The string's length in characters.
+        len: usize,
+        /// The shape's minimum.
+        min: usize,
+    },
+    /// More characters (`len`) than the shape's `max`.
+    TooLong {
+        /// The string's length in characters.
+        len: usize,
+        /// The shape's maximum.
+        max: usize,
+    },
+    /// The string does not match the shape's pattern.
+    Pattern {
+        /// The pattern it broke.
+        pattern: Pattern,
+    },
 }
 
 impl StringShape {
@@ -105,6 +129,7 @@ impl AsciiClass {
         AsciiClass(bits)
     }
 
+    /// Whether `byte` is in the set.
     #[inline]
     pub fn has(&self, byte: u8) -> bool {
         byte < 128 && self.0[(byte / 64) as usize] & (1 << (byte % 64)) != 0
@@ -137,6 +162,7 @@ impl std::fmt::Display for StringViolation {
 }
 
 impl EnumShape {
+    /// Whether `value` is one of the allowed values.
     pub fn contains(&self, value: &str) -> bool {
         self.values.contains(&value)
     }
@@ -390,7 +416,8 @@ pub fn is_instant(s: &str) -> bool {
 
 macro_rules! string_shapes {
     ($($konst:ident = $name:literal, $min:literal..=$max:literal, $pattern:expr;)*) => {
-        $(pub const $konst: StringShape = StringShape { name: $name, min: $min, max: $max, pattern: $pattern };)*
+        $(#[doc = concat!("The service model's `", $name, "` shape.")]
+        pub const $konst: StringShape = StringShape { name: $name, min: $min, max: $max, pattern: $pattern };)*
         /// Every string shape in this table, for the model conformance test.
         pub const STRING_SHAPES: &[StringShape] = &[$($konst),*];
     };
@@ -398,7 +425,8 @@ macro_rules! string_shapes {
 
 macro_rules! list_shapes {
     ($($konst:ident = $name:literal, $min:literal..=$max:literal;)*) => {
-        $(pub const $konst: ListShape = ListShape { name: $name, min: $min, max: $max };)*
+        $(#[doc = concat!("The service model's `", $name, "` shape.")]
+        pub const $konst: ListShape = ListShape { name: $name, min: $min, max: $max };)*
         /// Every list shape in this table, for the model conformance test.
         pub const LIST_SHAPES: &[ListShape] = &[$($konst),*];
     };
@@ -406,7 +434,8 @@ macro_rules! list_shapes {
 
 macro_rules! enum_shapes {
     ($($konst:ident = $name:literal, [$($value:literal),*];)*) => {
-        $(pub const $konst: EnumShape = EnumShape { name: $name, values: &[$($value),*] };)*
+        $(#[doc = concat!("The service model's `", $name, "` shape.")]
+        pub const $konst: EnumShape = EnumShape { name: $name, values: &[$($value),*] };)*
         /// Every enum shape in this table, for the model conformance test.
         pub const ENUM_SHAPES: &[EnumShape] = &[$($konst),*];
     };
