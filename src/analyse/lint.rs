@@ -221,7 +221,7 @@ impl Usage {
             deny_ever: vec![RuleSet::empty(rules); rules],
         };
         for matching in matchings {
-            let (_, decided) = decide(matching, deny);
+            let (_, decided) = matching.decide(deny);
             usage.decided = usage.decided.or(&decided);
             usage.matched = usage.matched.or(matching);
             let denying = matching.and(deny);
@@ -321,7 +321,7 @@ fn access(
     usage.dead_rules(n, path, name, never, proved, dead);
 
     // Per user (directory users, or every named identifier and anyone else), per action, per address.
-    let allowed = |matching: &RuleSet| decide(matching, deny).0 == Effect::Allow;
+    let allowed = |matching: &RuleSet| matching.decide(deny).0 == Effect::Allow;
     // The rule set of a named action, as users request it.
     let action_set = |action: &str| -> Option<&RuleSet> {
         let value = space.action_values.iter().position(|v| !v.other && v.example.as_deref() == Some(action))?;
@@ -496,7 +496,7 @@ fn mobile(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut Vec<Li
     };
     usage.dead_rules(rules.len(), path, name, never, proved, dead);
 
-    if !matchings.iter().any(|m| decide(m, deny).0 == Effect::Allow) {
+    if !matchings.iter().any(|m| m.decide(deny).0 == Effect::Allow) {
         let message = "no mobile-device access rule allows any device: ActiveSync is blocked for every device unless an override allows it";
         lockouts.push(LintFinding::new(Check::NoDeviceAllowed, "MobileDeviceAccessRules", message));
     }
@@ -524,7 +524,7 @@ fn impersonation(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut
             diff::impersonation(org, &without).is_empty()
         };
         usage.dead_rules(role.rules.len(), path, name, never, proved, dead);
-        if !matchings.iter().any(|m| decide(m, deny).0 == Effect::Allow) {
+        if !matchings.iter().any(|m| m.decide(deny).0 == Effect::Allow) {
             let message = format!(
                 "role {} ({:?}) allows no target user: every impersonation through it is denied",
                 role.id, role.name

@@ -10,10 +10,11 @@
 //! evaluator in [`crate::reference`] is right, and the test suite checks that they never do.
 
 mod access;
-mod bits;
-mod identity;
+pub(crate) mod bits;
+pub(crate) mod identity;
 mod impersonation;
 mod mobile;
+pub(crate) mod sweep;
 
 use std::fmt;
 

@@ -8,8 +8,10 @@ use crate::reference;
 use crate::uncertain::{self, AccessCheck};
 
 use super::identity::{group_users, user_label, Directory, Identity, UserList};
-use super::sets::{distinct, unused, Answers, Cond, Dimension, Pair, Respond, RuleSet, Value};
+use super::sets::{distinct, unused, Answers, Cond, Dimension, Pair, Respond, Value};
 use crate::analyse::Outcome;
+use crate::policy::bits::RuleSet;
+use crate::policy::sweep;
 
 /// The request space of `GetAccessControlEffect` for two organizations.
 ///
@@ -185,50 +187,25 @@ impl<'o> AccessSpace<'o> {
 
 /// One organization's address conditions over the whole IPv4 space: the first address of each interval where the
 /// set of rules whose `IpRanges` and `NotIpRanges` both hold changes, with that set. Starts at 0.
-pub(crate) fn address_sweep(rules: &[AccessRule]) -> Vec<(u32, RuleSet)> {
-    // (position, rule, +1/-1, whether NotIpRanges). Positions are u64 so that a range ending at 255.255.255.255
-    // needs no special case.
-    let mut events: Vec<(u64, u32, i32, bool)> = Vec::new();
-    for (i, rule) in rules.iter().enumerate() {
-        for (ranges, negative) in [(&rule.ip_ranges, false), (&rule.not_ip_ranges, true)] {
-            for net in ranges {
-                events.push((u64::from(u32::from(net.network())), i as u32, 1, negative));
-                events.push((u64::from(u32::from(net.broadcast())) + 1, i as u32, -1, negative));
+fn address_sweep(rules: &[AccessRule]) -> Vec<(u32, RuleSet)> {
+    let events = sweep::address_events(rules);
+    let mut intervals: Vec<(u32, RuleSet)> = Vec::new();
+    sweep::sweep(
+        rules,
+        &events,
+        &mut RuleSet::empty(rules.len()),
+        |set, rule, holds| set.set(rule, holds),
+        |set, start| {
+            match intervals.last_mut() {
+                Some((_, last)) if last == set => {}
+                // Events at address 0 change the first interval's rules before it has any extent.
+                Some((first, last)) if u64::from(*first) == start => *last = set.clone(),
+                _ => intervals.push((start as u32, set.clone())),
             }
-        }
-    }
-    events.sort_unstable();
-    let holds = |rule: &AccessRule, (inside, inside_not): (i32, i32)| {
-        reference::list_holds(&rule.ip_ranges, |_| inside > 0) && inside_not == 0
-    };
-    let mut counts = vec![(0i32, 0i32); rules.len()];
-    let mut current = RuleSet::from_fn(rules.len(), |i| holds(&rules[i], (0, 0)));
-    let mut sweep = vec![(0u32, current.clone())];
-    let mut k = 0;
-    while k < events.len() {
-        let position = events[k].0;
-        while k < events.len() && events[k].0 == position {
-            let (_, rule, delta, negative) = events[k];
-            let count = &mut counts[rule as usize];
-            if negative {
-                count.1 += delta;
-            } else {
-                count.0 += delta;
-            }
-            current.set(rule as usize, holds(&rules[rule as usize], *count));
-            k += 1;
-        }
-        if position <= u64::from(u32::MAX) {
-            if sweep.last().is_some_and(|(_, set)| *set == current) {
-                continue;
-            }
-            if sweep.last().is_some_and(|(start, _)| u64::from(*start) == position) {
-                sweep.pop();
-            }
-            sweep.push((position as u32, current.clone()));
-        }
-    }
-    sweep
+            true
+        },
+    );
+    intervals
 }
 
 /// The elementary intervals of two sweeps (every start of either), and the address dimension whose classes are

@@ -8,8 +8,9 @@ use crate::organization::{Effect, ImpersonationRole, ImpersonationRule};
 use crate::uncertain;
 
 use super::identity::{group_users, user_label, Directory, Identity, UserList};
-use super::sets::{distinct, unused, Answers, Cond, Dimension, Pair, Respond, RuleSet, Value};
+use super::sets::{distinct, unused, Answers, Cond, Dimension, Pair, Respond, Value};
 use crate::analyse::Outcome;
+use crate::policy::bits::RuleSet;
 
 /// The target users every role shares: every directory user of either organization, grouped into users both
 /// resolve alike, and one identifier no one names. Built once per analysis, not per role.

@@ -9,8 +9,9 @@ use crate::reference;
 use crate::uncertain;
 
 use super::identity::{group_users, user_label, Directory, Identity};
-use super::sets::{distinct, unused, Answers, Cond, Dimension, Pair, Respond, RuleSet, Value};
+use super::sets::{distinct, unused, Answers, Cond, Dimension, Pair, Respond, Value};
 use crate::analyse::Outcome;
+use crate::policy::bits::RuleSet;
 
 /// The request space of `GetMobileDeviceAccessEffect` for two organizations: override key × the four device
 /// properties.

@@ -35,8 +35,8 @@
 //! boundaries); the number of classes is what the later steps pay for, and it is bounded by the distinct rule-set
 //! pairs, not by the values (a thousand directory users that no rule names form one class).
 //!
-//! The code follows the three calls, as [`crate::policy`] does: [`sets`] holds what they share (rule sets and
-//! their decision, conditions, interned answers, dimensions and their values), [`identity`] how an organization
+//! The code follows the three calls, as [`crate::policy`] does: [`sets`] holds what they share (conditions on
+//! [`RuleSet`]s, the engine's rule sets in an owned form, interned answers, dimensions and their values), [`identity`] how an organization
 //! sees a user, and [`access`], [`mobile`] and [`impersonation`] build one call's space each.
 
 mod access;
@@ -45,8 +45,9 @@ mod impersonation;
 mod mobile;
 mod sets;
 
+pub(crate) use crate::policy::bits::RuleSet;
 pub(crate) use access::AccessSpace;
 pub(crate) use identity::Directory;
 pub(crate) use impersonation::{RoleSpace, TargetPool};
 pub(crate) use mobile::MobileSpace;
-pub(crate) use sets::{decide, Answers, Cond, Dimension, Pair, RuleSet, Value};
+pub(crate) use sets::{Answers, Cond, Dimension, Pair, Value};

@@ -1,94 +1,15 @@
-//! What the request-space analyses share: rule sets, their deny-wins decision, conditions, interned answers,
-//! dimensions and their values.
+//! What the request-space analyses share: conditions on rule sets ([`RuleSet`], the engine's bit layout in an
+//! owned form), interned answers, dimensions and their values.
 
 use std::hash::Hash;
-
-use smallvec::{smallvec, SmallVec};
 
 use crate::diagnostic::ErrorCode;
 use crate::hash::IdHashMap;
 use crate::organization::Effect;
+use crate::policy::bits::RuleSet;
 
 /// The two organizations of an analysis, old (0) and new (1). Lint analyses one organization as both.
 pub(crate) type Pair<T> = [T; 2];
-
-/// A set of rules of one organization, rule `i` as bit `i`. One word covers the service's quota of 10; larger
-/// synthetic rule sets spill into more words.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub(crate) struct RuleSet(SmallVec<[u64; 1]>);
-
-impl RuleSet {
-    pub(crate) fn empty(rules: usize) -> RuleSet {
-        RuleSet(smallvec![0; rules.div_ceil(64).max(1)])
-    }
-
-    pub(crate) fn full(rules: usize) -> RuleSet {
-        RuleSet::from_fn(rules, |_| true)
-    }
-
-    /// The rules `0..rules` for which `holds` is true.
-    pub(crate) fn from_fn(rules: usize, mut holds: impl FnMut(usize) -> bool) -> RuleSet {
-        let mut set = RuleSet::empty(rules);
-        for i in (0..rules).filter(|&i| holds(i)) {
-            set.0[i / 64] |= 1 << (i % 64);
-        }
-        set
-    }
-
-    /// Puts `rule` in the set or takes it out.
-    pub(crate) fn set(&mut self, rule: usize, member: bool) {
-        if let Some(word) = self.0.get_mut(rule / 64) {
-            if member {
-                *word |= 1 << (rule % 64);
-            } else {
-                *word &= !(1 << (rule % 64));
-            }
-        }
-    }
-
-    pub(crate) fn contains(&self, rule: usize) -> bool {
-        self.0.get(rule / 64).is_some_and(|word| word & (1 << (rule % 64)) != 0)
-    }
-
-    pub(crate) fn and(&self, other: &RuleSet) -> RuleSet {
-        RuleSet(self.0.iter().zip(&other.0).map(|(a, b)| a & b).collect())
-    }
-
-    pub(crate) fn or(&self, other: &RuleSet) -> RuleSet {
-        RuleSet(self.0.iter().zip(&other.0).map(|(a, b)| a | b).collect())
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.iter().all(|&word| word == 0)
-    }
-
-    /// The rules in the set, in rule order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(w, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                (rest != 0).then(|| {
-                    let bit = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    w * 64 + bit
-                })
-            })
-        })
-    }
-}
-
-/// SEMANTICS 1.4, 2.6, 3.2 on rule sets: the matching DENY rules when there are any, else the matching ALLOW
-/// rules, else `DENY` with none.
-pub(crate) fn decide(matching: &RuleSet, deny: &RuleSet) -> (Effect, RuleSet) {
-    let denying = matching.and(deny);
-    if !denying.is_empty() {
-        (Effect::Deny, denying)
-    } else if !matching.is_empty() {
-        (Effect::Allow, matching.clone())
-    } else {
-        (Effect::Deny, denying)
-    }
-}
 
 /// What one value of a dimension does to one organization's request.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -165,7 +86,7 @@ impl<'o, O: Clone + Eq + Hash> Answers<'o, O> {
         if let Some(&id) = self.memo[o].get(matching) {
             return id;
         }
-        let (effect, decided) = decide(matching, &self.deny[o]);
+        let (effect, decided) = matching.decide(&self.deny[o]);
         let id = self.outcomes.intern((self.respond[o])(effect, &decided));
         self.memo[o].insert(matching.clone(), id);
         id
