@@ -3,11 +3,12 @@
 
 use crate::hash::IdHashMap;
 use crate::organization::{DirectoryUser, Organization};
+use crate::policy::identity::{Identities, Lookup};
 use crate::uncertain;
 
 use super::sets::Pair;
 
-/// How one organization sees a user identifier: SEMANTICS 3.3, with the directory as a hash map.
+/// How one organization sees a user identifier: SEMANTICS 3.3, through the engine's directory index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Identity<'s> {
     /// A directory is loaded and holds no such user.
@@ -18,34 +19,24 @@ pub(crate) enum Identity<'s> {
     Plain(&'s str),
 }
 
-/// One organization's lookups for an analysis.
+/// One organization's lookups for an analysis: the organization, and its directory indexed as the engine
+/// indexes it (no rule-side identifiers are registered, so a slot is always a directory user).
 #[derive(Debug)]
 pub(crate) struct Directory<'o> {
     pub(crate) org: &'o Organization,
-    index: Option<IdHashMap<&'o str, usize>>,
+    index: Identities,
 }
 
 impl<'o> Directory<'o> {
     pub(crate) fn new(org: &'o Organization) -> Self {
-        let index = org.users.as_ref().map(|users| {
-            let mut index = IdHashMap::default();
-            for (i, user) in users.iter().enumerate() {
-                for key in uncertain::USER_NAMED_BY {
-                    // The first user an identifier names wins, as `Organization::resolve_user` scans.
-                    if let Some(identifier) = user.key(key) {
-                        index.entry(identifier).or_insert(i);
-                    }
-                }
-            }
-            index
-        });
-        Directory { org, index }
+        Directory { org, index: Identities::new(org) }
     }
 
     pub(crate) fn identity<'s>(&self, identifier: &'s str) -> Identity<'s> {
-        match &self.index {
-            None => Identity::Plain(identifier),
-            Some(index) => index.get(identifier).map_or(Identity::Unknown, |&i| Identity::User(i)),
+        match self.index.lookup(identifier) {
+            Lookup::Slot(slot) => Identity::User(slot as usize),
+            Lookup::Unknown => Identity::Unknown,
+            Lookup::Unlisted => Identity::Plain(identifier),
         }
     }
 
