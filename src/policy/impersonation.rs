@@ -22,9 +22,6 @@ struct RoleIndex {
     unlisted: u64,
 }
 
-/// The most rules one impersonation role may have here; the service allows 10.
-pub const MAX_ROLE_RULES: usize = 64;
-
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ImpersonationIndex {
     roles: Vec<RoleIndex>,
@@ -34,11 +31,11 @@ pub(crate) struct ImpersonationIndex {
 }
 
 impl ImpersonationIndex {
-    /// Fails with the id and rule count of a role over [`MAX_ROLE_RULES`].
+    /// Fails with the id and rule count of a role over [`super::MAX_ROLE_RULES`].
     pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<ImpersonationIndex, (String, usize)> {
         let mut index = ImpersonationIndex { loaded: org.impersonation_roles.is_some(), ..Default::default() };
         for role in org.impersonation_roles.iter().flatten() {
-            if role.rules.len() > MAX_ROLE_RULES {
+            if role.rules.len() > super::MAX_ROLE_RULES {
                 return Err((role.id.clone(), role.rules.len()));
             }
             // Per named user, the rules whose TargetUsers name them and those whose NotTargetUsers do; built in one

@@ -187,13 +187,10 @@ pub(crate) struct MobileIndex {
     overrides: IdHashMap<(u32, DeviceKey), OverrideEntry>,
 }
 
-/// The most mobile rules one compiled policy indexes; the service's quota is 10.
-pub const MAX_MOBILE_RULES: usize = 64;
-
 impl MobileIndex {
     pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<MobileIndex, usize> {
         let rules = &org.mobile_device_access_rules;
-        if rules.len() > MAX_MOBILE_RULES {
+        if rules.len() > super::MAX_MOBILE_RULES {
             return Err(rules.len());
         }
         let mut tries: [Trie; 4] = Default::default();
