@@ -4,7 +4,7 @@
 //!   `MatchedRules` (a DENY rule that matches anything always does; an ALLOW rule does wherever no DENY rule also
 //!   matches), so one pass over the organization's request space finds the rules that never appear, and which
 //!   DENY rules cover every request an ALLOW rule matches (the rules that shadow it). Each is then proved dead by
-//!   [`super::diff`] against the organization without it.
+//!   [`diff`](mod@super::diff) against the organization without it.
 //! - **Lockouts**: a directory user (every user, without a directory) denied every action from every address;
 //!   `ActiveSync` denied to everyone; no mobile device allowed by any rule; zero rules of a kind; an impersonation
 //!   role that allows no target.
@@ -12,7 +12,7 @@
 //!   actions); `WindowsOutlook` allowed where `AutoDiscover` or `EWS` is denied (Outlook needs all three); rule
 //!   counts over the quotas.
 //!
-//! Cost: the request space of one organization as [`super::space`] cuts it, walked once per check over its
+//! Cost: the request space of one organization as `analyse::space` cuts it, walked once per check over its
 //! distinct rule sets (a product of distinct conditions, not of values), plus one diff per dead rule.
 
 use std::fmt;

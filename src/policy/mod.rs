@@ -1,6 +1,6 @@
 //! The compiled policy: an organization turned once into indexes, then queried without allocating.
 //!
-//! [`Policy::compile`] builds one index per simulate call ([`access`], [`mobile`], [`impersonation`]) over a
+//! [`Policy::compile`] builds one index per simulate call (`access`, `mobile`, `impersonation`) over a
 //! shared table of user identities; [`Policy::access`], [`Policy::mobile`] and [`Policy::impersonation`] answer
 //! the service's three calls. A `Policy` is immutable, `Send` and `Sync`: compile once, query from any thread.
 //! Answers borrow rule names from the policy and convert to the service's response shape with `to_response`.

@@ -14,8 +14,9 @@
 //!   organizations, covering `0.0.0.0` to `255.255.255.255`;
 //! - **action**: the seven documented actions, every other spelling either organization names, and one spelling
 //!   neither names, standing for all the others;
-//! - **principal**: every user (through the directory when loaded, by [`uncertain::USER_NAMED_BY`]; else every
-//!   identifier a rule names) plus one identifier no one names; every role id either names or loads plus one more;
+//! - **principal**: every user (through the directory when loaded, by
+//!   [`USER_NAMED_BY`](crate::uncertain::USER_NAMED_BY); else every identifier a rule names) plus one identifier
+//!   no one names; every role id either names or loads plus one more;
 //! - **device property**: absent, one class per value either organization lists (the strings whose longest
 //!   listed prefix is that value; SEMANTICS 2.4), and the strings no listed value is a prefix of;
 //! - **override key**: no `UserId`/`DeviceId`, each (user, device) either organization overrides, and users that
@@ -29,15 +30,18 @@
 //! Besides rule sets, a value can **settle** the answer on its own: an unknown user is an error whatever the
 //! address, an override decides whatever the device reports. [`Cond::Settled`] carries that answer and the rank of
 //! the service check that produced it, so that when two dimensions both settle, the check made first wins, in the
-//! order [`uncertain`] gives.
+//! order [`uncertain`](crate::uncertain) gives.
 //!
-//! Costs: building is linear in the values (hash lookups per identifier and list entry, one sort of the CIDR
-//! boundaries); the number of classes is what the later steps pay for, and it is bounded by the distinct rule-set
-//! pairs, not by the values (a thousand directory users that no rule names form one class).
+//! Costs: building is linear in the values (hash lookups per identifier and list entry, and the engine's address
+//! sweep, a radix sort of the CIDR boundaries); the number of classes is what the later steps pay for, and it is
+//! bounded by the distinct rule-set pairs, not by the values (a thousand directory users that no rule names form
+//! one class).
 //!
 //! The code follows the three calls, as [`crate::policy`] does: [`sets`] holds what they share (conditions on
-//! [`RuleSet`]s, the engine's rule sets in an owned form, interned answers, dimensions and their values), [`identity`] how an organization
-//! sees a user, and [`access`], [`mobile`] and [`impersonation`] build one call's space each.
+//! rule sets, interned answers, dimensions and their values), [`identity`] how an organization sees a user, and
+//! [`access`], [`mobile`] and [`impersonation`] build one call's space each. What the analyses share with the
+//! engine they take from it rather than restate: its rule sets ([`RuleSet`], owned and hashable), the deny-wins
+//! rule ([`DecidingRules`](crate::organization::DecidingRules)), the address sweep and the directory index.
 
 mod access;
 mod identity;
