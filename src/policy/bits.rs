@@ -203,14 +203,17 @@ fn hash_words(words: &[u64]) -> u64 {
     hasher.finish()
 }
 
+/// Puts `rule` in `mask`.
 pub(crate) fn set(mask: &mut [u64], rule: usize) {
     mask[rule / 64] |= 1 << (rule % 64);
 }
 
+/// Takes `rule` out of `mask`.
 pub(crate) fn clear(mask: &mut [u64], rule: usize) {
     mask[rule / 64] &= !(1 << (rule % 64));
 }
 
+/// Puts `rule` in `mask` or takes it out.
 pub(crate) fn assign(mask: &mut [u64], rule: usize, value: bool) {
     if value {
         set(mask, rule);
@@ -224,10 +227,12 @@ pub(crate) fn assign(mask: &mut [u64], rule: usize, value: bool) {
 pub(crate) struct RuleSet(SmallVec<[u64; 1]>);
 
 impl RuleSet {
+    /// No rule, in a set as wide as `rules` rules need.
     pub(crate) fn empty(rules: usize) -> RuleSet {
         RuleSet(smallvec![0; words_for(rules)])
     }
 
+    /// Every one of the rules `0..rules`.
     pub(crate) fn full(rules: usize) -> RuleSet {
         RuleSet::from_fn(rules, |_| true)
     }
@@ -248,18 +253,22 @@ impl RuleSet {
         }
     }
 
+    /// Whether `rule` is in the set.
     pub(crate) fn contains(&self, rule: usize) -> bool {
         self.0.get(rule / 64).is_some_and(|word| word & (1 << (rule % 64)) != 0)
     }
 
+    /// The rules in both sets.
     pub(crate) fn and(&self, other: &RuleSet) -> RuleSet {
         RuleSet(self.0.iter().zip(&other.0).map(|(a, b)| a & b).collect())
     }
 
+    /// The rules in either set.
     pub(crate) fn or(&self, other: &RuleSet) -> RuleSet {
         RuleSet(self.0.iter().zip(&other.0).map(|(a, b)| a | b).collect())
     }
 
+    /// Whether the set holds no rule.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.iter().all(|&word| word == 0)
     }

@@ -16,6 +16,7 @@ use crate::hash::IdHashMap;
 use crate::organization::{DirectoryUser, Organization};
 use crate::uncertain;
 
+/// Every identifier the directory or a rule names, to its slot; see the module documentation.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Identities {
     directory: bool,
@@ -99,6 +100,7 @@ impl Identities {
     }
 
     #[inline]
+    /// What a request's identifier is: a slot, unknown to the directory, or named by no one.
     pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
         match self.slots.get(identifier) {
             Some(entry) => Lookup::Slot(entry.slot),
@@ -113,15 +115,18 @@ impl Identities {
         self.slots.get(identifier)
     }
 
+    /// Whether a directory is loaded.
     pub(crate) fn has_directory(&self) -> bool {
         self.directory
     }
 
+    /// How many slots there are (users, or identifiers rules name).
     pub(crate) fn slots(&self) -> usize {
         self.enabled.len()
     }
 
     #[inline]
+    /// Whether the user in `slot` may be impersonated (SEMANTICS 3.4).
     pub(crate) fn enabled(&self, slot: u32) -> bool {
         self.enabled.get(slot as usize).copied().unwrap_or(true)
     }

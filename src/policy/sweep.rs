@@ -33,7 +33,9 @@ pub(crate) fn address_events(rules: &[AccessRule]) -> Vec<(u32, u32)> {
     events
 }
 
+/// An event's flag: it concerns the rule's `NotIpRanges`.
 const EVENT_NEGATIVE: u32 = 0b10;
+/// An event's flag: a range starts here (else one ends just before).
 const EVENT_START: u32 = 0b01;
 
 /// Sorts events by position, a byte at a time (least significant first): four linear passes instead of a

@@ -34,6 +34,7 @@ pub(crate) struct AccessSpace<'o> {
 }
 
 impl<'o> AccessSpace<'o> {
+    /// Builds the space of `old` and `new` (lint passes one organization twice).
     pub(crate) fn new(old: &'o Organization, new: &'o Organization) -> Self {
         let orgs = [old, new];
         let dirs = [Directory::new(old), Directory::new(new)];

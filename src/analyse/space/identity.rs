@@ -28,10 +28,12 @@ pub(crate) struct Directory<'o> {
 }
 
 impl<'o> Directory<'o> {
+    /// Indexes the organization's directory, when it has one.
     pub(crate) fn new(org: &'o Organization) -> Self {
         Directory { org, index: Identities::new(org) }
     }
 
+    /// The user `identifier` names in this organization.
     pub(crate) fn identity<'s>(&self, identifier: &'s str) -> Identity<'s> {
         match self.index.lookup(identifier) {
             Lookup::Slot(slot) => Identity::User(slot as usize),
@@ -40,6 +42,7 @@ impl<'o> Directory<'o> {
         }
     }
 
+    /// The directory user at index `i`.
     pub(crate) fn user(&self, i: usize) -> Option<&'o DirectoryUser> {
         self.org.users.as_ref()?.get(i)
     }

@@ -23,6 +23,7 @@ pub(crate) struct TargetPool<'o> {
 }
 
 impl<'o> TargetPool<'o> {
+    /// Gathers the targets of both organizations' directories.
     pub(crate) fn new(dirs: &Pair<Directory<'o>>) -> Self {
         let identifiers =
             distinct(dirs.iter().flat_map(Directory::directory_keys), |s| c::ENTITY_IDENTIFIER.check(s).is_ok());
@@ -65,6 +66,7 @@ pub(crate) struct RoleSpace<'o> {
 }
 
 impl<'o> RoleSpace<'o> {
+    /// Builds the space of the role `role_id` in both organizations, over the shared `pool` of targets.
     pub(crate) fn new(dirs: &Pair<Directory<'o>>, pool: &TargetPool<'o>, role_id: &str) -> Self {
         let roles = [dirs[0].org.role(role_id), dirs[1].org.role(role_id)];
         let rule_lists: Pair<&'o [ImpersonationRule]> = roles.map(|role| role.map_or(&[][..], |r| r.rules.as_slice()));

@@ -41,10 +41,12 @@ pub(crate) struct Outcomes<O> {
 }
 
 impl<O: Clone + Eq + Hash> Outcomes<O> {
+    /// No answers yet.
     pub(crate) fn new() -> Self {
         Outcomes { list: Vec::new(), ids: IdHashMap::default() }
     }
 
+    /// The id of `outcome`, new when no equal answer was interned before.
     pub(crate) fn intern(&mut self, outcome: O) -> u32 {
         let next = self.list.len() as u32;
         *self.ids.entry(outcome).or_insert_with_key(|outcome| {
@@ -53,6 +55,7 @@ impl<O: Clone + Eq + Hash> Outcomes<O> {
         })
     }
 
+    /// The answer with id `id`.
     pub(crate) fn get(&self, id: u32) -> &O {
         &self.list[id as usize]
     }
@@ -77,6 +80,7 @@ impl<O: std::fmt::Debug> std::fmt::Debug for Answers<'_, O> {
 }
 
 impl<'o, O: Clone + Eq + Hash> Answers<'o, O> {
+    /// Answers for organizations whose DENY rules are `deny`, responding through `respond`.
     pub(crate) fn new(deny: Pair<RuleSet>, respond: Pair<Respond<'o, O>>) -> Self {
         Answers { outcomes: Outcomes::new(), deny, respond, memo: Default::default() }
     }
@@ -100,6 +104,7 @@ impl<'o, O: Clone + Eq + Hash> Answers<'o, O> {
         }
     }
 
+    /// A condition that settles the answer as the error `code`, from the check of rank `rank`.
     pub(crate) fn error(&mut self, code: ErrorCode, rank: u8) -> Cond
     where
         O: From<ErrorCode>,
@@ -178,10 +183,12 @@ pub(crate) struct Value {
 }
 
 impl Value {
+    /// A value some organization names, shown as `label` and asked for as `example`.
     pub(super) fn new(label: impl Into<String>, example: Option<String>) -> Value {
         Value { label: label.into(), other: false, example, device: None }
     }
 
+    /// The value that stands for every value no organization names, asked for as `example`.
     pub(super) fn other(label: impl Into<String>, example: String) -> Value {
         Value { label: label.into(), other: true, example: Some(example), device: None }
     }
