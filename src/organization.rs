@@ -44,6 +44,42 @@ impl std::fmt::Display for Effect {
     }
 }
 
+/// Deny wins (SEMANTICS 1.4, 2.6, 3.2): which of the matching rules decide a simulate call, and so its effect.
+///
+/// This is the one statement of the rule for the engine and the analyses; each applies it to its own form of a
+/// rule set ([`crate::policy`]'s bit words, the analyses' rule sets, `explain`'s lists). The reference evaluator
+/// states it again on purpose, as the independent reading the others are tested against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecidingRules {
+    /// Some matching rule is DENY: DENY, listing the matching DENY rules.
+    Deny,
+    /// No matching rule is DENY and some is ALLOW: ALLOW, listing the matching ALLOW rules.
+    Allow,
+    /// No rule matches: DENY by default, listing none.
+    NoRule,
+}
+
+impl DecidingRules {
+    /// The decision, from whether any matching rule is DENY and whether any is ALLOW.
+    #[inline]
+    pub(crate) fn of(any_deny: bool, any_allow: bool) -> DecidingRules {
+        match (any_deny, any_allow) {
+            (true, _) => DecidingRules::Deny,
+            (false, true) => DecidingRules::Allow,
+            (false, false) => DecidingRules::NoRule,
+        }
+    }
+
+    /// The call's `Effect`.
+    #[inline]
+    pub(crate) fn effect(self) -> Effect {
+        match self {
+            DecidingRules::Allow => Effect::Allow,
+            DecidingRules::Deny | DecidingRules::NoRule => Effect::Deny,
+        }
+    }
+}
+
 /// An access-control rule (SEMANTICS 1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRule {

@@ -101,9 +101,9 @@ pub enum AccessCheck {
 /// 3.3/3.4: `GetImpersonationRoleEffect` checks the role before the target user.
 pub const IMPERSONATION_CHECKS_ROLE_FIRST: bool = true;
 
-/// 4: the model caps `ListAccessControlRules` and `ListMobileDeviceAccessRules` at 10 rules; that is taken as the
-/// per-organization quota.
-pub const RULE_QUOTA: usize = 10;
+// 4: the per-organization rule quotas are taken to be the model's caps on rule lists
+// (`constraints::ACCESS_CONTROL_RULES_LIST`, `MOBILE_DEVICE_ACCESS_RULES_LIST`, `IMPERSONATION_RULE_LIST`, 10 each);
+// validation and lint read them there, so that the quota is stated once, by the model.
 
 /// 4: `AccessControlRuleDescription` has `min: 0` but the pattern `[\u0020-\u00FF]+`; the length bound wins, so an
 /// empty description is accepted (the pattern is applied to non-empty strings only).

@@ -20,6 +20,7 @@ use crate::diagnostic::{quote, ErrorCode, Finding, Findings};
 use crate::load::schema::{Constraint, Member, MemberValue, Record};
 use crate::model::{self, OrganizationFile, Timestamp};
 use crate::organization::*;
+use crate::policy::identity::{Identities, Lookup};
 use crate::{policy, uncertain};
 
 /// How strictly to validate.
@@ -105,32 +106,22 @@ pub fn validate(file: &OrganizationFile, options: &Options) -> Validation {
     Validation { findings, organization }
 }
 
-/// The directory as far as validated, for checking identifiers that rules name.
-struct Directory<'a> {
-    /// Every identifier of every user, to the first user it names (as a scan of the directory finds it); a
-    /// map, because a large directory and many rules would make scanning quadratic.
-    users: Option<HashMap<&'a str, usize>>,
-}
+/// The directory as far as validated, for checking identifiers that rules name: indexed as the engine indexes it
+/// ([`crate::policy::identity`]), so that validation and queries agree on which user an identifier names.
+struct Directory(Identities);
 
-impl<'a> Directory<'a> {
-    fn new(users: Option<&'a [DirectoryUser]>) -> Self {
-        let users = users.map(|users| {
-            let mut index = HashMap::with_capacity(users.len() * uncertain::USER_NAMED_BY.len());
-            for (i, user) in users.iter().enumerate() {
-                for key in uncertain::USER_NAMED_BY {
-                    if let Some(identifier) = user.key(key) {
-                        index.entry(identifier).or_insert(i);
-                    }
-                }
-            }
-            index
-        });
-        Directory { users }
+impl Directory {
+    fn new(users: Option<&[DirectoryUser]>) -> Self {
+        Directory(Identities::of_directory(users))
     }
 
     /// The user `identifier` names: `Some(Some(i))`, `Some(None)` when the directory lacks it, `None` without one.
     fn resolve(&self, identifier: &str) -> Option<Option<usize>> {
-        self.users.as_ref().map(|users| users.get(identifier).copied())
+        match self.0.lookup(identifier) {
+            Lookup::Slot(user) => Some(Some(user as usize)),
+            Lookup::Unknown => Some(None),
+            Lookup::Unlisted => None,
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Two organizations compared over the whole request space of each simulate call.
 //!
-//! The request space is a product of dimensions, each cut into classes ([`super::space`]). Comparing cell by
+//! The request space is a product of dimensions, each cut into classes (`analyse::space`). Comparing cell by
 //! cell would cost the product of the class counts (tens of thousands of address intervals times every user and
 //! action); instead the dimensions are fixed one at a time, and every step only keeps what the rest of the
 //! request can still see: the pair of rule sets (or settled answers) so far. Two prefixes with the same pair

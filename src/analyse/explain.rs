@@ -141,15 +141,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// SEMANTICS 1.4, 2.6, 3.2 on the matching rules' effects: the kind of decision and the rules it lists.
 fn decide(matched: &[(usize, Effect)]) -> (Effect, DecisionKind, Vec<usize>) {
     let with = |effect| matched.iter().filter(|(_, e)| *e == effect).map(|(i, _)| *i).collect::<Vec<_>>();
-    let deny = with(Effect::Deny);
-    if !deny.is_empty() {
-        return (Effect::Deny, DecisionKind::DenyRuleMatched, deny);
-    }
-    let allow = with(Effect::Allow);
-    if !allow.is_empty() {
-        return (Effect::Allow, DecisionKind::AllowRuleMatched, allow);
-    }
-    (Effect::Deny, DecisionKind::NoRuleMatched, vec![])
+    let (deny, allow) = (with(Effect::Deny), with(Effect::Allow));
+    let deciding = DecidingRules::of(!deny.is_empty(), !allow.is_empty());
+    let (kind, decided) = match deciding {
+        DecidingRules::Deny => (DecisionKind::DenyRuleMatched, deny),
+        DecidingRules::Allow => (DecisionKind::AllowRuleMatched, allow),
+        DecidingRules::NoRule => (DecisionKind::NoRuleMatched, vec![]),
+    };
+    (deciding.effect(), kind, decided)
 }
 
 fn decision_text(kind: DecisionKind, names: &[String]) -> String {

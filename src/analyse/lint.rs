@@ -4,7 +4,7 @@
 //!   `MatchedRules` (a DENY rule that matches anything always does; an ALLOW rule does wherever no DENY rule also
 //!   matches), so one pass over the organization's request space finds the rules that never appear, and which
 //!   DENY rules cover every request an ALLOW rule matches (the rules that shadow it). Each is then proved dead by
-//!   [`super::diff`] against the organization without it.
+//!   [`diff`](mod@super::diff) against the organization without it.
 //! - **Lockouts**: a directory user (every user, without a directory) denied every action from every address;
 //!   `ActiveSync` denied to everyone; no mobile device allowed by any rule; zero rules of a kind; an impersonation
 //!   role that allows no target.
@@ -12,7 +12,7 @@
 //!   actions); `WindowsOutlook` allowed where `AutoDiscover` or `EWS` is denied (Outlook needs all three); rule
 //!   counts over the quotas.
 //!
-//! Cost: the request space of one organization as [`super::space`] cuts it, walked once per check over its
+//! Cost: the request space of one organization as `analyse::space` cuts it, walked once per check over its
 //! distinct rule sets (a product of distinct conditions, not of values), plus one diff per dead rule.
 
 use std::fmt;
@@ -25,7 +25,6 @@ use crate::constraints as c;
 use crate::diagnostic::{ErrorCode, Finding};
 use crate::hash::IdHashMap;
 use crate::organization::*;
-use crate::uncertain;
 
 /// The kind of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -221,7 +220,7 @@ impl Usage {
             deny_ever: vec![RuleSet::empty(rules); rules],
         };
         for matching in matchings {
-            let (_, decided) = decide(matching, deny);
+            let (_, decided) = matching.decide(deny);
             usage.decided = usage.decided.or(&decided);
             usage.matched = usage.matched.or(matching);
             let denying = matching.and(deny);
@@ -321,7 +320,7 @@ fn access(
     usage.dead_rules(n, path, name, never, proved, dead);
 
     // Per user (directory users, or every named identifier and anyone else), per action, per address.
-    let allowed = |matching: &RuleSet| decide(matching, deny).0 == Effect::Allow;
+    let allowed = |matching: &RuleSet| matching.decide(deny).0 == Effect::Allow;
     // The rule set of a named action, as users request it.
     let action_set = |action: &str| -> Option<&RuleSet> {
         let value = space.action_values.iter().position(|v| !v.other && v.example.as_deref() == Some(action))?;
@@ -496,7 +495,7 @@ fn mobile(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut Vec<Li
     };
     usage.dead_rules(rules.len(), path, name, never, proved, dead);
 
-    if !matchings.iter().any(|m| decide(m, deny).0 == Effect::Allow) {
+    if !matchings.iter().any(|m| m.decide(deny).0 == Effect::Allow) {
         let message = "no mobile-device access rule allows any device: ActiveSync is blocked for every device unless an override allows it";
         lockouts.push(LintFinding::new(Check::NoDeviceAllowed, "MobileDeviceAccessRules", message));
     }
@@ -524,7 +523,7 @@ fn impersonation(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut
             diff::impersonation(org, &without).is_empty()
         };
         usage.dead_rules(role.rules.len(), path, name, never, proved, dead);
-        if !matchings.iter().any(|m| decide(m, deny).0 == Effect::Allow) {
+        if !matchings.iter().any(|m| m.decide(deny).0 == Effect::Allow) {
             let message = format!(
                 "role {} ({:?}) allows no target user: every impersonation through it is denied",
                 role.id, role.name
@@ -534,6 +533,8 @@ fn impersonation(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut
     }
 }
 
+/// Rule counts over the per-organization quotas, which SEMANTICS 4 takes to be the service model's caps on rule
+/// lists: the same constants validation holds organizations to (as warnings, when quotas are relaxed).
 fn quotas(org: &Organization, mistakes: &mut Vec<LintFinding>) {
     let over = |path: String, count: usize, quota: usize, what: &str| {
         (count > quota).then(|| {
@@ -544,13 +545,13 @@ fn quotas(org: &Organization, mistakes: &mut Vec<LintFinding>) {
     mistakes.extend(over(
         "AccessControlRules".into(),
         org.access_control_rules.len(),
-        uncertain::RULE_QUOTA,
+        c::ACCESS_CONTROL_RULES_LIST.max,
         "access-control rules",
     ));
     mistakes.extend(over(
         "MobileDeviceAccessRules".into(),
         org.mobile_device_access_rules.len(),
-        uncertain::RULE_QUOTA,
+        c::MOBILE_DEVICE_ACCESS_RULES_LIST.max,
         "mobile-device access rules",
     ));
     for (r, role) in org.impersonation_roles.iter().flatten().enumerate() {

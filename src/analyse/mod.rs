@@ -1,22 +1,23 @@
 //! What-if analysis: answers for **all** requests at once, exactly.
 //!
 //! The simulate calls answer one request at a time. Everything here answers every request of a call at once, by
-//! cutting the request space into finitely many classes that the organizations cannot tell apart ([`space`]: the
-//! design and its costs are described there) and evaluating each class once. Nothing is sampled: a diff that says
-//! two organizations are equivalent has compared every request.
+//! cutting the request space into finitely many classes that the organizations cannot tell apart (the private
+//! `space` module, whose documentation describes the design and its costs) and evaluating each class once.
+//! Nothing is sampled: a diff that says two organizations are equivalent has compared every request.
 //!
 //! - [`explain`]: one request, rule by rule: which matched, the first condition of each that did not, and how the
 //!   verdict followed. The verdict is the reference evaluator's.
-//! - [`diff`]: two organizations over the whole request space: the regions where their answers (`Effect` and
+//! - [`diff`](mod@diff): two organizations over the whole request space: the regions where their answers (`Effect` and
 //!   `MatchedRules`, the override, the role type, or an error) differ, each with a concrete request that shows it.
-//! - [`lint`]: one organization: dead rules (proved by diff), lockouts, likely mistakes.
+//! - [`lint`](mod@lint): one organization: dead rules (proved by diff), lockouts, likely mistakes.
 //!
 //! All of it is pure: organizations in, plain values out, no I/O. The `wmpolicy` subcommands of the same names
 //! parse flags, call one function here and print its value (`Display` for people, `Serialize` for tools).
 //!
-//! The analysis reads the checked [`Organization`] and the condition helpers of [`crate::reference`], so it follows
-//! SEMANTICS.md and every choice of [`crate::uncertain`] as both evaluators do; `tests/analysis.rs` feeds every
-//! counterexample to the compiled [`crate::Policy`] and to [`crate::reference`] to confirm it.
+//! The analysis reads the checked [`Organization`](crate::Organization) and the condition helpers of
+//! [`crate::reference`], so it follows SEMANTICS.md and every choice of [`crate::uncertain`] as both evaluators do;
+//! `tests/analysis.rs` feeds every counterexample to the compiled [`crate::Policy`] and to [`crate::reference`] to
+//! confirm it.
 
 pub mod diff;
 pub mod explain;

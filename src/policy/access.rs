@@ -15,11 +15,12 @@
 
 use crate::answer::AccessControlEffect;
 use crate::hash::IdHashMap;
-use crate::organization::{AccessRule, Effect, Organization};
+use crate::organization::{AccessRule, DecidingRules, Effect, Organization};
 use crate::uncertain;
 
 use super::bits::{self, MaskTable, RuleBits};
 use super::identity::{Identities, Lookup};
+use super::sweep::{address_events, sweep};
 
 #[derive(Debug, Clone)]
 pub(crate) struct AccessIndex {
@@ -257,11 +258,7 @@ impl AccessIndex {
             // Up to 64 rules, the common case: three loads and two ANDs.
             let matched = masks.row(rows[0])[0] & masks.row(rows[1])[0] & masks.row(rows[2])[0];
             let (deny, allow) = (matched & masks.row(self.deny_row)[0], matched & masks.row(self.allow_row)[0]);
-            let (effect, rules) = match (deny, allow) {
-                (0, 0) => (Effect::Deny, 0),
-                (0, allow) => (Effect::Allow, allow),
-                (deny, _) => (Effect::Deny, deny),
-            };
+            let (effect, rules) = bits::decide(deny, allow);
             return AccessAnswer { effect, rules: RuleBits::word(rules), names: &self.names };
         } else {
             let (mut any_deny, mut any_allow) = (false, false);
@@ -272,11 +269,13 @@ impl AccessIndex {
                 any_deny |= matched & deny[w] != 0;
                 any_allow |= matched & allow[w] != 0;
             }
-            match (any_deny, any_allow) {
-                (true, _) => (Effect::Deny, Some(self.deny_row)),
-                (false, true) => (Effect::Allow, Some(self.allow_row)),
-                (false, false) => (Effect::Deny, None),
-            }
+            let deciding = DecidingRules::of(any_deny, any_allow);
+            let filter = match deciding {
+                DecidingRules::Deny => Some(self.deny_row),
+                DecidingRules::Allow => Some(self.allow_row),
+                DecidingRules::NoRule => None,
+            };
+            (deciding.effect(), filter)
         };
         let rules = match filter {
             Some(filter) => RuleBits::rows(masks, [rows[0], rows[1], rows[2], filter]),
@@ -313,96 +312,6 @@ fn recompute(masks: &mut MaskTable, base: u32, rules: &[usize], holds: impl Fn(u
         bits::assign(&mut mask, i, holds(i));
     }
     masks.intern(&mask)
-}
-
-/// The sweep's events, sorted by position. An event is a position and what happens there, packed in 8 bytes so
-/// that sorting tens of thousands of them is cheap: the rule's index, whether it concerns its NotIpRanges, and
-/// whether a range starts or ends. A range reaching 255.255.255.255 ends past the address space, so its end needs
-/// no event.
-fn address_events(rules: &[AccessRule]) -> Vec<(u32, u32)> {
-    let mut events: Vec<(u32, u32)> = Vec::new();
-    for (i, rule) in rules.iter().enumerate() {
-        let who = (i as u32) << 2;
-        for (ranges, kind) in [(&rule.ip_ranges, 0), (&rule.not_ip_ranges, EVENT_NEGATIVE)] {
-            for net in ranges {
-                events.push((u32::from(net.network()), who | kind | EVENT_START));
-                if let Some(end) = u32::from(net.broadcast()).checked_add(1) {
-                    events.push((end, who | kind));
-                }
-            }
-        }
-    }
-    // Only the position orders events: all events at one position apply before its interval is read.
-    radix_sort_by_position(&mut events);
-    events
-}
-
-const EVENT_NEGATIVE: u32 = 0b10;
-const EVENT_START: u32 = 0b01;
-
-/// Sorts events by position, a byte at a time (least significant first): four linear passes instead of a
-/// comparison sort's n log n, which dominated compiling a service-maximum organization.
-fn radix_sort_by_position(events: &mut Vec<(u32, u32)>) {
-    let mut buffer = vec![(0u32, 0u32); events.len()];
-    for shift in [0, 8, 16, 24] {
-        let mut offsets = [0usize; 257];
-        for &(position, _) in events.iter() {
-            offsets[((position >> shift) & 0xFF) as usize + 1] += 1;
-        }
-        for b in 0..256 {
-            offsets[b + 1] += offsets[b];
-        }
-        for &event in events.iter() {
-            let bucket = ((event.0 >> shift) & 0xFF) as usize;
-            buffer[offsets[bucket]] = event;
-            offsets[bucket] += 1;
-        }
-        std::mem::swap(events, &mut buffer);
-    }
-}
-
-/// Walks the address space over `events`: `rule_holds(state, rule, holds)` whenever a rule's address conditions
-/// may have changed, and `interval(state, start)` at the start of each interval (first at 0), once that
-/// interval's rules are set; it returns false to stop.
-fn sweep<S>(
-    rules: &[AccessRule],
-    events: &[(u32, u32)],
-    state: &mut S,
-    rule_holds: impl Fn(&mut S, usize, bool),
-    mut interval: impl FnMut(&mut S, u64) -> bool,
-) {
-    // A rule's address conditions hold when it has no IpRanges or the address is in one, and it is in none of its
-    // NotIpRanges.
-    let holds = |rule: &AccessRule, (positive, negative): (i32, i32)| {
-        (rule.ip_ranges.is_empty() || positive > 0) && negative == 0
-    };
-    for (i, rule) in rules.iter().enumerate() {
-        rule_holds(state, i, holds(rule, (0, 0)));
-    }
-    if !interval(state, 0) {
-        return;
-    }
-    let mut inside = vec![(0i32, 0i32); rules.len()];
-    let mut k = 0;
-    while k < events.len() {
-        let position = events[k].0;
-        while k < events.len() && events[k].0 == position {
-            let what = events[k].1;
-            let rule = (what >> 2) as usize;
-            let delta = if what & EVENT_START != 0 { 1 } else { -1 };
-            let counts = &mut inside[rule];
-            if what & EVENT_NEGATIVE != 0 {
-                counts.1 += delta;
-            } else {
-                counts.0 += delta;
-            }
-            rule_holds(state, rule, holds(&rules[rule], *counts));
-            k += 1;
-        }
-        if !interval(state, u64::from(position)) {
-            return;
-        }
-    }
 }
 
 /// How many distinct masks the sweep will need, counted without building one: each rule gets a random 64-bit

@@ -1,4 +1,45 @@
-//! Sets of rules as bit masks, and iteration over them in rule order.
+//! Sets of rules as bit masks (rule `i` is bit `i % 64` of word `i / 64`), the deny-wins decision on them, and
+//! iteration over them in rule order, which is the order of `MatchedRules` (SEMANTICS 1.5).
+//!
+//! This is the one rule-set representation of the crate, in two forms for two costs:
+//!
+//! - the engine's, made for queries that allocate nothing: masks interned once in a [`MaskTable`] at compile
+//!   time, a query's matched rules a [`RuleBits`] (one word up to 64 rules, else the AND of table rows computed
+//!   while iterating), and [`decide`] on one word;
+//! - the analyses' [`RuleSet`], an owned mask (inline up to 64 rules, else on the heap) that hashes and compares,
+//!   so that the analyses can intern conditions and answers by rule set. They are not on a query path: each
+//!   operation may allocate beyond 64 rules.
+//!
+//! Both use [`words_for`] and the same bit layout.
+
+use smallvec::{smallvec, SmallVec};
+
+use crate::organization::{DecidingRules, Effect};
+
+/// The 64-bit words a mask of `rules` rules takes: at least one, so that no rules still make a mask.
+pub(crate) fn words_for(rules: usize) -> usize {
+    rules.div_ceil(64).max(1)
+}
+
+/// [`DecidingRules`] on one word, given the matching DENY rules and the matching ALLOW rules: the effect and the
+/// rules that decided.
+#[inline]
+pub(crate) fn decide(deny: u64, allow: u64) -> (Effect, u64) {
+    match DecidingRules::of(deny != 0, allow != 0) {
+        DecidingRules::Deny => (Effect::Deny, deny),
+        DecidingRules::Allow => (Effect::Allow, allow),
+        DecidingRules::NoRule => (Effect::Deny, 0),
+    }
+}
+
+/// The mask of the first `n` rules, for `n` ≤ 64.
+pub(crate) fn first(n: usize) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << n) - 1
+    }
+}
 
 /// The rules a query matched, in rule order. For up to 64 rules the set is one word; beyond, it is the AND of four
 /// rows of a [`MaskTable`], computed word by word while iterating, so an answer over any number of rules needs no
@@ -82,7 +123,7 @@ pub(crate) struct MaskTable {
 impl MaskTable {
     pub(crate) fn new(rules: usize, budget_bytes: usize) -> Self {
         MaskTable {
-            words: rules.div_ceil(64).max(1),
+            words: words_for(rules),
             budget_words: budget_bytes / 8,
             exhausted: false,
             data: Vec::new(),
@@ -162,18 +203,100 @@ fn hash_words(words: &[u64]) -> u64 {
     hasher.finish()
 }
 
+/// Puts `rule` in `mask`.
 pub(crate) fn set(mask: &mut [u64], rule: usize) {
     mask[rule / 64] |= 1 << (rule % 64);
 }
 
+/// Takes `rule` out of `mask`.
 pub(crate) fn clear(mask: &mut [u64], rule: usize) {
     mask[rule / 64] &= !(1 << (rule % 64));
 }
 
+/// Puts `rule` in `mask` or takes it out.
 pub(crate) fn assign(mask: &mut [u64], rule: usize, value: bool) {
     if value {
         set(mask, rule);
     } else {
         clear(mask, rule);
+    }
+}
+
+/// A set of rules owned by the analyses: hashable and comparable, so that equal sets intern to one id.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct RuleSet(SmallVec<[u64; 1]>);
+
+impl RuleSet {
+    /// No rule, in a set as wide as `rules` rules need.
+    pub(crate) fn empty(rules: usize) -> RuleSet {
+        RuleSet(smallvec![0; words_for(rules)])
+    }
+
+    /// Every one of the rules `0..rules`.
+    pub(crate) fn full(rules: usize) -> RuleSet {
+        RuleSet::from_fn(rules, |_| true)
+    }
+
+    /// The rules `0..rules` for which `holds` is true.
+    pub(crate) fn from_fn(rules: usize, mut holds: impl FnMut(usize) -> bool) -> RuleSet {
+        let mut set = RuleSet::empty(rules);
+        for i in (0..rules).filter(|&i| holds(i)) {
+            set.set(i, true);
+        }
+        set
+    }
+
+    /// Puts `rule` in the set or takes it out; a rule beyond the set's width is ignored.
+    pub(crate) fn set(&mut self, rule: usize, member: bool) {
+        if rule / 64 < self.0.len() {
+            assign(&mut self.0, rule, member);
+        }
+    }
+
+    /// Whether `rule` is in the set.
+    pub(crate) fn contains(&self, rule: usize) -> bool {
+        self.0.get(rule / 64).is_some_and(|word| word & (1 << (rule % 64)) != 0)
+    }
+
+    /// The rules in both sets.
+    pub(crate) fn and(&self, other: &RuleSet) -> RuleSet {
+        RuleSet(self.0.iter().zip(&other.0).map(|(a, b)| a & b).collect())
+    }
+
+    /// The rules in either set.
+    pub(crate) fn or(&self, other: &RuleSet) -> RuleSet {
+        RuleSet(self.0.iter().zip(&other.0).map(|(a, b)| a | b).collect())
+    }
+
+    /// Whether the set holds no rule.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.iter().all(|&word| word == 0)
+    }
+
+    /// [`DecidingRules`] for these matching rules, given the organization's DENY rules: the effect and the rules
+    /// that decided.
+    pub(crate) fn decide(&self, deny: &RuleSet) -> (Effect, RuleSet) {
+        let denying = self.and(deny);
+        // When no matching rule is DENY, every matching rule is ALLOW.
+        let deciding = DecidingRules::of(!denying.is_empty(), !self.is_empty());
+        let decided = match deciding {
+            DecidingRules::Deny | DecidingRules::NoRule => denying,
+            DecidingRules::Allow => self.clone(),
+        };
+        (deciding.effect(), decided)
+    }
+
+    /// The rules in the set, in rule order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    w * 64 + bit
+                })
+            })
+        })
     }
 }

@@ -3,12 +3,20 @@
 //! With a user directory, a slot is a user: their ID, email and user name all map to it (SEMANTICS 3.3), and an
 //! identifier the directory lacks is an error in a request. Without one, every distinct identifier a rule or
 //! override names gets its own slot, and any other identifier is simply "not named by any rule".
+//!
+//! This is the crate's one index of the user directory: validation resolves the identifiers rules name through
+//! it, and the analyses see users through it, so that all three agree on which user an identifier names (the
+//! first in directory order, as [`Organization::resolve_user`] scans). The reference evaluator keeps its own scan.
+//!
+//! Costs: building is one hash entry per distinct identifier (the identifier copied, and its request shapes
+//! checked once); a lookup is one hash of the identifier and allocates nothing.
 
 use crate::constraints as c;
 use crate::hash::IdHashMap;
-use crate::organization::Organization;
+use crate::organization::{DirectoryUser, Organization};
 use crate::uncertain;
 
+/// Every identifier the directory or a rule names, to its slot; see the module documentation.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Identities {
     directory: bool,
@@ -50,9 +58,15 @@ pub(crate) enum Lookup {
 }
 
 impl Identities {
+    /// The organization's directory, when it has one; identifiers that rules name are added by [`Self::rule_side`].
     pub(crate) fn new(org: &Organization) -> Self {
+        Identities::of_directory(org.users.as_deref())
+    }
+
+    /// A directory (`None`: none is loaded), before any organization is built around it.
+    pub(crate) fn of_directory(users: Option<&[DirectoryUser]>) -> Self {
         let mut identities = Identities::default();
-        if let Some(users) = &org.users {
+        if let Some(users) = users {
             identities.directory = true;
             for (slot, user) in users.iter().enumerate() {
                 for key in uncertain::USER_NAMED_BY {
@@ -86,6 +100,7 @@ impl Identities {
     }
 
     #[inline]
+    /// What a request's identifier is: a slot, unknown to the directory, or named by no one.
     pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
         match self.slots.get(identifier) {
             Some(entry) => Lookup::Slot(entry.slot),
@@ -100,15 +115,18 @@ impl Identities {
         self.slots.get(identifier)
     }
 
+    /// Whether a directory is loaded.
     pub(crate) fn has_directory(&self) -> bool {
         self.directory
     }
 
+    /// How many slots there are (users, or identifiers rules name).
     pub(crate) fn slots(&self) -> usize {
         self.enabled.len()
     }
 
     #[inline]
+    /// Whether the user in `slot` may be impersonated (SEMANTICS 3.4).
     pub(crate) fn enabled(&self, slot: u32) -> bool {
         self.enabled.get(slot as usize).copied().unwrap_or(true)
     }

@@ -6,18 +6,9 @@
 
 use crate::answer::{ImpersonationMatchedRule, ImpersonationRoleEffect};
 use crate::hash::IdHashMap;
-
-/// The mask of the first `n` rules (`n` ≤ 64).
-fn low_bits(n: usize) -> u64 {
-    if n >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << n) - 1
-    }
-}
 use crate::organization::{Effect, Organization, RoleType};
 
-use super::bits::RuleBits;
+use super::bits::{self, RuleBits};
 use super::identity::{Identities, Lookup};
 
 #[derive(Debug, Clone)]
@@ -31,9 +22,6 @@ struct RoleIndex {
     unlisted: u64,
 }
 
-/// The most rules one impersonation role may have here; the service allows 10.
-pub const MAX_ROLE_RULES: usize = 64;
-
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ImpersonationIndex {
     roles: Vec<RoleIndex>,
@@ -43,16 +31,16 @@ pub(crate) struct ImpersonationIndex {
 }
 
 impl ImpersonationIndex {
-    /// Fails with the id and rule count of a role over [`MAX_ROLE_RULES`].
+    /// Fails with the id and rule count of a role over [`super::MAX_ROLE_RULES`].
     pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<ImpersonationIndex, (String, usize)> {
         let mut index = ImpersonationIndex { loaded: org.impersonation_roles.is_some(), ..Default::default() };
         for role in org.impersonation_roles.iter().flatten() {
-            if role.rules.len() > MAX_ROLE_RULES {
+            if role.rules.len() > super::MAX_ROLE_RULES {
                 return Err((role.id.clone(), role.rules.len()));
             }
             // Per named user, the rules whose TargetUsers name them and those whose NotTargetUsers do; built in one
             // pass over the lists, so the cost is the lists' length, not users × rules.
-            let (mut has_targets, mut has_not_targets, all) = (0u64, 0u64, low_bits(role.rules.len()));
+            let (mut has_targets, mut has_not_targets, all) = (0u64, 0u64, bits::first(role.rules.len()));
             let mut named: IdHashMap<u32, (u64, u64)> = IdHashMap::default();
             for (i, rule) in role.rules.iter().enumerate() {
                 for (list, negative) in [(&rule.target_users, false), (&rule.not_target_users, true)] {
@@ -113,11 +101,7 @@ impl ImpersonationIndex {
             },
             Lookup::Unlisted | Lookup::Unknown => role.unlisted,
         };
-        let (effect, rules) = match (matched & role.deny, matched & !role.deny) {
-            (0, 0) => (Effect::Deny, 0),
-            (0, allow) => (Effect::Allow, allow),
-            (deny, _) => (Effect::Deny, deny),
-        };
+        let (effect, rules) = bits::decide(matched & role.deny, matched & !role.deny);
         ImpersonationAnswer { role_type: role.role_type, effect, rules: RuleBits::word(rules), names: &role.rules }
     }
 }

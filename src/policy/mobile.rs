@@ -14,7 +14,7 @@ use crate::organization::{DeviceProperty, Effect, Organization};
 use crate::request::MobileRequest;
 use crate::uncertain;
 
-use super::bits::RuleBits;
+use super::bits::{self, RuleBits};
 use super::identity::{Identities, Lookup};
 
 /// A trie node: its children's range in `edges`, and the masks of rules whose values end here.
@@ -187,13 +187,10 @@ pub(crate) struct MobileIndex {
     overrides: IdHashMap<(u32, DeviceKey), OverrideEntry>,
 }
 
-/// The most mobile rules one compiled policy indexes; the service's quota is 10.
-pub const MAX_MOBILE_RULES: usize = 64;
-
 impl MobileIndex {
     pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<MobileIndex, usize> {
         let rules = &org.mobile_device_access_rules;
-        if rules.len() > MAX_MOBILE_RULES {
+        if rules.len() > super::MAX_MOBILE_RULES {
             return Err(rules.len());
         }
         let mut tries: [Trie; 4] = Default::default();
@@ -237,15 +234,14 @@ impl MobileIndex {
                 device_id: o.device_id.as_str().into(),
             });
         }
-        let bit_of = |i: usize| 1u64 << i;
         Ok(MobileIndex {
             rules: rules.iter().map(|r| (r.id.as_deref().map(Into::into), r.name.as_str().into())).collect(),
-            all: rules.iter().enumerate().fold(0, |acc, (i, _)| acc | bit_of(i)),
+            all: bits::first(rules.len()),
             deny: rules
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.effect == Effect::Deny)
-                .fold(0, |acc, (i, _)| acc | bit_of(i)),
+                .fold(0, |acc, (i, _)| acc | 1 << i),
             tries,
             overrides,
         })
@@ -269,11 +265,7 @@ impl MobileIndex {
         for property in DeviceProperty::ALL {
             matched &= self.tries[property.index()].holds(request.property(property))?;
         }
-        let (effect, rules) = match (matched & self.deny, matched & !self.deny) {
-            (0, 0) => (Effect::Deny, 0),
-            (0, allow) => (Effect::Allow, allow),
-            (deny, _) => (Effect::Deny, deny),
-        };
+        let (effect, rules) = bits::decide(matched & self.deny, matched & !self.deny);
         Some(MobileAnswer { effect, rules: RuleBits::word(rules), index: self, decided_by: None })
     }
 

@@ -1,6 +1,6 @@
 //! The compiled policy: an organization turned once into indexes, then queried without allocating.
 //!
-//! [`Policy::compile`] builds one index per simulate call ([`access`], [`mobile`], [`impersonation`]) over a
+//! [`Policy::compile`] builds one index per simulate call (`access`, `mobile`, `impersonation`) over a
 //! shared table of user identities; [`Policy::access`], [`Policy::mobile`] and [`Policy::impersonation`] answer
 //! the service's three calls. A `Policy` is immutable, `Send` and `Sync`: compile once, query from any thread.
 //! Answers borrow rule names from the policy and convert to the service's response shape with `to_response`.
@@ -10,16 +10,17 @@
 //! evaluator in [`crate::reference`] is right, and the test suite checks that they never do.
 
 mod access;
-mod bits;
-mod identity;
+pub(crate) mod bits;
+pub(crate) mod identity;
 mod impersonation;
 mod mobile;
+pub(crate) mod sweep;
 
 use std::fmt;
 
 pub use access::AccessAnswer;
-pub use impersonation::{ImpersonationAnswer, MAX_ROLE_RULES};
-pub use mobile::{MobileAnswer, MAX_MOBILE_RULES};
+pub use impersonation::ImpersonationAnswer;
+pub use mobile::MobileAnswer;
 
 use crate::organization::Organization;
 use crate::request::*;
@@ -35,13 +36,27 @@ pub struct Policy {
     impersonation: impersonation::ImpersonationIndex,
 }
 
-/// The most access-control rules the engine compiles; the service allows 10.
+// The engine's limits, all far beyond the service's quotas (`constraints::ACCESS_CONTROL_RULES_LIST` and the
+// other rule lists, 10 rules each): they bound what one compile may cost, and validation reports an organization
+// over them as an error even with quotas relaxed.
+
+/// The most access-control rules the engine compiles; the service allows
+/// [`ACCESS_CONTROL_RULES_LIST.max`](crate::constraints::ACCESS_CONTROL_RULES_LIST).
 pub const MAX_ACCESS_RULES: usize = 100_000;
 
 /// The most address ranges (`IpRanges` and `NotIpRanges` of all access-control rules together) the engine
 /// compiles; the service allows 10 rules of 1,024 of each. 2^21, so that the benchmarks' largest synthetic case
 /// (1,000 rules of 1,024 ranges) fits.
 pub const MAX_ADDRESS_RANGES: usize = 1 << 21;
+
+/// The most mobile-device access rules the engine indexes: one 64-bit word of rules, so that the trie's masks and
+/// a query's matched rules are plain words. The service allows
+/// [`MOBILE_DEVICE_ACCESS_RULES_LIST.max`](crate::constraints::MOBILE_DEVICE_ACCESS_RULES_LIST).
+pub const MAX_MOBILE_RULES: usize = u64::BITS as usize;
+
+/// The most rules of one impersonation role the engine indexes: one 64-bit word, as for [`MAX_MOBILE_RULES`].
+/// The service allows [`IMPERSONATION_RULE_LIST.max`](crate::constraints::IMPERSONATION_RULE_LIST).
+pub const MAX_ROLE_RULES: usize = u64::BITS as usize;
 
 /// The most memory the access index's rule masks may take. Each distinct address interval, action, user and role
 /// that rules name may need a mask of one bit per rule, so many rules with many ranges can need more than their
@@ -73,7 +88,8 @@ impl fmt::Display for CompileError {
         match self {
             CompileError::TooManyAccessRules { count } => write!(
                 f,
-                "{count} access-control rules; this engine compiles at most {MAX_ACCESS_RULES} (the service allows 10)"
+                "{count} access-control rules; this engine compiles at most {MAX_ACCESS_RULES} (the service allows {})",
+                crate::constraints::ACCESS_CONTROL_RULES_LIST.max
             ),
             CompileError::TooManyAddressRanges { count } => write!(
                 f,
@@ -87,11 +103,13 @@ impl fmt::Display for CompileError {
             ),
             CompileError::TooManyMobileRules { count } => write!(
                 f,
-                "{count} mobile-device access rules; this engine indexes at most {MAX_MOBILE_RULES} (the service allows 10)"
+                "{count} mobile-device access rules; this engine indexes at most {MAX_MOBILE_RULES} (the service allows {})",
+                crate::constraints::MOBILE_DEVICE_ACCESS_RULES_LIST.max
             ),
             CompileError::TooManyRoleRules { role, count } => write!(
                 f,
-                "impersonation role {role:?} has {count} rules; this engine indexes at most {MAX_ROLE_RULES} (the service allows 10)"
+                "impersonation role {role:?} has {count} rules; this engine indexes at most {MAX_ROLE_RULES} (the service allows {})",
+                crate::constraints::IMPERSONATION_RULE_LIST.max
             ),
         }
     }
