@@ -311,12 +311,16 @@ fn selection<V: Borrow<Value>>(dim: &Dimension, values: &[V], classes: &[u32]) -
 /// Which simulate call to compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Kind {
+    /// `GetAccessControlEffect`.
     Access,
+    /// `GetMobileDeviceAccessEffect`.
     Mobile,
+    /// `GetImpersonationRoleEffect`.
     Impersonation,
 }
 
 impl Kind {
+    /// All three calls.
     pub const ALL: [Kind; 3] = [Kind::Access, Kind::Mobile, Kind::Impersonation];
 
     /// The simulate call's name.
@@ -332,11 +336,14 @@ impl Kind {
 /// An inclusive range of IPv4 addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddressRange {
+    /// The first address in the range.
     pub first: Ipv4Addr,
+    /// The last address in the range (inclusive).
     pub last: Ipv4Addr,
 }
 
 impl AddressRange {
+    /// Whether `address` is in the range.
     pub fn contains(&self, address: Ipv4Addr) -> bool {
         (self.first..=self.last).contains(&address)
     }
@@ -380,7 +387,9 @@ impl Serialize for AddressRange {
 /// Whether an access region is about users or about impersonation roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PrincipalKind {
+    /// Requests with a `UserId`.
     User,
+    /// Requests with an `ImpersonationRoleId`.
     ImpersonationRole,
 }
 
@@ -388,13 +397,17 @@ pub enum PrincipalKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessChange<'o> {
+    /// Whether the region's requests name a user or an impersonation role.
     pub principal_kind: PrincipalKind,
     /// Users (`UserId`) or roles (`ImpersonationRoleId`), by the kind.
     pub principals: Selection,
+    /// The region's actions.
     pub actions: Selection,
     /// Ascending, disjoint, not adjacent.
     pub addresses: Vec<AddressRange>,
+    /// What the old organization answers everywhere in the region.
     pub old: Outcome<AccessControlEffect<'o>>,
+    /// What the new organization answers everywhere in the region.
     pub new: Outcome<AccessControlEffect<'o>>,
     /// A request of the region.
     pub example: OwnedAccessRequest,
@@ -407,16 +420,24 @@ pub struct MobileChange<'o> {
     /// The override key: requests without `UserId`/`DeviceId` (or with a pair no override names), and each
     /// (user, device) pair an override names.
     pub override_keys: Selection,
+    /// The region's `DeviceType` values.
     pub device_type: Selection,
+    /// The region's `DeviceModel` values.
     pub device_model: Selection,
+    /// The region's `DeviceOperatingSystem` values.
     pub device_operating_system: Selection,
+    /// The region's `DeviceUserAgent` values.
     pub device_user_agent: Selection,
+    /// What the old organization answers everywhere in the region.
     pub old: Outcome<MobileDeviceAccessEffect<'o>>,
+    /// What the new organization answers everywhere in the region.
     pub new: Outcome<MobileDeviceAccessEffect<'o>>,
+    /// A request of the region.
     pub example: OwnedMobileRequest,
 }
 
 impl MobileChange<'_> {
+    /// The region's values of `property`.
     pub fn property(&self, property: DeviceProperty) -> &Selection {
         match property {
             DeviceProperty::DeviceType => &self.device_type,
@@ -442,10 +463,13 @@ pub enum RoleStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RoleChange<'o> {
+    /// The role's id.
     pub impersonation_role_id: &'o str,
     /// The role's name in the new organization, else in the old.
     pub name: &'o str,
+    /// Added, removed, or changed.
     pub status: RoleStatus,
+    /// The targets answered differently, as regions.
     pub changes: Vec<TargetChange<'o>>,
 }
 
@@ -453,9 +477,13 @@ pub struct RoleChange<'o> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TargetChange<'o> {
+    /// The region's target users.
     pub targets: Selection,
+    /// What the old organization answers for them.
     pub old: Outcome<ImpersonationRoleEffect<'o>>,
+    /// What the new organization answers for them.
     pub new: Outcome<ImpersonationRoleEffect<'o>>,
+    /// A request of the region.
     pub example: OwnedImpersonationRequest,
 }
 
@@ -465,10 +493,13 @@ pub struct TargetChange<'o> {
 pub struct Diff<'o> {
     /// No compared request is answered differently.
     pub equivalent: bool,
+    /// `GetAccessControlEffect`'s regions answered differently.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<Vec<AccessChange<'o>>>,
+    /// `GetMobileDeviceAccessEffect`'s regions answered differently.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile: Option<Vec<MobileChange<'o>>>,
+    /// `GetImpersonationRoleEffect`'s roles answered differently.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impersonation: Option<Vec<RoleChange<'o>>>,
 }

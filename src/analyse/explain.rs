@@ -22,8 +22,15 @@ use crate::uncertain;
 /// The simulate call's answer, or the error the service would refuse the request with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict<R> {
+    /// The simulate call's response.
     Answer(R),
-    Rejected { code: ErrorCode, message: String },
+    /// The request is refused, as the service would refuse it.
+    Rejected {
+        /// The service's error name.
+        code: ErrorCode,
+        /// Why.
+        message: String,
+    },
 }
 
 impl<R> Verdict<R> {
@@ -71,9 +78,11 @@ pub enum DecisionKind {
     RequestRejected,
 }
 
+/// How the verdict followed from the rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Decision {
+    /// Which of the evaluation's outcomes decided.
     pub kind: DecisionKind,
     /// The same, in a sentence.
     pub text: String,
@@ -98,9 +107,12 @@ pub struct RuleExplanation<'o> {
     /// The rule's id, for mobile-device and impersonation rules.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<&'o str>,
+    /// The rule's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'o str>,
+    /// What the rule decides when it matches.
     pub effect: Effect,
+    /// Whether every condition of the rule held.
     pub matched: bool,
     /// When it did not match, the first condition that failed, in the order the reference evaluator tests them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,9 +123,11 @@ pub struct RuleExplanation<'o> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Explanation<'o, R> {
+    /// The answer, exactly as the engine and the reference give it.
     pub verdict: Verdict<R>,
     /// Every rule consulted, in order; empty when the request is refused.
     pub rules: Vec<RuleExplanation<'o>>,
+    /// How the verdict followed from the rules.
     pub decision: Decision,
 }
 

@@ -29,8 +29,11 @@ use crate::organization::*;
 /// The kind of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Category {
+    /// A rule that changes no answer.
     DeadRule,
+    /// Users, or everyone, denied where they likely should not be.
     Lockout,
+    /// Something the service accepts that is likely not what was meant.
     LikelyMistake,
 }
 
@@ -58,6 +61,7 @@ pub enum Check {
 }
 
 impl Check {
+    /// The kind of finding this check makes.
     pub fn category(self) -> Category {
         match self {
             Check::DeadRule => Category::DeadRule,
@@ -75,10 +79,13 @@ impl Check {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LintFinding {
+    /// The kind of finding.
     pub category: Category,
+    /// The check that made it.
     pub check: Check,
     /// Where: a rule (`AccessControlRules[3]`), a list, or a user.
     pub path: String,
+    /// What is wrong, for a person.
     pub message: String,
     /// For a dead rule, the rules that shadow it (paths); empty when it matches no request at all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -112,10 +119,12 @@ impl fmt::Display for LintFinding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LintReport {
+    /// Every finding.
     pub findings: Vec<LintFinding>,
 }
 
 impl LintReport {
+    /// Whether lint found nothing.
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty()
     }

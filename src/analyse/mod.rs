@@ -40,7 +40,9 @@ pub use lint::{lint, LintFinding, LintReport};
 /// One organization's answer to one request: the service's response, or the error it would refuse with.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Outcome<R> {
+    /// The service's response.
     Answer(R),
+    /// The error the service would refuse the request with.
     Error(ErrorCode),
 }
 
@@ -83,6 +85,7 @@ impl<R: Serialize> Serialize for Outcome<R> {
 
 /// A response in a few words, for text output: the effect and the rules (or override) that decided.
 pub trait Summary {
+    /// `ALLOW (default)`, `DENY (no-imap, office-only)`, and so on.
     fn summary(&self) -> String;
 }
 

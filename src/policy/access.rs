@@ -389,6 +389,7 @@ pub struct AccessAnswer<'p> {
 }
 
 impl<'p> AccessAnswer<'p> {
+    /// The decision.
     pub fn effect(&self) -> Effect {
         self.effect
     }

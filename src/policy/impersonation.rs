@@ -116,10 +116,12 @@ pub struct ImpersonationAnswer<'p> {
 }
 
 impl<'p> ImpersonationAnswer<'p> {
+    /// The decision.
     pub fn effect(&self) -> Effect {
         self.effect
     }
 
+    /// The role's `Type`.
     pub fn role_type(&self) -> RoleType {
         self.role_type
     }

@@ -285,6 +285,7 @@ pub struct MobileAnswer<'p> {
 }
 
 impl<'p> MobileAnswer<'p> {
+    /// The decision.
     pub fn effect(&self) -> Effect {
         self.effect
     }

@@ -66,19 +66,28 @@ pub const MAX_MASK_BYTES: usize = 512 << 20;
 /// Why an organization could not be compiled: it exceeds what the indexes hold (far beyond the service's quotas).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompileError {
+    /// More access-control rules than [`MAX_ACCESS_RULES`].
     TooManyAccessRules {
+        /// How many the organization has.
         count: usize,
     },
+    /// More address ranges, over all rules, than [`MAX_ADDRESS_RANGES`].
     TooManyAddressRanges {
+        /// How many the organization has.
         count: usize,
     },
     /// The access index's masks would take more than [`MAX_MASK_BYTES`].
     TooLarge,
+    /// More mobile-device rules than [`MAX_MOBILE_RULES`].
     TooManyMobileRules {
+        /// How many the organization has.
         count: usize,
     },
+    /// More rules in one impersonation role than [`MAX_ROLE_RULES`].
     TooManyRoleRules {
+        /// The role's id.
         role: String,
+        /// How many rules it has.
         count: usize,
     },
 }
