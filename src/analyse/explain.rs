@@ -1,7 +1,7 @@
 //! One request, rule by rule: whether each rule matched, the first condition that failed when it did not (with
 //! the values involved), and how the verdict followed.
 //!
-//! The conditions are tested with the reference evaluator's own helpers ([`crate::reference`]), in the order it
+//! The conditions are tested with the reference evaluator's own helpers (`reference`), in the order it
 //! tests them, and the verdict follows from the rules that matched by the same decision (SEMANTICS 1.4, 2.6,
 //! 3.2); `tests/analysis.rs` checks on random organizations and requests that every verdict equals the
 //! reference's. Cost: one pass over the rules, like the reference evaluator, plus the words.

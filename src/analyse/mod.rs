@@ -14,10 +14,10 @@
 //! All of it is pure: organizations in, plain values out, no I/O. The `wmpolicy` subcommands of the same names
 //! parse flags, call one function here and print its value (`Display` for people, `Serialize` for tools).
 //!
-//! The analysis reads the checked [`Organization`](crate::Organization) and the condition helpers of
-//! [`crate::reference`], so it follows SEMANTICS.md and every choice of [`crate::uncertain`] as both evaluators do;
-//! `tests/analysis.rs` feeds every counterexample to the compiled [`crate::Policy`] and to [`crate::reference`] to
-//! confirm it.
+//! The analysis reads the checked [`Organization`](crate::Organization) and the condition helpers of the
+//! reference evaluator (`reference`, public with the feature `testing`), so it follows SEMANTICS.md and every
+//! choice of [`crate::uncertain`] as both evaluators do; `tests/analysis.rs` feeds every counterexample to the
+//! compiled [`crate::Policy`] and to the reference evaluator to confirm it.
 
 pub mod diff;
 pub mod explain;
