@@ -42,7 +42,6 @@
 pub mod analyse;
 pub mod answer;
 pub mod batch;
-pub mod call;
 pub mod constraints;
 pub mod diagnostic;
 pub mod format;

@@ -614,7 +614,10 @@ fn batch_answers_every_line_in_order() {
     );
     let unknown_member: Value = serde_json::from_str(answers[5]).unwrap();
     assert!(
-        unknown_member["Error"]["Message"].as_str().unwrap().contains("unknown field `UserID`"),
+        unknown_member["Error"]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown member `UserID`; did you mean `UserId`?"),
         "{unknown_member}"
     );
 
