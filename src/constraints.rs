@@ -195,6 +195,8 @@ pub enum Pattern {
     EmailAddress,
     /// `[\w\-.]+(@[a-zA-Z0-9.\-]+\.[a-zA-Z0-9-]{2,})?` (`\w` is ASCII, as in Java)
     UserName,
+    /// `^m-[0-9a-f]{32}$`
+    OrganizationId,
 }
 
 const DOTTED_QUAD: &str =
@@ -217,6 +219,7 @@ impl Pattern {
             Pattern::ImpersonationDescription => "[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F\\x3C\\x3E\\x5C]+",
             Pattern::EmailAddress => "[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]+\\.[a-zA-Z-]{2,}",
             Pattern::UserName => "[\\w\\-.]+(@[a-zA-Z0-9.\\-]+\\.[a-zA-Z0-9-]{2,})?",
+            Pattern::OrganizationId => "^m-[0-9a-f]{32}$",
         }
     }
 
@@ -236,6 +239,7 @@ impl Pattern {
             }
             Pattern::EmailAddress => "an email address such as alice@example.com",
             Pattern::UserName => "a user name (letters, digits, `_`, `-`, `.`, optionally @domain)",
+            Pattern::OrganizationId => "an organization ID such as m-0123456789abcdef0123456789abcdef",
         }
     }
 
@@ -251,7 +255,11 @@ impl Pattern {
             Pattern::DeviceId => Some(&ALNUM),
             Pattern::ImpersonationName => Some(&NAME),
             Pattern::ImpersonationDescription => Some(&DESCRIPTION),
-            Pattern::Ipv4Cidr | Pattern::Ipv4Address | Pattern::EmailAddress | Pattern::UserName => None,
+            Pattern::Ipv4Cidr
+            | Pattern::Ipv4Address
+            | Pattern::EmailAddress
+            | Pattern::UserName
+            | Pattern::OrganizationId => None,
         }
     }
 
@@ -290,6 +298,9 @@ impl Pattern {
                     Some((local, domain)) => all(local, word) && domain_matches(domain, |c| alnum(c) || c == '-'),
                 }
             }
+            Pattern::OrganizationId => s.strip_prefix("m-").is_some_and(|hex| {
+                hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            }),
         }
     }
 }
@@ -468,6 +479,7 @@ string_shapes! {
     EMAIL_ADDRESS = "EmailAddress", 1..=254, Some(P::EmailAddress);
     USER_NAME = "UserName", 1..=64, Some(P::UserName);
     STRING = "String", 0..=256, None;
+    ORGANIZATION_ID = "OrganizationId", 34..=34, Some(P::OrganizationId);
 }
 
 list_shapes! {

@@ -58,7 +58,6 @@
 
 pub mod analyse;
 pub mod batch;
-pub mod call;
 pub mod constraints;
 pub mod format;
 pub mod load;

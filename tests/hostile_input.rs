@@ -304,7 +304,8 @@ fn duplicate_members_are_errors_wherever_they_are() {
     batch::answer_line(&policy, line, &mut out);
     let out = String::from_utf8(out).unwrap();
     assert!(
-        out.starts_with(r#"{"Error":{"Code":"InvalidParameterException""#) && out.contains("duplicate field"),
+        out.starts_with(r#"{"Error":{"Code":"InvalidParameterException""#)
+            && out.contains("`IpAddress` is written twice"),
         "{out}"
     );
 }

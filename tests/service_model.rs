@@ -17,7 +17,7 @@ use workmail_policy::constraints::{Pattern, ENUM_SHAPES, LIST_SHAPES, STRING_SHA
 
 const MODEL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/workmail-2017-10-01.service-2.json");
 
-/// Random strings per distinct pattern; 12 patterns make 30,000 cases, each checked against every pattern.
+/// Random strings per distinct pattern; 13 patterns make 32,500 cases, each checked against every pattern.
 const CASES_PER_PATTERN: u32 = 2_500;
 
 static MODEL: LazyLock<Value> = LazyLock::new(|| {
@@ -294,6 +294,20 @@ fn strings_for(pattern: Pattern) -> BoxedStrategy<String> {
             2 => address(local_part("abXY09_-.")),
         ]
         .boxed(),
+        Pattern::OrganizationId => {
+            // Around the one length the pattern allows, in and just outside its lowercase-hex alphabet.
+            let hex = |alphabet, len: std::ops::RangeInclusive<usize>| {
+                prop::collection::vec(chars(alphabet), len).prop_map(|c| c.concat()).boxed()
+            };
+            let digits = prop_oneof![
+                3 => hex("0123456789abcdef", 32..=32),
+                1 => hex("0123456789abcdef", 30..=34),
+                1 => hex("09afAFgx-", 32..=32),
+            ];
+            (mostly_good(&["m-"], &["M-", "m", "m_", "", "-m"]), digits)
+                .prop_map(|(prefix, digits)| format!("{prefix}{digits}"))
+                .boxed()
+        }
     };
     // Now and then, one more edit anywhere: insert or replace with an edge character, or delete a character.
     let edit = prop::option::weighted(0.25, (any::<prop::sample::Index>(), prop::sample::select(NOISE), 0u8..3));
@@ -343,7 +357,7 @@ fn matchers_equal_the_model_regexes() {
 #[test]
 fn every_pattern_is_checked() {
     let checked: BTreeSet<String> = ORACLES.iter().map(|o| format!("{:?}", o.pattern)).collect();
-    assert_eq!(checked.len(), 12, "patterns checked: {checked:?}");
+    assert_eq!(checked.len(), 13, "patterns checked: {checked:?}");
 }
 
 /// The generators are not vacuous: each pattern's strings include many that its model regex accepts and many

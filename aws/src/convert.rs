@@ -161,11 +161,6 @@ pub fn impersonation_role_effect(output: GetImpersonationRoleEffectOutput) -> Va
     ])
 }
 
-/// The service's error shape, as the core writes its own: `{"Error": {"Code": …, "Message": …}}`.
-pub fn error(code: &str, message: &str) -> Value {
-    serde_json::json!({"Error": {"Code": code, "Message": message}})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,9 @@ use aws_sdk_workmail::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_workmail::Client;
 use serde_json::Value;
 use tokio::time::Instant;
-use workmail_policy::call::Call;
+use workmail_policy::batch::{Call, ErrorResponse};
 use workmail_policy::model::OrganizationFile;
+use workmail_policy::ErrorCode;
 
 use crate::convert;
 
@@ -184,8 +185,12 @@ pub async fn snapshot(
 
 /// Errors that answer one request (the engine gives the same codes), as opposed to errors that mean the call as a
 /// whole failed ([`ServiceError`]).
-const REQUEST_ERRORS: [&str; 4] =
-    ["InvalidParameterException", "EntityNotFoundException", "ResourceNotFoundException", "EntityStateException"];
+const REQUEST_ERRORS: [ErrorCode; 4] = [
+    ErrorCode::InvalidParameterException,
+    ErrorCode::EntityNotFoundException,
+    ErrorCode::ResourceNotFoundException,
+    ErrorCode::EntityStateException,
+];
 
 /// Asks the service one simulate call. A request the service refuses with a request error is an answer (the
 /// `{"Error": …}` shape); any other failure is a [`ServiceError`].
@@ -204,11 +209,10 @@ pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<
     {
         match result {
             Ok(output) => Ok(convert(output)),
-            Err(error) => match error.code() {
-                Some(code) if REQUEST_ERRORS.contains(&code) => {
-                    Ok(convert::error(code, error.message().unwrap_or_default()))
-                }
-                _ => Err(ServiceError::new(operation, error)),
+            Err(error) => match REQUEST_ERRORS.into_iter().find(|code| error.code() == Some(code.as_str())) {
+                // The service's error, in the shape the engine writes its own.
+                Some(code) => Ok(ErrorResponse::new(code, error.message().unwrap_or_default()).to_value()),
+                None => Err(ServiceError::new(operation, error)),
             },
         }
     }

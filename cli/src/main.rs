@@ -121,6 +121,10 @@ enum Command {
         /// Report rule counts over the service's quotas as warnings, not errors.
         #[arg(long)]
         relax_quotas: bool,
+        /// The largest fixture read, in MiB, as for organization files; its organization is held to the same
+        /// limits.
+        #[command(flatten)]
+        size: InputSize,
     },
     /// Time the compiled engine and the reference evaluator on random requests for this organization.
     Bench {
@@ -357,8 +361,8 @@ fn run(cli: Cli) -> Result<u8, u8> {
             Ok(exit::OK)
         }
         Command::Fmt { files, check, size } => Ok(fmt(&files, check, &size.limits())),
-        Command::Test { fixtures, relax_quotas } => {
-            test_fixtures(&fixtures, &Options { enforce_quotas: !relax_quotas })
+        Command::Test { fixtures, relax_quotas, size } => {
+            test_fixtures(&fixtures, &Options { enforce_quotas: !relax_quotas }, &size.limits())
         }
         Command::Batch { inputs } => {
             let policy = compile(&inputs)?;
@@ -590,15 +594,20 @@ fn compile(inputs: &Inputs) -> Result<Policy, u8> {
     })
 }
 
-/// `wmpolicy test`: every fixture is read first, so that a broken file stops the run before any verdict.
-fn test_fixtures(paths: &[String], options: &Options) -> Result<u8, u8> {
+/// `wmpolicy test`: every fixture is read first, so that a broken file stops the run before any verdict. Each is
+/// read bounded, like an organization file, and held to `limits`.
+fn test_fixtures(paths: &[String], options: &Options, limits: &load::Limits) -> Result<u8, u8> {
     let mut fixtures = Vec::with_capacity(paths.len());
     for path in paths {
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = read_bounded(path, limits.max_input_bytes).map_err(|e| {
             eprintln!("error: cannot read {path}: {e}");
             exit::UNREADABLE
         })?;
-        match fixture::parse(&bytes) {
+        if bytes.len() > limits.max_input_bytes {
+            eprintln!("{}", too_large(path, limits));
+            return Err(exit::INVALID);
+        }
+        match fixture::parse_with(&bytes, limits) {
             Ok(fixture) => fixtures.push((path, fixture)),
             Err(findings) => {
                 for finding in findings {

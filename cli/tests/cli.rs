@@ -614,7 +614,10 @@ fn batch_answers_every_line_in_order() {
     );
     let unknown_member: Value = serde_json::from_str(answers[5]).unwrap();
     assert!(
-        unknown_member["Error"]["Message"].as_str().unwrap().contains("unknown field `UserID`"),
+        unknown_member["Error"]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown member `UserID`; did you mean `UserId`?"),
         "{unknown_member}"
     );
 
@@ -1084,4 +1087,45 @@ fn test_refuses_files_that_are_not_fixtures() {
     );
     let run = wmpolicy(&["test", typo.path()]).expect_code(4);
     assert!(run.stderr.contains("Organization: AccessControlRules[0].Nmae"), "{run:?}");
+}
+
+/// Fixtures are read bounded and held to the size limit as organization files are, with the same flag.
+#[test]
+fn test_holds_fixtures_to_the_size_limit() {
+    let recorded = std::fs::read_to_string(RECORDED).unwrap();
+    let padded = TempFile::new("padded-fixture.json", format!("{recorded}{}", " ".repeat(2 << 20)));
+    let run = wmpolicy(&["test", "--max-input-mib", "1", padded.path()]).expect_code(4);
+    assert!(
+        run.stderr.contains(padded.path())
+            && run.stderr.contains("is larger than 1048576 bytes")
+            && run.stderr.contains("LimitExceededException")
+            && run.stderr.contains("--max-input-mib"),
+        "{run:?}"
+    );
+    wmpolicy(&["test", padded.path()]).expect_code(0);
+}
+
+/// A request's `OrganizationId` is held to the service model's shape, in a batch line and in a fixture alike.
+#[test]
+fn organization_ids_are_checked_in_batch_lines_and_fixtures() {
+    let line = |id: &str| {
+        format!(r#"{{"Operation":"GetMobileDeviceAccessEffect","OrganizationId":"{id}","DeviceType":"iPhone"}}"#)
+    };
+    let input = [line("m-0123456789abcdef0123456789abcdef"), line("m-XYZ"), line("")].join("\n");
+    let run = wmpolicy_with_stdin(&["batch", ACME], input.as_bytes()).expect_code(0);
+    let answers: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(answers[0].get("Effect").is_some(), "{run:?}");
+    for answer in &answers[1..] {
+        assert_eq!(answer["Error"]["Code"], "InvalidParameterException", "{run:?}");
+        assert!(answer["Error"]["Message"].as_str().unwrap().starts_with("OrganizationId"), "{run:?}");
+    }
+    let fixture = TempFile::new(
+        "organization-id.json",
+        format!(
+            r#"{{"Format": "workmail-policy-fixture/1", "Organization": {{}}, "Cases": [{{"Request": {}, "Answer": {{"Effect": "ALLOW"}}}}]}}"#,
+            line("m-XYZ")
+        ),
+    );
+    let run = wmpolicy(&["test", fixture.path()]).expect_code(4);
+    assert!(run.stderr.contains("Cases[0].Request") && run.stderr.contains("OrganizationId \"m-XYZ\""), "{run:?}");
 }

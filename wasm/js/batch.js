@@ -52,8 +52,9 @@ function encodeOne(r, records, m, intern, slot, addresses) {
   if (typeof r !== "object" || r === null || Array.isArray(r)) return m;
   // The members every operation may have, read directly (the request objects of one batch share a shape, so
   // these are cached loads); then one pass counts the members present, which differs from the known ones counted
-  // here exactly when the request has a member no operation has. `OrganizationId` is accepted and ignored, as by
-  // the service's own SDKs and `wmpolicy batch`.
+  // here exactly when the request has a member no operation has. A request with an `OrganizationId` travels as
+  // JSON text, for the core's reader to hold the id to its shape in the service model (one description of it,
+  // not a second copy here); null is absent, as everywhere.
   const operation = r.Operation;
   const organization = r.OrganizationId;
   const ip = r.IpAddress;
@@ -72,8 +73,7 @@ function encodeOne(r, records, m, intern, slot, addresses) {
     (target !== undefined);
   let present = 0;
   for (const key in r) present++;
-  const shape = present === known &&
-    (organization === undefined || organization === null || typeof organization === "string");
+  const shape = present === known && (organization === undefined || organization === null);
   if (shape && operation === "GetAccessControlEffect" && typeof ip === "string" && typeof action === "string" &&
       type === undefined && model === undefined && os === undefined && agent === undefined &&
       device === undefined && target === undefined) {

@@ -2,16 +2,16 @@
 //! `policy.lint()` and `diff(old, new)`.
 //!
 //! They read the checked organization, which [`crate::Policy`] keeps beside its compiled form. Requests come as
-//! `policy.batch` takes them, `{Operation, ...members}`, and are read with the member rules of `wmpolicy batch`:
-//! unknown members, members of another operation and missing required members are refused with the service's
-//! error rather than explained.
+//! `policy.batch` takes them, `{Operation, ...members}`, and are read by the core's request-line reader
+//! ([`batch::read`]), as `wmpolicy batch` reads a line: unknown members, members of another operation, missing
+//! required members and a malformed `OrganizationId` are refused with the service's error rather than explained.
 
 use wasm_bindgen::JsValue;
 use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::{batch, validate as core_validate, Organization};
 use workmail_policy::{ErrorCode, Finding};
 
-use crate::{error_value, to_js};
+use crate::{error_response, error_value, to_js};
 
 /// Explains one request against `org`: every rule, whether it matched, the first condition that did not, and how
 /// the verdict followed.
@@ -21,12 +21,14 @@ pub fn explain(org: &Organization, request: &JsValue) -> JsValue {
         Err(error) => return error,
     };
     // The core reads the request exactly as a `wmpolicy batch` line, so bad requests get the same errors.
-    let explained = batch::with_request(text.as_bytes(), |request| match request {
-        batch::Request::Access(request) => to_js(&explain::access(org, &request)),
-        batch::Request::Mobile(request) => to_js(&explain::mobile(org, &request)),
-        batch::Request::Impersonation(request) => to_js(&explain::impersonation(org, &request)),
-    });
-    explained.unwrap_or_else(|error| error_value(error.error.code, &error.error.message))
+    match batch::read(text.as_bytes()) {
+        Ok(line) => match line.request() {
+            batch::Request::Access(request) => to_js(&explain::access(org, &request)),
+            batch::Request::Mobile(request) => to_js(&explain::mobile(org, &request)),
+            batch::Request::Impersonation(request) => to_js(&explain::impersonation(org, &request)),
+        },
+        Err(error) => error_response(&error),
+    }
 }
 
 fn invalid(message: &str) -> JsValue {

@@ -9,9 +9,10 @@
 //! a loop.
 //!
 //! The answers are the core's: the common request shapes are built here as the core's request structs and
-//! answered by [`Policy`]'s simulate methods exactly as [`workmail_policy::batch::answer_line`] builds and answers
-//! them, and everything else goes through `answer_line` itself as JSON text. `tests/node.rs` checks that both
-//! roads give the same answers.
+//! answered by [`Policy`]'s simulate methods exactly as [`workmail_policy::batch::answer`] answers them (keyed by
+//! the rules they name, so that each distinct answer is written once), and everything else, a request with an
+//! `OrganizationId` among them, goes through [`workmail_policy::batch::answer_line`] itself as JSON text: the
+//! core's one reader decides what is a request. `tests/node.rs` checks that both roads give the same answers.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -33,10 +33,11 @@
 //! features).
 //!
 //! Nothing here throws or traps on bad input: every function returns a value, and a bad organization, request or
-//! argument is an object naming the service's error (`{Error: {Code, Message}}`, or findings). The request
-//! logic is the core's own: the simulate methods hand the request's JSON text to
-//! [`workmail_policy::batch::answer_line`], exactly what `wmpolicy batch` does with a line, so the CLI and the
-//! browser cannot disagree about a request.
+//! argument is an object naming the service's error (`{Error: {Code, Message}}`, written by the core's
+//! [`ErrorResponse`], or findings). The request logic is the core's own: the simulate methods hand the request's
+//! JSON text to [`workmail_policy::batch::answer_line`], and `explain` to [`workmail_policy::batch::read`], exactly
+//! the reader and the answer `wmpolicy batch` uses for a line, so the CLI and the browser cannot disagree about a
+//! request.
 
 #![deny(unsafe_code)]
 
@@ -52,7 +53,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 #[cfg(feature = "engine")]
 use workmail_policy::batch::answer_line;
-use workmail_policy::batch::ErrorResponse;
+use workmail_policy::batch::{ErrorBody, ErrorResponse};
 #[cfg(feature = "analysis")]
 use workmail_policy::Organization;
 use workmail_policy::{load as core_load, validate as core_validate, OrganizationFile};
@@ -88,10 +89,14 @@ fn request_text(request: &JsValue) -> Result<String, JsValue> {
     }
 }
 
-/// `{Error: {Code, Message}}`, the service's error shape.
+/// `{Error: {Code, Message}}`, the service's error shape, as the core writes it.
 fn error_value(code: ErrorCode, message: &str) -> JsValue {
-    let body = ErrorResponse::new(code, message);
-    match serde_json::to_string(&body) {
+    error_response(&ErrorResponse::new(code, message))
+}
+
+/// The core's error response as a JS object.
+fn error_response(error: &ErrorResponse<'_>) -> JsValue {
+    match serde_json::to_string(error) {
         Ok(text) => parse_json(&text),
         Err(_) => JsValue::NULL,
     }
@@ -180,23 +185,17 @@ pub fn validate(input: JsValue, options: Option<JsValue>) -> JsValue {
     to_js(&Validated { valid: !findings.iter().any(Finding::is_error), findings: &findings })
 }
 
+/// The core's error response with the findings beside it.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Failed<'a> {
-    error: ErrorBodyOwned,
+    error: ErrorBody<'a>,
     findings: &'a [Finding],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ErrorBodyOwned {
-    code: ErrorCode,
-    message: String,
 }
 
 /// `{Error: {Code, Message}, Findings}`: what stopped a compile or a diff, with every finding.
 fn failed(findings: &[Finding], code: ErrorCode, message: String) -> JsValue {
-    to_js(&Failed { error: ErrorBodyOwned { code, message }, findings })
+    to_js(&Failed { error: ErrorResponse::new(code, message).error, findings })
 }
 
 /// Validates and compiles an organization into a [`Policy`] to query: `{Policy, Findings}` (the findings are

@@ -88,7 +88,7 @@ export type CompileResult =
 
 export type Effect = "ALLOW" | "DENY";
 
-/** `GetAccessControlEffect`'s request (`OrganizationId` accepted and ignored). */
+/** `GetAccessControlEffect`'s request (`OrganizationId`, when given, must be an organization ID such as `m-0123456789abcdef0123456789abcdef`; it is otherwise ignored). */
 export interface GetAccessControlEffectRequest {
   OrganizationId?: string;
   IpAddress: string;
@@ -128,7 +128,7 @@ export interface GetMobileDeviceAccessEffectResponse {
   MatchedOverride?: { UserId: string; DeviceId: string };
 }
 
-/** `GetImpersonationRoleEffect`'s request (`OrganizationId` accepted and ignored). */
+/** `GetImpersonationRoleEffect`'s request (`OrganizationId`, when given, must be an organization ID such as `m-0123456789abcdef0123456789abcdef`; it is otherwise ignored). */
 export interface GetImpersonationRoleEffectRequest {
   OrganizationId?: string;
   ImpersonationRoleId: string;

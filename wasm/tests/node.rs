@@ -226,7 +226,8 @@ mod engine {
         );
 
         let impersonation = policy.get_impersonation_role_effect(js(json!({
-            "ImpersonationRoleId": ARCHIVER, "TargetUser": "carol@acme.example.com", "OrganizationId": "m-0123"
+            "ImpersonationRoleId": ARCHIVER, "TargetUser": "carol@acme.example.com",
+            "OrganizationId": "m-0123456789abcdef0123456789abcdef"
         })));
         assert_eq!(
             rs(&impersonation),
@@ -396,6 +397,40 @@ mod engine {
     }
 
     #[wasm_bindgen_test]
+    fn organization_ids_are_held_to_their_shape_by_every_road() {
+        let policy = acme();
+        let request = |id: Value| json!({"Operation": "GetAccessControlEffect", "OrganizationId": id, "IpAddress": "198.51.100.20", "Action": "IMAP", "UserId": ALICE});
+        let good = [json!("m-0123456789abcdef0123456789abcdef"), Value::Null];
+        let bad = [json!("m-XYZ"), json!(""), json!("M-0123456789ABCDEF0123456789ABCDEF"), json!(7)];
+        let requests: Vec<Value> = good.iter().chain(&bad).cloned().map(request).collect();
+        let answers = rs(&policy.batch(js(Value::Array(requests.clone()))));
+        let answers = answers.as_array().unwrap();
+        for (i, (request, answer)) in requests.iter().zip(answers).enumerate() {
+            assert_eq!(answer, &one_by_one(&policy, request), "{request}");
+            if i < good.len() {
+                assert_eq!(answer, &json!({"Effect": "DENY", "MatchedRules": ["deny-imap-except-archiver"]}));
+            } else {
+                assert_eq!(error_code(answer), Some("InvalidParameterException"), "{request} -> {answer}");
+                assert!(answer["Error"]["Message"].as_str().unwrap().contains("OrganizationId"), "{answer}");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_requests_are_named_in_the_services_words_not_serdes() {
+        let policy = acme();
+        let message = |answer: &JsValue| rs(answer)["Error"]["Message"].as_str().unwrap().to_string();
+        let typo =
+            policy.get_access_control_effect(js(json!({"IpAddress": "1.2.3.4", "Action": "EWS", "UserID": ALICE})));
+        assert_eq!(message(&typo), "unknown member `UserID`; did you mean `UserId`?");
+        let wrong =
+            policy.get_access_control_effect(js(json!({"IpAddress": [1, 2, 3, 4], "Action": "EWS", "UserId": ALICE})));
+        assert_eq!(message(&wrong), "`IpAddress` is a list; expected a string");
+        let null = message(&policy.get_access_control_effect(JsValue::NULL));
+        assert!(null.starts_with("the request is null") && !null.contains("struct"), "{null}");
+    }
+
+    #[wasm_bindgen_test]
     fn batches_longer_than_a_chunk_keep_their_strings_and_order() {
         let policy = acme();
         // Three chunks; strings first seen in later chunks (one of them not ASCII), and malformed requests throughout.
@@ -472,6 +507,21 @@ mod engine {
 mod analysis {
     use super::*;
     use workmail_policy_wasm::diff;
+
+    #[wasm_bindgen_test]
+    fn explain_holds_organization_ids_to_their_shape() {
+        let policy = acme();
+        let request = |id: &str| {
+            js(
+                json!({"Operation": "GetImpersonationRoleEffect", "OrganizationId": id, "ImpersonationRoleId": ARCHIVER, "TargetUser": "carol"}),
+            )
+        };
+        let good = rs(&policy.explain(request("m-0123456789abcdef0123456789abcdef")));
+        assert_eq!(good["Verdict"]["Type"], json!("READ_ONLY"));
+        for bad in ["m-XYZ", ""] {
+            assert_eq!(error_code(&rs(&policy.explain(request(bad)))), Some("InvalidParameterException"), "{bad:?}");
+        }
+    }
 
     #[wasm_bindgen_test]
     fn explain_goes_rule_by_rule() {

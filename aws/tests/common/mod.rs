@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use serde_json::{json, Value};
-use workmail_policy::call::Call;
+use workmail_policy::batch::Call;
 use workmail_policy::model::{OrganizationFile, Timestamp};
 use workmail_policy::{load, validate, Policy};
 use workmail_policy_aws::{retry_config, run, Cli, Io};
