@@ -16,9 +16,13 @@ use crate::uncertain::{self, AccessCheck};
 /// `GetAccessControlEffect`'s request, without `OrganizationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AccessRequest<'a> {
+    /// `IpAddress`: the client's IPv4 address, a dotted quad.
     pub ip_address: &'a str,
+    /// `Action`: the protocol, for example `IMAP` or `WebMail`.
     pub action: &'a str,
+    /// `UserId`: the user asking; exactly one of this and `impersonation_role_id`.
     pub user_id: Option<&'a str>,
+    /// `ImpersonationRoleId`: the role asking; only with `EWS`.
     pub impersonation_role_id: Option<&'a str>,
 }
 
@@ -26,11 +30,17 @@ pub struct AccessRequest<'a> {
 /// (SEMANTICS 2.7): `user_id` and `device_id` together select a `MobileDeviceAccessOverride`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MobileRequest<'a> {
+    /// `DeviceType`, when the device reports it.
     pub device_type: Option<&'a str>,
+    /// `DeviceModel`, when the device reports it.
     pub device_model: Option<&'a str>,
+    /// `DeviceOperatingSystem`, when the device reports it.
     pub device_operating_system: Option<&'a str>,
+    /// `DeviceUserAgent`, when the device reports it.
     pub device_user_agent: Option<&'a str>,
+    /// The override extension's user (with `device_id`).
     pub user_id: Option<&'a str>,
+    /// The override extension's device (with `user_id`).
     pub device_id: Option<&'a str>,
 }
 
@@ -49,7 +59,9 @@ impl<'a> MobileRequest<'a> {
 /// `GetImpersonationRoleEffect`'s request, without `OrganizationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImpersonationRequest<'a> {
+    /// `ImpersonationRoleId`: the role asking.
     pub impersonation_role_id: &'a str,
+    /// `TargetUser`: the user whose mailbox the role would open, by id, email or user name.
     pub target_user: &'a str,
 }
 
@@ -58,15 +70,20 @@ pub struct ImpersonationRequest<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OwnedAccessRequest {
+    /// `IpAddress`.
     pub ip_address: String,
+    /// `Action`.
     pub action: String,
+    /// `UserId`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// `ImpersonationRoleId`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impersonation_role_id: Option<String>,
 }
 
 impl OwnedAccessRequest {
+    /// The request, borrowing these strings.
     pub fn as_request(&self) -> AccessRequest<'_> {
         AccessRequest {
             ip_address: &self.ip_address,
@@ -81,12 +98,16 @@ impl OwnedAccessRequest {
 /// the API's member names, leaving out absent ones.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OwnedMobileRequest {
+    /// The reported device properties, indexed by [`DeviceProperty::index`].
     pub properties: [Option<String>; 4],
+    /// The override extension's user.
     pub user_id: Option<String>,
+    /// The override extension's device.
     pub device_id: Option<String>,
 }
 
 impl OwnedMobileRequest {
+    /// The request, borrowing these strings.
     pub fn as_request(&self) -> MobileRequest<'_> {
         MobileRequest {
             device_type: self.properties[0].as_deref(),
@@ -120,11 +141,14 @@ impl Serialize for OwnedMobileRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OwnedImpersonationRequest {
+    /// `ImpersonationRoleId`.
     pub impersonation_role_id: String,
+    /// `TargetUser`.
     pub target_user: String,
 }
 
 impl OwnedImpersonationRequest {
+    /// The request, borrowing these strings.
     pub fn as_request(&self) -> ImpersonationRequest<'_> {
         ImpersonationRequest { impersonation_role_id: &self.impersonation_role_id, target_user: &self.target_user }
     }
@@ -134,19 +158,40 @@ impl OwnedImpersonationRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestError<'a> {
     /// A member breaks its shape in the service model.
-    InvalidMember { member: &'static str, value: &'a str, violation: StringViolation },
+    InvalidMember {
+        /// The member's name (`IpAddress`, …).
+        member: &'static str,
+        /// The value as given.
+        value: &'a str,
+        /// The constraint it broke.
+        violation: StringViolation,
+    },
     /// Both or neither of `UserId` and `ImpersonationRoleId` (SEMANTICS 1.6).
     ExactlyOnePrincipal,
     /// `ImpersonationRoleId` with an action other than `EWS` (SEMANTICS 1.6).
-    RoleRequiresEws { action: &'a str },
+    RoleRequiresEws {
+        /// The action given instead of `EWS`.
+        action: &'a str,
+    },
     /// The override extension needs `UserId` and `DeviceId` together (SEMANTICS 2.7).
     OverrideNeedsUserAndDevice,
     /// No user of the directory has this ID, email or name.
-    UnknownUser { member: &'static str, value: &'a str },
+    UnknownUser {
+        /// The member that names the user (`UserId`, `TargetUser`).
+        member: &'static str,
+        /// The identifier as given.
+        value: &'a str,
+    },
     /// No loaded impersonation role has this id.
-    UnknownRole { value: &'a str },
+    UnknownRole {
+        /// The role id as given.
+        value: &'a str,
+    },
     /// The target user is not enabled (SEMANTICS 3.4).
-    UserNotEnabled { value: &'a str },
+    UserNotEnabled {
+        /// The target as given.
+        value: &'a str,
+    },
 }
 
 impl RequestError<'_> {
