@@ -107,8 +107,10 @@ pub fn validate(file: &OrganizationFile, options: &Options) -> Validation {
 }
 
 /// The directory as far as validated, for checking identifiers that rules name: indexed as the engine indexes it
-/// ([`crate::policy::identity`]), so that validation and queries agree on which user an identifier names.
-struct Directory(Identities);
+/// ([`crate::policy::identity`]), so that validation and queries agree on which user an identifier names. With
+/// the standard library's keyed hasher: validation is the first thing to see a file, and a directory crafted so
+/// that its identifiers collide must not make it quadratic.
+struct Directory(Identities<std::collections::hash_map::RandomState>);
 
 impl Directory {
     fn new(users: Option<&[DirectoryUser]>) -> Self {

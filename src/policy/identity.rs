@@ -10,17 +10,25 @@
 //!
 //! Costs: building is one hash entry per distinct identifier (the identifier copied, and its request shapes
 //! checked once); a lookup is one hash of the identifier and allocates nothing.
+//!
+//! The hasher is a parameter because the two users of the index face different inputs. The compiled policy
+//! hashes on every query, so it takes the crate's fast [`IdHasher`](crate::hash::IdHasher) (see [`crate::hash`]
+//! for the trade-off). Validation runs on files straight from users and editors, before anything else, so it
+//! takes the standard library's keyed SipHash: a directory crafted to collide cannot make it quadratic.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 use crate::constraints as c;
-use crate::hash::IdHashMap;
+use crate::hash::IdHasher;
 use crate::organization::{DirectoryUser, Organization};
 use crate::uncertain;
 
 /// Every identifier the directory or a rule names, to its slot; see the module documentation.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Identities {
+pub(crate) struct Identities<S = BuildHasherDefault<IdHasher>> {
     directory: bool,
-    slots: IdHashMap<Box<str>, Entry>,
+    slots: HashMap<Box<str>, Entry, S>,
     /// Per slot, whether the user may be impersonated (SEMANTICS 3.4); always true without a directory.
     enabled: Vec<bool>,
 }
@@ -62,10 +70,13 @@ impl Identities {
     pub(crate) fn new(org: &Organization) -> Self {
         Identities::of_directory(org.users.as_deref())
     }
+}
 
+impl<S: BuildHasher + Default> Identities<S> {
     /// A directory (`None`: none is loaded), before any organization is built around it.
     pub(crate) fn of_directory(users: Option<&[DirectoryUser]>) -> Self {
-        let mut identities = Identities::default();
+        let mut identities =
+            Identities { directory: false, slots: HashMap::default(), enabled: Vec::new() };
         if let Some(users) = users {
             identities.directory = true;
             for (slot, user) in users.iter().enumerate() {
