@@ -12,8 +12,7 @@ use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::batch::{self, ErrorResponse};
 use workmail_policy::validate::{self, Options, Validation};
 use workmail_policy::{
-    format, load, AccessRequest, ErrorCode, Finding, ImpersonationRequest, MobileRequest, Organization, Policy,
-    RequestError,
+    format, load, AccessRequest, Finding, ImpersonationRequest, MobileRequest, Organization, Policy, RequestError,
 };
 use workmail_policy_fixture as fixture;
 
@@ -463,24 +462,18 @@ fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The finding for an input that [`read_bounded`] stopped reading: the library's own would name its `Limits`
-/// field, and the user's knob here is the flag.
-fn too_large(path: &str, limits: &load::Limits) -> Finding {
-    let bytes = limits.max_input_bytes;
-    let message = format!(
-        "is larger than {bytes} bytes ({} MiB), the most one input may hold; raise the limit with --max-input-mib",
-        bytes >> 20
-    );
-    Finding::error(path, ErrorCode::LimitExceededException, message)
+/// A library finding in the command's terms: the library names its own knobs (`load::Limits::max_input_bytes`),
+/// and the one a user of this command can turn is the flag.
+fn in_command_terms(finding: Finding) -> Finding {
+    let message = finding.message.replace("load::Limits::max_input_bytes", "--max-input-mib");
+    Finding { message, ..finding }
 }
 
 fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
     let limits = inputs.size.limits();
     let mut contents = Vec::with_capacity(inputs.files.len());
-    let mut oversized = Vec::new();
     for path in &inputs.files {
         match read_bounded(path, limits.max_input_bytes) {
-            Ok(bytes) if bytes.len() > limits.max_input_bytes => oversized.push(too_large(path, &limits)),
             Ok(bytes) => contents.push((path.as_str(), bytes)),
             Err(e) => {
                 eprintln!("error: cannot read {path}: {e}");
@@ -488,14 +481,14 @@ fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
             }
         }
     }
-    // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
-    if !oversized.is_empty() {
-        return Ok(Validation { findings: oversized, organization: None });
-    }
     let inputs_read = contents.iter().map(|(name, bytes)| (*name, bytes.as_slice()));
     let (file, sources) = match load::parse_all_with_sources(inputs_read, &limits) {
         Ok(read) => read,
-        Err(findings) => return Ok(Validation { findings, organization: None }),
+        // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
+        Err(findings) => {
+            let findings = findings.into_iter().map(in_command_terms).collect();
+            return Ok(Validation { findings, organization: None });
+        }
     };
     let options = Options { enforce_quotas: !inputs.relax_quotas };
     let mut validation = validate::validate(&file, &options);
@@ -513,11 +506,6 @@ fn fmt(files: &[String], check: bool, limits: &load::Limits) -> u8 {
     let (mut unreadable, mut invalid, mut would_change) = (false, false, false);
     for path in files {
         let bytes = match read_bounded(path, limits.max_input_bytes) {
-            Ok(bytes) if bytes.len() > limits.max_input_bytes => {
-                eprintln!("{}", too_large(path, limits));
-                invalid = true;
-                continue;
-            }
             Ok(bytes) => bytes,
             Err(e) => {
                 eprintln!("error: cannot read {path}: {e}");
@@ -530,7 +518,7 @@ fn fmt(files: &[String], check: bool, limits: &load::Limits) -> u8 {
             Err(findings) => {
                 for finding in findings {
                     let path = if finding.path.is_empty() { path.clone() } else { format!("{path}: {}", finding.path) };
-                    eprintln!("{}", Finding { path, ..finding });
+                    eprintln!("{}", in_command_terms(Finding { path, ..finding }));
                 }
                 invalid = true;
                 continue;
@@ -603,16 +591,12 @@ fn test_fixtures(paths: &[String], options: &Options, limits: &load::Limits) -> 
             eprintln!("error: cannot read {path}: {e}");
             exit::UNREADABLE
         })?;
-        if bytes.len() > limits.max_input_bytes {
-            eprintln!("{}", too_large(path, limits));
-            return Err(exit::INVALID);
-        }
         match fixture::parse_with(&bytes, limits) {
             Ok(fixture) => fixtures.push((path, fixture)),
             Err(findings) => {
                 for finding in findings {
                     let path = if finding.path.is_empty() { path.clone() } else { format!("{path}: {}", finding.path) };
-                    eprintln!("{}", Finding { path, ..finding });
+                    eprintln!("{}", in_command_terms(Finding { path, ..finding }));
                 }
                 return Err(exit::INVALID);
             }

@@ -75,6 +75,22 @@ pub struct Limits {
 impl Limits {
     /// The defaults, usable in constants (a command's default flag values).
     pub const DEFAULT: Limits = Limits { max_input_bytes: 16 << 20, max_records: 100_000, max_list_items: 1_000_000 };
+
+    /// Refuses an input over [`Limits::max_input_bytes`], before anything parses it. Every reader of a whole input
+    /// (organization files here, fixtures in the fixture crate) asks this, so the refusal reads the same.
+    ///
+    /// Worded so that a caller may pass only the first `max_input_bytes + 1` bytes of a larger input: a reader of
+    /// a file or a stream need not hold more than that.
+    pub fn check_input_size(&self, bytes: &[u8]) -> Result<(), Finding> {
+        if bytes.len() <= self.max_input_bytes {
+            return Ok(());
+        }
+        let message = format!(
+            "is larger than {} bytes, the most one input may hold (load::Limits::max_input_bytes)",
+            self.max_input_bytes
+        );
+        Err(Finding::error("", ErrorCode::LimitExceededException, message))
+    }
 }
 
 impl Default for Limits {
@@ -248,14 +264,7 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<OrganizationFile, Vec
 /// assert_eq!(twice.unwrap_err()[0].path, "AccessControlRules[0].Name");
 /// ```
 pub fn documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Document>, Vec<Finding>> {
-    if bytes.len() > limits.max_input_bytes {
-        // Worded so that a caller may pass only the first `max_input_bytes + 1` bytes of a larger input.
-        let message = format!(
-            "is larger than {} bytes, the most one input may hold (load::Limits::max_input_bytes)",
-            limits.max_input_bytes
-        );
-        return Err(vec![Finding::error("", ErrorCode::LimitExceededException, message)]);
-    }
+    limits.check_input_size(bytes).map_err(|finding| vec![finding])?;
     // A byte-order mark is an editor's artefact, not content.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
 

@@ -75,8 +75,7 @@ impl Identities {
 impl<S: BuildHasher + Default> Identities<S> {
     /// A directory (`None`: none is loaded), before any organization is built around it.
     pub(crate) fn of_directory(users: Option<&[DirectoryUser]>) -> Self {
-        let mut identities =
-            Identities { directory: false, slots: HashMap::default(), enabled: Vec::new() };
+        let mut identities = Identities { directory: false, slots: HashMap::default(), enabled: Vec::new() };
         if let Some(users) = users {
             identities.directory = true;
             for (slot, user) in users.iter().enumerate() {
