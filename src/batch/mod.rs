@@ -22,7 +22,7 @@
 //!
 //! `OrganizationId` is accepted, held to its shape in the service model, and otherwise ignored. Every line gets
 //! exactly one answer. A line's strings are borrowed where JSON escapes allow, so answering a line allocates
-//! nothing beyond the output (see [`read`]'s module for the reader's costs).
+//! nothing beyond the output (the reader's costs are in `batch/read.rs`).
 //!
 //! A line may be at most [`MAX_LINE_BYTES`] long (a real request is a few hundred bytes); a longer one is answered
 //! with a `LimitExceededException` error, and a reader of a stream need not keep more than that of any line.

@@ -33,6 +33,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::ErrorResponse;
 use crate::constraints::ORGANIZATION_ID;
 use crate::diagnostic::{nearest, ErrorCode};
+use crate::load::drain_seq;
 use crate::request::{AccessRequest, ImpersonationRequest, MobileRequest, RequestError};
 
 /// A member of some request line, as the API names it; the discriminant indexes [`RequestLine`]'s slots.
@@ -528,12 +529,6 @@ impl<'de> Visitor<'de> for TextSeed {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Text::Other("an object"))
     }
-}
-
-/// Skips the rest of a list; the JSON is still read to its end, so that a syntax error in it is found.
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
 }
 
 #[cfg(test)]

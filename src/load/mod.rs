@@ -349,8 +349,9 @@ fn describe(value: Value) -> String {
     }
 }
 
-/// Skips the rest of a list; serde_json skips nested values with a loop, not recursion.
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+/// Skips the rest of a list; serde_json skips nested values with a loop, not recursion. The request-line reader
+/// ([`crate::batch`]) skips with it too.
+pub(crate) fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
     Ok(())
 }
