@@ -692,7 +692,7 @@ pub(crate) fn shell_word(value: &str) -> String {
 }
 
 /// The request as `wmpolicy` flags.
-pub fn access_flags(request: &OwnedAccessRequest) -> String {
+pub(crate) fn access_flags(request: &OwnedAccessRequest) -> String {
     let mut flags = format!("--ip-address {} --action {}", request.ip_address, shell_word(&request.action));
     if let Some(user) = &request.user_id {
         flags.push_str(&format!(" --user-id {}", shell_word(user)));
@@ -704,7 +704,7 @@ pub fn access_flags(request: &OwnedAccessRequest) -> String {
 }
 
 /// The request as `wmpolicy` flags.
-pub fn mobile_flags(request: &OwnedMobileRequest) -> String {
+pub(crate) fn mobile_flags(request: &OwnedMobileRequest) -> String {
     let names = ["--device-type", "--device-model", "--device-operating-system", "--device-user-agent"];
     let mut flags: Vec<String> = names
         .iter()
@@ -722,7 +722,7 @@ pub fn mobile_flags(request: &OwnedMobileRequest) -> String {
 }
 
 /// The request as `wmpolicy` flags.
-pub fn impersonation_flags(request: &OwnedImpersonationRequest) -> String {
+pub(crate) fn impersonation_flags(request: &OwnedImpersonationRequest) -> String {
     format!(
         "--impersonation-role-id {} --target-user {}",
         shell_word(&request.impersonation_role_id),
