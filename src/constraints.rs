@@ -106,7 +106,7 @@ impl StringShape {
 
 /// A set of ASCII bytes, as a 128-bit map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AsciiClass([u64; 2]);
+pub(crate) struct AsciiClass([u64; 2]);
 
 impl AsciiClass {
     /// The bytes `lo..=hi` for each pair, plus each byte of `also`.
@@ -332,7 +332,7 @@ fn parse_octet(s: &str) -> Option<u8> {
 /// This runs on every access query, so each octet is read as one of its three possible shapes (one, two or three
 /// digits) rather than digit by digit; a leading zero is a two- or three-digit octet that starts with `0`.
 #[inline]
-pub fn parse_ipv4(s: &str) -> Option<u32> {
+pub(crate) fn parse_ipv4(s: &str) -> Option<u32> {
     let b = s.as_bytes();
     if b.len() > 15 {
         return None;
@@ -363,7 +363,7 @@ pub fn parse_ipv4(s: &str) -> Option<u32> {
 }
 
 /// Parses a strict `a.b.c.d/n` (the model's `IpRange` pattern) into address and prefix length.
-pub fn parse_cidr(s: &str) -> Option<(u32, u8)> {
+pub(crate) fn parse_cidr(s: &str) -> Option<(u32, u8)> {
     let (addr, len) = s.split_once('/')?;
     let len = parse_octet(len).filter(|&n| n <= 32)?;
     Some((parse_ipv4(addr)?, len))
