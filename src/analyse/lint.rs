@@ -21,7 +21,6 @@ use serde::Serialize;
 
 use super::diff::{self, AddressRange};
 use super::space::*;
-use crate::constraints as c;
 use crate::diagnostic::{ErrorCode, Finding};
 use crate::hash::IdHashMap;
 use crate::organization::*;
@@ -147,7 +146,8 @@ impl fmt::Display for LintReport {
 }
 
 /// Lints `org`. `warnings` are validation's findings for it (`validate::Validation::findings`); its warnings are
-/// reported as likely mistakes, because some (a CIDR's host bits) are gone from the checked organization.
+/// reported as likely mistakes, because some (a CIDR's host bits) are gone from the checked organization, and a
+/// rule count over the service's quota (a warning when validation relaxed quotas) is reported as `OverQuota`.
 ///
 /// ```
 /// use workmail_policy::{analyse, load, validate};
@@ -171,9 +171,14 @@ pub fn lint(org: &Organization, warnings: &[Finding]) -> LintReport {
     access(org, &mut dead, &mut lockouts, &mut mistakes);
     mobile(org, &mut dead, &mut lockouts);
     impersonation(org, &mut dead, &mut lockouts);
-    quotas(org, &mut mistakes);
-    for warning in warnings.iter().filter(|w| !w.is_error() && w.code != ErrorCode::LimitExceededException) {
-        mistakes.push(LintFinding::new(Check::ValidationWarning, warning.path.clone(), warning.message.clone()));
+    // Rule counts over the per-organization quota are validation's warnings when quotas are relaxed (errors
+    // otherwise, and then there is no organization to lint): validation states the quota check once.
+    for warning in warnings.iter().filter(|w| !w.is_error()) {
+        let check = match warning.code {
+            ErrorCode::LimitExceededException => Check::OverQuota,
+            _ => Check::ValidationWarning,
+        };
+        mistakes.push(LintFinding::new(check, warning.path.clone(), warning.message.clone()));
     }
     LintReport { findings: dead.into_iter().chain(lockouts).chain(mistakes).collect() }
 }
@@ -539,37 +544,6 @@ fn impersonation(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut
             );
             lockouts.push(LintFinding::new(Check::RoleAllowsNoOne, format!("ImpersonationRoles[{r}]"), message));
         }
-    }
-}
-
-/// Rule counts over the per-organization quotas, which SEMANTICS 4 takes to be the service model's caps on rule
-/// lists: the same constants validation holds organizations to (as warnings, when quotas are relaxed).
-fn quotas(org: &Organization, mistakes: &mut Vec<LintFinding>) {
-    let over = |path: String, count: usize, quota: usize, what: &str| {
-        (count > quota).then(|| {
-            let message = format!("{count} {what}; the service allows at most {quota}");
-            LintFinding::new(Check::OverQuota, path, message)
-        })
-    };
-    mistakes.extend(over(
-        "AccessControlRules".into(),
-        org.access_control_rules.len(),
-        c::ACCESS_CONTROL_RULES_LIST.max,
-        "access-control rules",
-    ));
-    mistakes.extend(over(
-        "MobileDeviceAccessRules".into(),
-        org.mobile_device_access_rules.len(),
-        c::MOBILE_DEVICE_ACCESS_RULES_LIST.max,
-        "mobile-device access rules",
-    ));
-    for (r, role) in org.impersonation_roles.iter().flatten().enumerate() {
-        mistakes.extend(over(
-            format!("ImpersonationRoles[{r}].Rules"),
-            role.rules.len(),
-            c::IMPERSONATION_RULE_LIST.max,
-            "rules in one impersonation role",
-        ));
     }
 }
 
