@@ -65,16 +65,13 @@ pub mod model;
 pub mod organization;
 #[cfg(feature = "testing")]
 pub mod reference;
-// Without `testing`, only the request checks that `explain` shares are used.
-#[cfg(not(feature = "testing"))]
-#[allow(dead_code)]
-mod reference;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod uncertain;
 pub mod validate;
 
 mod answer;
+mod conditions;
 mod diagnostic;
 mod hash;
 mod policy;

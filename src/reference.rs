@@ -3,10 +3,15 @@
 //! Every function here is a direct reading of a SEMANTICS section: plain loops over the rules, string
 //! comparisons, one pass per request. It is slow on purpose: it is the yardstick the compiled [`crate::Policy`] is
 //! tested against (proptest, on every `cargo test`) and timed against (`benches/`, `wmpolicy bench`).
+//!
+//! What a condition list means and the order the service checks a request in are in the crate's `conditions`
+//! module, which `explain` quotes too; this module is the evaluation around them, built only with the `testing`
+//! feature.
 
 use std::net::Ipv4Addr;
 
 use crate::answer::*;
+use crate::conditions::*;
 use crate::organization::*;
 use crate::request::*;
 use crate::uncertain;
@@ -120,66 +125,9 @@ pub fn impersonation<'o, 'r>(
     Ok(ImpersonationRoleEffect { role_type: role.role_type, effect, matched_rules })
 }
 
-/// SEMANTICS 1.6: the request checks of `GetAccessControlEffect`, the directory and the roles consulted only
-/// when loaded; the address and the principal when they pass.
-pub(crate) fn access_checks<'r>(
-    org: &Organization,
-    request: &AccessRequest<'r>,
-) -> Result<(u32, Principal<'r>), RequestError<'r>> {
-    check_access(request, |principal| match principal {
-        Principal::User(user) => match org.resolve_user(user) {
-            Err(()) => Err(RequestError::UnknownUser { member: "UserId", value: user }),
-            Ok(_) => Ok(()),
-        },
-        Principal::Role(role) => match &org.impersonation_roles {
-            Some(_) if org.role(role).is_none() => Err(RequestError::UnknownRole { value: role }),
-            _ => Ok(()),
-        },
-    })
-}
-
-/// SEMANTICS 3.3, 3.4: the request checks of `GetImpersonationRoleEffect`, in the order
-/// [`uncertain::IMPERSONATION_CHECKS_ROLE_FIRST`] gives; the role when they pass.
-pub(crate) fn impersonation_checks<'o, 'r>(
-    org: &'o Organization,
-    request: &ImpersonationRequest<'r>,
-) -> Result<&'o ImpersonationRole, RequestError<'r>> {
-    check_impersonation(request)?;
-    let role_check = || {
-        org.role(request.impersonation_role_id)
-            .ok_or(RequestError::UnknownRole { value: request.impersonation_role_id })
-    };
-    // The target must be a user of the directory (when loaded), and enabled.
-    let target_check = || match org.resolve_user(request.target_user) {
-        Err(()) => Err(RequestError::UnknownUser { member: "TargetUser", value: request.target_user }),
-        Ok(Some(i)) if !uncertain::can_be_impersonated(org.users.as_ref().and_then(|u| u[i].state.as_deref())) => {
-            Err(RequestError::UserNotEnabled { value: request.target_user })
-        }
-        Ok(_) => Ok(()),
-    };
-    if uncertain::IMPERSONATION_CHECKS_ROLE_FIRST {
-        let role = role_check()?;
-        target_check()?;
-        Ok(role)
-    } else {
-        target_check()?;
-        role_check()
-    }
-}
-
-/// A positive list condition: absent, or some entry matches.
-pub(crate) fn list_holds<T>(list: &[T], matches: impl FnMut(&T) -> bool) -> bool {
-    list.is_empty() || list.iter().any(matches)
-}
-
-/// A negative list condition: absent, or no entry matches.
-pub(crate) fn not_list_holds<T>(list: &[T], matches: impl FnMut(&T) -> bool) -> bool {
-    list.is_empty() || !list.iter().any(matches)
-}
-
 /// 1.3: a principal list pair (`UserIds`/`NotUserIds`, or the role lists) for a request that may lack that kind of
 /// principal; [`uncertain::ABSENT_PRINCIPAL_SATISFIES`] says what a request without one gets.
-pub(crate) fn principal_holds(
+fn principal_holds(
     listed: &[String],
     not_listed: &[String],
     principal: Option<&str>,
@@ -197,18 +145,6 @@ pub(crate) fn principal_holds(
         Some(p) => !not_listed.iter().any(|l| same(l, p)),
     };
     positive && negative
-}
-
-/// 2.4: one condition value against a reported property (`None` when absent).
-pub(crate) fn value_matches(value: &str, reported: Option<&str>) -> bool {
-    match reported {
-        None => value == uncertain::NONE_VALUE,
-        Some(_) if value == uncertain::NONE_VALUE && !uncertain::NONE_MATCHES_PRESENT => false,
-        Some(reported) => {
-            let folded = |s: &str| s.chars().map(uncertain::fold).collect::<Vec<char>>();
-            folded(reported).starts_with(&folded(value))
-        }
-    }
 }
 
 /// 1.4, 2.6, 3.2: any matching DENY rule denies, listing the DENY rules; else any matching ALLOW rule allows,

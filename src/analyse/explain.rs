@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use super::Summary;
 use crate::answer::*;
+use crate::conditions::{list_holds, not_list_holds, value_matches};
 use crate::diagnostic::ErrorCode;
 use crate::organization::*;
-use crate::reference::{list_holds, not_list_holds, value_matches};
 use crate::request::*;
 use crate::uncertain;
 
@@ -210,7 +210,7 @@ fn rule_explanation<'o>(
 /// ```
 pub fn access<'o>(org: &'o Organization, request: &AccessRequest) -> Explanation<'o, AccessControlEffect<'o>> {
     // 1.6, exactly as the reference evaluator checks.
-    let checked = crate::reference::access_checks(org, request);
+    let checked = crate::conditions::access_checks(org, request);
     let (address, principal) = match checked {
         Ok(checked) => checked,
         Err(error) => return rejected(error),
@@ -388,7 +388,7 @@ pub fn impersonation<'o>(
     org: &'o Organization,
     request: &ImpersonationRequest,
 ) -> Explanation<'o, ImpersonationRoleEffect<'o>> {
-    let checked = crate::reference::impersonation_checks(org, request);
+    let checked = crate::conditions::impersonation_checks(org, request);
     let role = match checked {
         Ok(role) => role,
         Err(error) => return rejected(error),

@@ -1,10 +1,10 @@
 //! The request space of `GetAccessControlEffect`: principal × action × address, for users and for roles.
 
 use crate::answer::AccessControlEffect;
+use crate::conditions;
 use crate::constraints as c;
 use crate::diagnostic::ErrorCode;
 use crate::organization::{AccessRule, Effect, Organization};
-use crate::reference;
 use crate::uncertain::{self, AccessCheck};
 
 use super::identity::{group_users, user_label, Directory, Identity, UserList};
@@ -140,8 +140,8 @@ impl<'o> AccessSpace<'o> {
         let action_mask = |o: usize, action: &str| {
             RuleSet::from_fn(rules[o].len(), |i| {
                 let rule = &rules[o][i];
-                reference::list_holds(&rule.actions, |a| uncertain::action_matches(a, action))
-                    && reference::not_list_holds(&rule.not_actions, |a| uncertain::action_matches(a, action))
+                conditions::list_holds(&rule.actions, |a| uncertain::action_matches(a, action))
+                    && conditions::not_list_holds(&rule.not_actions, |a| uncertain::action_matches(a, action))
             })
         };
         let ews_only = answers.error(ErrorCode::InvalidParameterException, access_rank(AccessCheck::RoleOnlyWithEws));

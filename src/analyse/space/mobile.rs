@@ -1,11 +1,11 @@
 //! The request space of `GetMobileDeviceAccessEffect`: the override key × the four device properties.
 
 use crate::answer::{MatchedOverride, MobileDeviceAccessEffect, MobileDeviceAccessMatchedRule};
+use crate::conditions;
 use crate::constraints as c;
 use crate::diagnostic::ErrorCode;
 use crate::hash::IdHashMap;
 use crate::organization::{DeviceProperty, Effect, MobileOverride, MobileRule, Organization};
-use crate::reference;
 use crate::uncertain;
 
 use super::identity::{group_users, user_label, Directory, Identity};
@@ -212,10 +212,10 @@ fn property_dimension(property: DeviceProperty, rules: &Pair<&Vec<MobileRule>>) 
         [0, 1].map(|o| {
             Cond::Holds(RuleSet::from_fn(rules[o].len(), |i| {
                 let condition = rules[o][i].condition(property);
-                reference::list_holds(&condition.values, |v| reference::value_matches(v, reported))
+                conditions::list_holds(&condition.values, |v| conditions::value_matches(v, reported))
                     && (condition.not_values.is_empty()
                         || (reported.is_some()
-                            && !condition.not_values.iter().any(|v| reference::value_matches(v, reported))))
+                            && !condition.not_values.iter().any(|v| conditions::value_matches(v, reported))))
             }))
         })
     };
