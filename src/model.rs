@@ -8,6 +8,8 @@
 
 use serde::Serialize;
 
+use crate::load::schema;
+
 /// A timestamp exactly as written: epoch seconds (aws CLI v1) or ISO-8601 text (aws CLI v2).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -41,47 +43,54 @@ impl OrganizationFile {
     }
 }
 
+/// One page of an aws CLI list output (`list-access-control-rules`, `list-mobile-device-access-rules`,
+/// `list-mobile-device-access-overrides`, `list-users`): its records, and the token for the next page. The
+/// members' JSON names are the page shapes' in [`crate::load::schema`], which this type serializes with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The records of this page, in order (`Rules`, `Overrides` or `Users`).
+    pub items: Vec<T>,
+    /// `NextToken`, when there is a next page. `list-access-control-rules` does not paginate, but a token is
+    /// accepted there too, so that pages can be pasted.
+    pub next_token: Option<String>,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page { items: Vec::new(), next_token: None }
+    }
+}
+
 /// What `aws workmail list-access-control-rules` prints (`ListAccessControlRulesResponse`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AccessControlRulesPage {
-    /// The rules, in order.
-    pub rules: Vec<AccessControlRule>,
-    /// Not in the service's response (the call does not paginate), but accepted so that pages can be pasted.
-    /// The token for the next page, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
+pub type AccessControlRulesPage = Page<AccessControlRule>;
 /// What `aws workmail list-mobile-device-access-rules` prints (`ListMobileDeviceAccessRulesResponse`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MobileDeviceAccessRulesPage {
-    /// The rules, in order.
-    pub rules: Vec<MobileDeviceAccessRule>,
-    /// The token for the next page, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
+pub type MobileDeviceAccessRulesPage = Page<MobileDeviceAccessRule>;
 /// One page of `aws workmail list-mobile-device-access-overrides` (`ListMobileDeviceAccessOverridesResponse`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MobileDeviceAccessOverridesPage {
-    /// The overrides of this page.
-    pub overrides: Vec<MobileDeviceAccessOverride>,
-    /// The token for the next page, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+pub type MobileDeviceAccessOverridesPage = Page<MobileDeviceAccessOverride>;
+/// One page of `aws workmail list-users` (`ListUsersResponse`).
+pub type UsersPage = Page<User>;
+
+/// Each page type serializes with its shape's member names: the list, then `NextToken` when there is one.
+macro_rules! page_serialize {
+    ($($record:ty => $shape:expr;)*) => {$(
+        impl Serialize for Page<$record> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let [list, next_token] = [$shape.members[0].name, $shape.members[1].name];
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry(list, &self.items)?;
+                if let Some(token) = &self.next_token {
+                    map.serialize_entry(next_token, token)?;
+                }
+                map.end()
+            }
+        }
+    )*};
 }
 
-/// One page of `aws workmail list-users` (`ListUsersResponse`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UsersPage {
-    /// The users of this page.
-    pub users: Vec<User>,
-    /// The token for the next page, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+page_serialize! {
+    AccessControlRule => schema::LIST_ACCESS_CONTROL_RULES;
+    MobileDeviceAccessRule => schema::LIST_MOBILE_DEVICE_ACCESS_RULES;
+    MobileDeviceAccessOverride => schema::LIST_MOBILE_DEVICE_ACCESS_OVERRIDES;
+    User => schema::LIST_USERS;
 }

@@ -92,7 +92,7 @@ fn split(file: &OrganizationFile, rng: &mut Rng) -> Vec<Document> {
                 Some(rules) if !rules.is_empty() => {
                     let next_token = rng.one_in(4).then(|| "token".into());
                     documents.push(Document::AccessControlRules(AccessControlRulesPage {
-                        rules: rules.clone(),
+                        items: rules.clone(),
                         next_token,
                     }));
                 }
@@ -101,7 +101,7 @@ fn split(file: &OrganizationFile, rng: &mut Rng) -> Vec<Document> {
             }
             match &file.mobile_device_access_rules {
                 Some(rules) if !rules.is_empty() => {
-                    let page = MobileDeviceAccessRulesPage { rules: rules.clone(), next_token: None };
+                    let page = MobileDeviceAccessRulesPage { items: rules.clone(), next_token: None };
                     documents.push(Document::MobileDeviceAccessRules(page));
                 }
                 rules => documents.push(organization(OrganizationFile {
@@ -121,7 +121,7 @@ fn split(file: &OrganizationFile, rng: &mut Rng) -> Vec<Document> {
                 let pages: Vec<_> = overrides.chunks(3).collect();
                 for (i, page) in pages.iter().enumerate() {
                     let next_token = (i + 1 < pages.len()).then(|| format!("page-{}", i + 1));
-                    let page = MobileDeviceAccessOverridesPage { overrides: page.to_vec(), next_token };
+                    let page = MobileDeviceAccessOverridesPage { items: page.to_vec(), next_token };
                     documents.push(Document::MobileDeviceAccessOverrides(page));
                 }
             }
@@ -134,7 +134,7 @@ fn split(file: &OrganizationFile, rng: &mut Rng) -> Vec<Document> {
             }
             if let Some(users) = &file.users {
                 // Only a NextToken tells a `list-users` page from an organization file with users.
-                documents.push(Document::Users(UsersPage { users: users.clone(), next_token: Some("more".into()) }));
+                documents.push(Document::Users(UsersPage { items: users.clone(), next_token: Some("more".into()) }));
             }
         }
         _ => {

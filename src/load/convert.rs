@@ -8,10 +8,7 @@
 use super::check::{Node, Object};
 use super::schema::Record;
 use super::{Document, DocumentKind};
-use crate::model::{
-    AccessControlRulesPage, ImpersonationRole, MobileDeviceAccessOverridesPage, MobileDeviceAccessRulesPage,
-    OrganizationFile, Timestamp, UsersPage,
-};
+use crate::model::{ImpersonationRole, OrganizationFile, Page, Timestamp};
 
 impl Object {
     /// Takes the member `name` of the shape, when written.
@@ -44,6 +41,12 @@ impl Object {
         }
     }
 
+    /// A page of an aws CLI list output, by its shape's two members (the list, then `NextToken`).
+    fn page<T: Record>(&mut self) -> Page<T> {
+        let [list, next_token] = [self.shape.members[0].name, self.shape.members[1].name];
+        Page { items: self.records(list, T::from_object).unwrap_or_default(), next_token: self.text(next_token) }
+    }
+
     pub(crate) fn records<T>(&mut self, name: &str, convert: fn(&mut Object) -> T) -> Option<Vec<T>> {
         match self.take(name)? {
             Node::RecordList(records) => Some(records.into_iter().map(|record| record.convert(convert)).collect()),
@@ -69,24 +72,10 @@ impl Document {
     pub(super) fn convert(kind: DocumentKind, top: Object) -> Document {
         top.convert(|top| match kind {
             DocumentKind::OrganizationFile => Document::OrganizationFile(OrganizationFile::from_object(top)),
-            DocumentKind::AccessControlRules => Document::AccessControlRules(AccessControlRulesPage {
-                rules: top.records("Rules", Record::from_object).unwrap_or_default(),
-                next_token: top.text("NextToken"),
-            }),
-            DocumentKind::MobileDeviceAccessRules => Document::MobileDeviceAccessRules(MobileDeviceAccessRulesPage {
-                rules: top.records("Rules", Record::from_object).unwrap_or_default(),
-                next_token: top.text("NextToken"),
-            }),
-            DocumentKind::MobileDeviceAccessOverrides => {
-                Document::MobileDeviceAccessOverrides(MobileDeviceAccessOverridesPage {
-                    overrides: top.records("Overrides", Record::from_object).unwrap_or_default(),
-                    next_token: top.text("NextToken"),
-                })
-            }
-            DocumentKind::Users => Document::Users(UsersPage {
-                users: top.records("Users", Record::from_object).unwrap_or_default(),
-                next_token: top.text("NextToken"),
-            }),
+            DocumentKind::AccessControlRules => Document::AccessControlRules(top.page()),
+            DocumentKind::MobileDeviceAccessRules => Document::MobileDeviceAccessRules(top.page()),
+            DocumentKind::MobileDeviceAccessOverrides => Document::MobileDeviceAccessOverrides(top.page()),
+            DocumentKind::Users => Document::Users(top.page()),
             DocumentKind::ImpersonationRole => Document::ImpersonationRole(ImpersonationRole::from_object(top)),
         })
     }

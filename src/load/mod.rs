@@ -172,18 +172,18 @@ impl Document {
         match self {
             Document::OrganizationFile(file) => file,
             Document::AccessControlRules(page) => {
-                OrganizationFile { access_control_rules: Some(page.rules), ..Default::default() }
+                OrganizationFile { access_control_rules: Some(page.items), ..Default::default() }
             }
             Document::MobileDeviceAccessRules(page) => {
-                OrganizationFile { mobile_device_access_rules: Some(page.rules), ..Default::default() }
+                OrganizationFile { mobile_device_access_rules: Some(page.items), ..Default::default() }
             }
             Document::MobileDeviceAccessOverrides(page) => {
-                OrganizationFile { mobile_device_access_overrides: Some(page.overrides), ..Default::default() }
+                OrganizationFile { mobile_device_access_overrides: Some(page.items), ..Default::default() }
             }
             Document::ImpersonationRole(role) => {
                 OrganizationFile { impersonation_roles: Some(vec![role]), ..Default::default() }
             }
-            Document::Users(page) => OrganizationFile { users: Some(page.users), ..Default::default() },
+            Document::Users(page) => OrganizationFile { users: Some(page.items), ..Default::default() },
         }
     }
 }

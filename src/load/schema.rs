@@ -436,8 +436,8 @@ macro_rules! page {
     };
 }
 
-// The aws CLI's list outputs. Their model types (`crate::model::UsersPage`, …) hold a list that is always there,
-// so they are written by hand; the conversion in `convert` fills them from these tables.
+// The aws CLI's list outputs. Their model type is one generic page (`crate::model::Page`), which holds a list that
+// is always there; it is converted and serialized by these tables' member names.
 
 /// What `aws workmail list-access-control-rules` prints (`ListAccessControlRulesResponse`).
 pub const LIST_ACCESS_CONTROL_RULES: &Shape =

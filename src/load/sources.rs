@@ -131,13 +131,13 @@ fn contributions(document: &Document) -> Vec<(&'static str, usize, Option<&'stat
         .into_iter()
         .filter_map(|(list, len)| Some((list, len?, Some(list))))
         .collect(),
-        Document::AccessControlRules(page) => vec![("AccessControlRules", page.rules.len(), Some("Rules"))],
-        Document::MobileDeviceAccessRules(page) => vec![("MobileDeviceAccessRules", page.rules.len(), Some("Rules"))],
+        Document::AccessControlRules(page) => vec![("AccessControlRules", page.items.len(), Some("Rules"))],
+        Document::MobileDeviceAccessRules(page) => vec![("MobileDeviceAccessRules", page.items.len(), Some("Rules"))],
         Document::MobileDeviceAccessOverrides(page) => {
-            vec![("MobileDeviceAccessOverrides", page.overrides.len(), Some("Overrides"))]
+            vec![("MobileDeviceAccessOverrides", page.items.len(), Some("Overrides"))]
         }
         Document::ImpersonationRole(_) => vec![("ImpersonationRoles", 1, None)],
-        Document::Users(page) => vec![("Users", page.users.len(), Some("Users"))],
+        Document::Users(page) => vec![("Users", page.items.len(), Some("Users"))],
     }
 }
 
