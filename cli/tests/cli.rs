@@ -1043,6 +1043,30 @@ fn validation_findings_name_the_input_and_its_own_path() {
     assert!(!paths.iter().any(|p| p.starts_with("AccessControlRules[")), "{paths:?}");
 }
 
+/// With several inputs, a finding's message names the other entries it quotes as its path does: by the file and
+/// the entry's path there, not by the merged organization's index.
+#[test]
+fn a_rule_named_twice_across_inputs_is_told_by_both_files_own_paths() {
+    let first = TempFile::new(
+        "first.json",
+        r#"{"AccessControlRules": [{"Name": "a", "Effect": "ALLOW", "Description": ""},
+                                   {"Name": "office", "Effect": "ALLOW", "Description": ""}]}"#,
+    );
+    let second =
+        TempFile::new("second.json", r#"{"Rules": [{"Name": "office", "Effect": "DENY", "Description": ""}]}"#);
+    let run = wmpolicy(&["validate", "--json", first.path(), second.path()]).expect_code(4);
+    let value: Value = serde_json::from_str(&run.stdout).expect("JSON findings");
+    let twice: Vec<&Value> = findings(&value)
+        .iter()
+        .filter(|f| f["Message"].as_str().is_some_and(|m| m.contains("second rule named")))
+        .collect();
+    assert_eq!(twice.len(), 1, "{value}");
+    assert_eq!(twice[0]["Path"], format!("{}: Rules[0].Name", second.path()), "{value}");
+    let message = twice[0]["Message"].as_str().unwrap_or_default();
+    let first_at = format!("(first at {}: AccessControlRules[1])", first.path());
+    assert!(message.contains(&first_at), "{message}");
+}
+
 /// The fixture `wmpolicy-aws verify --record` wrote in its offline tests (against a simulated service).
 const RECORDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/fixtures/acme.json");
 

@@ -5,6 +5,13 @@
 //! (`AccessControlRules[2].IpRanges[0]`). The user wrote that entry elsewhere: as `Rules[0].IpRanges[0]` of
 //! `bad.json`, say. [`Sources`] keeps, for every merged list, which run of its entries each document contributed,
 //! so that a finding's path can be told in the user's terms. It holds a few words per document, not per entry.
+//!
+//! A finding's message may quote other entries by their merged paths too (`a second rule named "x" (first at
+//! AccessControlRules[7])`); [`Sources::locate`] rewrites those the same way, or the path would name `b.json` and
+//! the message an index the user never wrote. Quoted values are left alone: they are the user's text. The cost is
+//! one pass over each message's bytes, comparing the few merged list names (at most five) at each `[` outside a
+//! quoted value; a message is copied only when it quotes an entry, and each entry it quotes is looked up as a path
+//! is, among the runs (one per document and list).
 
 use super::Document;
 use crate::diagnostic::Finding;
@@ -28,6 +35,8 @@ use crate::diagnostic::Finding;
 pub struct Sources {
     names: Vec<String>,
     runs: Vec<Run>,
+    /// The merged lists any document contributed to, each once: what a message may quote an entry of.
+    lists: Vec<&'static str>,
 }
 
 /// The entries one document contributed to one merged list.
@@ -57,6 +66,9 @@ impl Sources {
             for (list, len, local) in contributions(document) {
                 let start = lengths.grow(list, len);
                 self.runs.push(Run { list, start, len, input, document: several.then_some(n + 1), local });
+                if !self.lists.contains(&list) {
+                    self.lists.push(list);
+                }
             }
         }
     }
@@ -68,30 +80,113 @@ impl Sources {
         let (list, rest) = merged.split_once('[')?;
         let (index, rest) = rest.split_once(']')?;
         let index: usize = index.parse().ok()?;
-        let run = self.runs.iter().find(|run| run.list == list && (run.start..run.start + run.len).contains(&index))?;
-        let mut local = String::new();
-        if let Some(document) = run.document {
-            local.push_str(&format!("(document {document}) "));
-        }
-        match run.local {
-            Some(name) => local.push_str(&format!("{name}[{}]{rest}", index - run.start)),
-            None => local.push_str(rest.strip_prefix('.').unwrap_or(rest)),
-        }
-        let local = local.trim_end();
-        let name = &self.names[run.input];
-        Some(if local.is_empty() { name.clone() } else { format!("{name}: {local}") })
+        let run = self.run(list, index)?;
+        let mut path = String::with_capacity(merged.len() + self.names[run.input].len() + 16);
+        self.write(run, index, rest, &mut path);
+        Some(path)
     }
 
-    /// Rewrites `finding`'s path into its input's terms, when it names one entry (see [`Sources::path`]).
+    /// Rewrites `finding` into its inputs' terms: its path, when it names one entry (see [`Sources::path`]), and
+    /// every entry its message quotes by a merged path (`(first at AccessControlRules[7])` →
+    /// `(first at a.json: Rules[0])`). Text that names no entry stays as it is, and so do quoted values (a rule
+    /// may be named `"AccessControlRules[0]"`).
     pub fn locate(&self, finding: &mut Finding) {
         if let Some(path) = self.path(&finding.path) {
             finding.path = path;
+        }
+        if let Some(message) = self.message(&finding.message) {
+            finding.message = message;
         }
     }
 
     /// [`Sources::locate`] for each finding.
     pub fn locate_all(&self, findings: &mut [Finding]) {
         findings.iter_mut().for_each(|finding| self.locate(finding));
+    }
+
+    /// The run holding entry `index` of the merged list `list`.
+    fn run(&self, list: &str, index: usize) -> Option<&Run> {
+        self.runs.iter().find(|run| run.list == list && index >= run.start && index - run.start < run.len)
+    }
+
+    /// Appends to `out` the path in its input of entry `index` (held by `run`) followed by `rest`, its members:
+    /// `bad.json: Rules[0].IpRanges[0]`, or the input's name alone when the entry is the whole document.
+    fn write(&self, run: &Run, index: usize, rest: &str, out: &mut String) {
+        use std::fmt::Write;
+        out.push_str(&self.names[run.input]);
+        let local = out.len() + ": ".len();
+        out.push_str(": ");
+        // Writing into a `String` cannot fail.
+        if let Some(document) = run.document {
+            let _ = write!(out, "(document {document}) ");
+        }
+        match run.local {
+            Some(name) => {
+                let _ = write!(out, "{name}[{}]{rest}", index - run.start);
+            }
+            None => out.push_str(rest.strip_prefix('.').unwrap_or(rest)),
+        }
+        // `local` follows the ASCII `": "`, so it is a character boundary.
+        let end = local + out[local..].trim_end().len();
+        out.truncate(if end == local { local - ": ".len() } else { end });
+    }
+
+    /// `message` with every merged entry path it quotes outside a quoted value told in its input's terms, or
+    /// `None` when it quotes none (the common case, which then allocates nothing).
+    fn message(&self, message: &str) -> Option<String> {
+        let mut out: Option<String> = None;
+        // How much of `message` is in `out` already.
+        let mut copied = 0;
+        // Messages quote values as Rust string literals (`{:?}`), so a `"` opens or closes one unless escaped.
+        let (mut quoted, mut escaped) = (false, false);
+        for (at, byte) in message.bytes().enumerate() {
+            if quoted {
+                match byte {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => quoted = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match byte {
+                b'"' => quoted = true,
+                b'[' => {
+                    let Some((start, list, index, end)) = self.entry_at(message, at) else { continue };
+                    let Some(run) = self.run(list, index) else { continue };
+                    let Some(before) = message.get(copied..start) else { continue };
+                    let out = out.get_or_insert_with(|| String::with_capacity(message.len() + 64));
+                    out.push_str(before);
+                    self.write(run, index, "", out);
+                    copied = end;
+                }
+                _ => {}
+            }
+        }
+        let mut out = out?;
+        out.push_str(message.get(copied..).unwrap_or_default());
+        Some(out)
+    }
+
+    /// The merged entry path `List[N]` whose `[` is at byte `at` of `message`: where it starts, the list, the
+    /// index and where it ends. `None` when the word before `[` is not a merged list's name, or what follows is
+    /// not digits and `]`, or the index does not fit a `usize` (no list is that long).
+    fn entry_at(&self, message: &str, at: usize) -> Option<(usize, &'static str, usize, usize)> {
+        // `at` holds the ASCII `[`, so both slices start or end at character boundaries.
+        let (before, after) = (message.get(..at)?, message.get(at + 1..)?);
+        let list = self.lists.iter().copied().find(|list| before.ends_with(list))?;
+        let start = at - list.len();
+        // A longer word that ends in a list's name (`MobileDeviceAccessRules` ends in `Rules`, a user might write
+        // `NotUsers`) is not that list.
+        if before.get(..start)?.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || after.as_bytes().get(digits) != Some(&b']') {
+            return None;
+        }
+        let index = after.get(..digits)?.parse().ok()?;
+        Some((start, list, index, at + 1 + digits + 1))
     }
 }
 
@@ -178,5 +273,110 @@ mod tests {
         assert_eq!(sources.path("AccessControlRules[1].Name").as_deref(), Some("acr.json: AccessControlRules[1].Name"));
         assert_eq!(sources.path("ImpersonationRoles[0]").as_deref(), Some("role.json"));
         assert_eq!(sources.path("AccessControlRules[3]"), None);
+    }
+
+    /// Two inputs each holding a rule of one name, and a directory split into two `list-users` pages.
+    fn two_inputs() -> (Vec<crate::diagnostic::Finding>, super::Sources) {
+        let a = br#"{"AccessControlRules": [
+            {"Name": "a", "Effect": "ALLOW", "Description": ""},
+            {"Name": "x", "Effect": "ALLOW", "Description": ""}]}"#;
+        let b = br#"{"Rules": [{"Name": "x", "Effect": "DENY", "Description": ""}]}"#;
+        let first = br#"{"Users": [{"Id": "S-1-5-18-0001"}, {"Id": "S-1-5-18-0002"}], "NextToken": "t"}"#;
+        let second = br#"{"Users": [{"Id": "S-1-5-18-0003"}, {"Id": "S-1-5-18-0002"}]}"#;
+        let inputs =
+            [("a.json", &a[..]), ("b.json", &b[..]), ("page-1.json", &first[..]), ("page-2.json", &second[..])];
+        let (file, sources) = parse_all_with_sources(inputs, &Limits::default()).unwrap();
+        (validate(&file, &Options::default()).findings, sources)
+    }
+
+    #[test]
+    fn messages_name_the_entries_they_quote_in_their_inputs_terms() {
+        let (mut findings, sources) = two_inputs();
+        let merged: Vec<(&str, &str)> = findings.iter().map(|f| (f.path.as_str(), f.message.as_str())).collect();
+        assert_eq!(
+            merged,
+            [
+                (
+                    "Users[3].Id",
+                    "\"S-1-5-18-0002\" also names Users[1]; every ID, email and user name must name one user"
+                ),
+                (
+                    "AccessControlRules[2].Name",
+                    "a second rule named \"x\" (first at AccessControlRules[1]); PutAccessControlRule with an \
+                     existing name replaces that rule, so an organization cannot hold two"
+                ),
+            ]
+        );
+        sources.locate_all(&mut findings);
+        let located: Vec<(&str, &str)> = findings.iter().map(|f| (f.path.as_str(), f.message.as_str())).collect();
+        assert_eq!(
+            located,
+            [
+                (
+                    "page-2.json: Users[1].Id",
+                    "\"S-1-5-18-0002\" also names page-1.json: Users[1]; every ID, email and user name must name one \
+                     user"
+                ),
+                (
+                    "b.json: Rules[0].Name",
+                    "a second rule named \"x\" (first at a.json: AccessControlRules[1]); PutAccessControlRule with \
+                     an existing name replaces that rule, so an organization cannot hold two"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_role_or_a_page_of_several_is_quoted_as_its_path_says() {
+        let role =
+            |id: &str| format!(r#"{{"ImpersonationRoleId": "{id}", "Name": "n", "Type": "FULL_ACCESS", "Rules": []}}"#);
+        let (first, second) = (role("r"), role("r") + &role("s"));
+        let inputs = [("one.json", first.as_bytes()), ("two.json", second.as_bytes())];
+        let (_, sources) = parse_all_with_sources(inputs, &Limits::default()).unwrap();
+        assert_eq!(
+            sources.message("first at ImpersonationRoles[0]; then ImpersonationRoles[2].").as_deref(),
+            Some("first at one.json; then two.json: (document 2).")
+        );
+    }
+
+    #[test]
+    fn text_that_names_no_merged_entry_is_left_as_it_is() {
+        let (_, sources) = two_inputs();
+        for message in [
+            "",
+            "holds 5 entries; the service allows at most 4 per organization",
+            "AccessControlRules holds too many",
+            // No such entry, or not a merged list's name.
+            "first at AccessControlRules[3]",
+            "first at MobileDeviceAccessRules[0]",
+            "first at NotUsers[0], xUsers[1], ÉUsers[0], Users_[0] or Users [0]",
+            // The user's own text, quoted.
+            r#"a second rule named "AccessControlRules[0]" or "\"Users[0]""#,
+            r#"unclosed "AccessControlRules[0]"#,
+            // Odd brackets and numbers.
+            "AccessControlRules[",
+            "AccessControlRules[0",
+            "AccessControlRules[]",
+            "AccessControlRules[+1]",
+            "AccessControlRules[-1]",
+            "AccessControlRules[ 1]",
+            "AccessControlRules[1 ]",
+            "AccessControlRules[x]",
+            "AccessControlRules[99999999999999999999999999999]",
+            "AccessControlRules[١]",
+            "]]][[[Users[[0]]",
+            "é[0] Users[é] 🦀[1]",
+        ] {
+            assert_eq!(sources.message(message), None, "{message}");
+            let mut finding =
+                crate::diagnostic::Finding::error("Organization", ErrorCode::InvalidParameterException, message);
+            sources.locate(&mut finding);
+            assert_eq!((finding.path.as_str(), finding.message.as_str()), ("Organization", message));
+        }
+        // Entries among odd text are still found, and the text around them kept.
+        assert_eq!(
+            sources.message("é[Users[0]]🦀 \"Users[0]\" (AccessControlRules[2]").as_deref(),
+            Some("é[page-1.json: Users[0]]🦀 \"Users[0]\" (b.json: Rules[0]")
+        );
     }
 }
