@@ -39,7 +39,7 @@ mod call;
 mod read;
 
 pub use call::Call;
-pub use read::{read, Operation, Request, RequestLine};
+pub use read::{check_organization_id, read, Operation, Request, RequestLine};
 
 /// The service's error response: `{"Error": {"Code": …, "Message": …}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -334,12 +334,30 @@ pub(super) fn check(read: Read<'_>) -> Result<RequestLine<'_>, ErrorResponse<'st
         }
     }
     if let Some(id) = values[M::OrganizationId as usize].as_deref() {
-        ORGANIZATION_ID.check(id).map_err(|violation| {
-            let error = RequestError::InvalidMember { member: "OrganizationId", value: id, violation };
-            ErrorResponse::from(&error)
-        })?;
+        check_organization_id(id).map_err(|error| ErrorResponse::from(&error))?;
     }
     Ok(RequestLine { operation, values })
+}
+
+/// The check [`read`] holds a line's `OrganizationId` to, when the line has one: its shape in the service model.
+/// It is the reader's last check, after the operation's members; an id that passes is ignored. Public for a shell
+/// that takes requests apart some other way (the WebAssembly package's batch packs them into slots), so that it
+/// refuses exactly the ids the reader refuses, with the same error.
+///
+/// ```
+/// use workmail_policy::batch::{self, ErrorResponse};
+///
+/// assert!(batch::check_organization_id("m-0123456789abcdef0123456789abcdef").is_ok());
+/// let error = batch::check_organization_id("m-1").unwrap_err();
+/// assert!(ErrorResponse::from(&error).error.message.starts_with("OrganizationId \"m-1\" "));
+/// ```
+#[inline]
+pub fn check_organization_id(id: &str) -> Result<(), RequestError<'_>> {
+    ORGANIZATION_ID.check(id).map_err(|violation| RequestError::InvalidMember {
+        member: "OrganizationId",
+        value: id,
+        violation,
+    })
 }
 
 /// Reads a line's one JSON value: an object into its members, anything else into [`Problem::NotAnObject`].

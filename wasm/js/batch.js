@@ -5,24 +5,26 @@
 // and JSON text costs a stringify, a UTF-8 encode and a parse per request, several times the evaluation itself.
 // Here each request becomes a few integers: its operation, where its address's bytes are (addresses are nearly all
 // distinct, so they are copied as bytes, not looked up), and indexes into a table of distinct strings (batches
-// repeat the same users, actions and roles). Anything outside that common shape (an unknown member, a value that
-// is not a string, a missing required member, an unknown operation, something that is not an object) travels as
-// its JSON text instead and is answered by the core's own request-line reader, so every error is the one
-// `wmpolicy batch` gives for the same line.
+// repeat the same users, actions, roles and organization). Anything outside that common shape (an unknown member,
+// a value that is not a string or is one with a lone surrogate, a missing required member, an unknown operation,
+// something that is not an object) travels as its JSON text instead and is answered by the core's own
+// request-line reader, so every error is the one `wmpolicy batch` gives for the same line.
 //
 // The record layout is shared with `wasm/src/batch.rs`; change both together.
 
 /** Operation codes, the first slot of each record. */
+// The three request records start with their operation and `OrganizationId` (nearly always one id for the whole
+// batch, so one string in the table), which Rust holds to its shape with the core's own check.
 const FALLBACK = 0; // [0, json string id]: answer the JSON text with the core's line reader
-const ACCESS = 1; // [1, address length, address offset, Action, UserId, ImpersonationRoleId]
-const MOBILE = 2; // [2, DeviceType, DeviceModel, DeviceOperatingSystem, DeviceUserAgent, UserId, DeviceId]
-const IMPERSONATION = 3; // [3, ImpersonationRoleId, TargetUser]
+const ACCESS = 1; // [1, OrganizationId, address length, address offset, Action, UserId, ImpersonationRoleId]
+const MOBILE = 2; // [2, OrganizationId, DeviceType, DeviceModel, DeviceOperatingSystem, DeviceUserAgent, UserId, DeviceId]
+const IMPERSONATION = 3; // [3, OrganizationId, ImpersonationRoleId, TargetUser]
 const UNSERIALIZABLE = 4; // [4, message string id]: not even JSON.stringify can read it
 
 /** A member that is missing (or null, which the service's JSON reading treats alike). */
 const ABSENT = 0xffffffff;
 /** The longest record, in slots (`MAX_RECORD` in batch.rs). */
-const MAX_RECORD = 7;
+const MAX_RECORD = 8;
 /**
  * The longest address copied as bytes: the longest IPv4 address in dotted form. Longer ones, and any with a
  * character outside ASCII, go in the string table instead, where a length of 0 in the record says to look.
@@ -44,6 +46,11 @@ function copyAscii(s, bytes, at) {
   return n;
 }
 
+/** Whether `s` is well-formed UTF-16: no lone surrogate. `isWellFormed` where the engine has it (2023 on). */
+const wellFormed = typeof String.prototype.isWellFormed === "function"
+  ? (s) => s.isWellFormed()
+  : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
 /**
  * Writes the record of one request in the common shape at `m` and returns the new end, or returns `m` unchanged
  * when the request is not in that shape.
@@ -52,9 +59,9 @@ function encodeOne(r, records, m, intern, slot, addresses) {
   if (typeof r !== "object" || r === null || Array.isArray(r)) return m;
   // The members every operation may have, read directly (the request objects of one batch share a shape, so
   // these are cached loads); then one pass counts the members present, which differs from the known ones counted
-  // here exactly when the request has a member no operation has. A request with an `OrganizationId` travels as
-  // JSON text, for the core's reader to hold the id to its shape in the service model (one description of it,
-  // not a second copy here); null is absent, as everywhere.
+  // here exactly when the request has a member no operation has. An `OrganizationId` string is packed like the
+  // other members and checked in Rust by the core's reader's own check (one description of its shape, not a
+  // second copy here); null is absent, as everywhere, and any other value falls back to the JSON text.
   const operation = r.Operation;
   const organization = r.OrganizationId;
   const ip = r.IpAddress;
@@ -73,46 +80,55 @@ function encodeOne(r, records, m, intern, slot, addresses) {
     (target !== undefined);
   let present = 0;
   for (const key in r) present++;
-  const shape = present === known && (organization === undefined || organization === null);
-  if (shape && operation === "GetAccessControlEffect" && typeof ip === "string" && typeof action === "string" &&
+  if (present !== known) return m;
+  const org = slot(organization);
+  if (org === -1) return m;
+  if (operation === "GetAccessControlEffect" && typeof ip === "string" && typeof action === "string" &&
       type === undefined && model === undefined && os === undefined && agent === undefined &&
       device === undefined && target === undefined) {
     const u = slot(user);
     const ro = slot(role);
-    if (u !== -1 && ro !== -1) {
+    const a = intern(action);
+    // The address's bytes, or (length 0) its string id; bytes written past `addresses.at` are only kept when it
+    // moves on.
+    const length = copyAscii(ip, addresses.bytes, addresses.at);
+    const where = length > 0 ? addresses.at : intern(ip);
+    if (u !== -1 && ro !== -1 && a !== -1 && where !== -1) {
       records[m++] = ACCESS;
-      const length = copyAscii(ip, addresses.bytes, addresses.at);
+      records[m++] = org;
       records[m++] = length;
-      if (length > 0) {
-        records[m++] = addresses.at;
-        addresses.at += length;
-      } else {
-        records[m++] = intern(ip);
-      }
-      records[m++] = intern(action);
+      records[m++] = where;
+      records[m++] = a;
       records[m++] = u;
       records[m++] = ro;
+      addresses.at += length;
     }
-  } else if (shape && operation === "GetMobileDeviceAccessEffect" && ip === undefined && action === undefined &&
+  } else if (operation === "GetMobileDeviceAccessEffect" && ip === undefined && action === undefined &&
       role === undefined && target === undefined) {
     const fields = [slot(type), slot(model), slot(os), slot(agent), slot(user), slot(device)];
     if (!fields.includes(-1)) {
       records[m++] = MOBILE;
+      records[m++] = org;
       for (const f of fields) records[m++] = f;
     }
-  } else if (shape && operation === "GetImpersonationRoleEffect" && typeof role === "string" &&
+  } else if (operation === "GetImpersonationRoleEffect" && typeof role === "string" &&
       typeof target === "string" && ip === undefined && action === undefined && user === undefined &&
       type === undefined && model === undefined && os === undefined && agent === undefined && device === undefined) {
-    records[m++] = IMPERSONATION;
-    records[m++] = intern(role);
-    records[m++] = intern(target);
+    const ro = intern(role);
+    const t = intern(target);
+    if (ro !== -1 && t !== -1) {
+      records[m++] = IMPERSONATION;
+      records[m++] = org;
+      records[m++] = ro;
+      records[m++] = t;
+    }
   }
   return m;
 }
 
 /**
  * Packs an array of requests (the caller checked it is one) a chunk at a time into views of WebAssembly memory:
- * `fill(records, bytes)` writes the next requests' records and address bytes (room for 7 slots and
+ * `fill(records, bytes)` writes the next requests' records and address bytes (room for 8 slots and
  * `MAX_ADDRESS` bytes a request) and returns how many it packed, 0 at the end; `newStrings()` and `newLengths()`
  * then give the strings interned since the last call, joined, and their lengths in UTF-16 code units. Chunks keep
  * the buffers small enough to stay in the processor's cache and to be reused, rather than tens of megabytes of
@@ -131,14 +147,24 @@ export class BatchEncoder {
     this.used = 0;
   }
 
+  /**
+   * A request member's string id, the same for equal strings; -1 for a string with a lone surrogate, which Rust
+   * would receive with U+FFFD in its place while its JSON text keeps the escape, which the core's reader refuses:
+   * such a request travels as that text, so that it gets the reader's answer. Decided once per distinct string.
+   */
   intern(s) {
     let id = this.ids.get(s);
     if (id === undefined) {
-      id = this.table.length;
-      this.table.push(s);
+      id = wellFormed(s) ? this.add(s) : -1;
       this.ids.set(s, id);
     }
     return id;
+  }
+
+  /** A string's new id: for the encoder's own messages, which need not be well-formed. */
+  add(s) {
+    this.table.push(s);
+    return this.table.length - 1;
   }
 
   fill(records, bytes) {
@@ -146,7 +172,8 @@ export class BatchEncoder {
     const room = Math.min(Math.floor(records.length / MAX_RECORD), Math.floor(bytes.length / MAX_ADDRESS));
     const end = Math.min(this.count, this.next + room);
     const intern = (s) => this.intern(s);
-    // A member's slot: its string id, ABSENT, or -1 for a value of the wrong type (the request falls back).
+    // A member's slot: its string id, ABSENT, or -1 for a value of the wrong type or a string with a lone surrogate
+    // (the request falls back).
     const slot = (v) => (typeof v === "string" ? intern(v) : v === undefined || v === null ? ABSENT : -1);
     const addresses = { bytes, at: 0 };
     let m = 0;
@@ -160,7 +187,7 @@ export class BatchEncoder {
         // A getter that throws, a proxy: this request only is refused.
         m = start;
         records[m++] = UNSERIALIZABLE;
-        records[m++] = intern(`request ${i} cannot be read: ${e}`);
+        records[m++] = this.add(`request ${i} cannot be read: ${e}`);
       }
       if (m === start) {
         // Not the common shape: the core reads the JSON text and gives its own answer or error.
@@ -170,12 +197,12 @@ export class BatchEncoder {
         } catch (e) {
           json = undefined;
           records[m++] = UNSERIALIZABLE;
-          records[m++] = intern(`request ${i} cannot be written as JSON: ${e}`);
+          records[m++] = this.add(`request ${i} cannot be written as JSON: ${e}`);
         }
         if (m === start) {
           if (json === undefined) {
             records[m++] = UNSERIALIZABLE;
-            records[m++] = intern(`request ${i} is ${r === undefined ? "undefined" : typeof r}, not a JSON value`);
+            records[m++] = this.add(`request ${i} is ${r === undefined ? "undefined" : typeof r}, not a JSON value`);
           } else {
             records[m++] = FALLBACK;
             records[m++] = intern(json);

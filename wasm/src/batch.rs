@@ -10,9 +10,12 @@
 //!
 //! The answers are the core's: the common request shapes are built here as the core's request structs and
 //! answered by [`Policy`]'s simulate methods exactly as [`workmail_policy::batch::answer`] answers them (keyed by
-//! the rules they name, so that each distinct answer is written once), and everything else, a request with an
-//! `OrganizationId` among them, goes through [`workmail_policy::batch::answer_line`] itself as JSON text: the
-//! core's one reader decides what is a request. `tests/node.rs` checks that both roads give the same answers.
+//! the rules they name, so that each distinct answer is written once), and everything else goes through
+//! [`workmail_policy::batch::answer_line`] itself as JSON text: the core's one reader decides what is a request.
+//! A packed request's `OrganizationId` is held to its shape by the reader's own check,
+//! [`check_organization_id`], at the point the reader makes it: a packed request is one the reader finds no
+//! other fault with, and the reader checks the id last, before the engine's checks. `tests/node.rs` checks that
+//! both roads give the same answers.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -20,7 +23,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use workmail_policy::batch::{answer_line, ErrorResponse};
+use workmail_policy::batch::{answer_line, check_organization_id, ErrorResponse};
 use workmail_policy::ErrorCode;
 use workmail_policy::{AccessRequest, Effect, ImpersonationRequest, MobileRequest, Policy, RequestError};
 
@@ -56,10 +59,10 @@ const IMPERSONATION: u32 = 3;
 const UNSERIALIZABLE: u32 = 4;
 const ABSENT: u32 = u32::MAX;
 /// The longest record, in slots.
-const MAX_RECORD: usize = 7;
+const MAX_RECORD: usize = 8;
 /// The longest address copied as bytes (`MAX_ADDRESS` in batch.js).
 const MAX_ADDRESS: usize = 15;
-/// Requests per chunk: 1.8 MB of records and 1 MB of addresses, reused for the whole batch.
+/// Requests per chunk: 2.1 MB of records and 1 MB of addresses, reused for the whole batch.
 const CHUNK: usize = 65_536;
 
 /// Answers `requests`: the answers array, or an `ErrorResponse` when `requests` is not an array.
@@ -215,9 +218,9 @@ impl Answers {
     #[inline(never)]
     fn record(&mut self, policy: &Policy, records: &[u32], table: &[&str], bytes: &[u8]) -> Option<(u32, usize)> {
         match *records.first()? {
-            ACCESS => self.access(policy, records.get(..6)?, table, bytes).map(|index| (index, 6)),
-            MOBILE => self.mobile(policy, records.get(..7)?, table).map(|index| (index, 7)),
-            IMPERSONATION => self.impersonation(policy, records.get(..3)?, table).map(|index| (index, 3)),
+            ACCESS => self.access(policy, records.get(..7)?, table, bytes).map(|index| (index, 7)),
+            MOBILE => self.mobile(policy, records.get(..8)?, table).map(|index| (index, 8)),
+            IMPERSONATION => self.impersonation(policy, records.get(..4)?, table).map(|index| (index, 4)),
             FALLBACK => self.fallback(policy, required(table, *records.get(1)?)?).map(|index| (index, 2)),
             UNSERIALIZABLE => {
                 let message = required(table, *records.get(1)?)?;
@@ -232,7 +235,10 @@ impl Answers {
 
     #[inline(never)]
     fn access(&mut self, policy: &Policy, record: &[u32], table: &[&str], bytes: &[u8]) -> Option<u32> {
-        let &[_, length, at, action, user, role] = record else { return None };
+        let &[_, organization, length, at, action, user, role] = record else { return None };
+        if let Some(refused) = self.organization(text(table, organization)?) {
+            return Some(refused);
+        }
         // The address's bytes as the request had them, or (length 0) its entry in the string table.
         let ip_address = match length as usize {
             0 => *table.get(at as usize)?,
@@ -257,7 +263,10 @@ impl Answers {
 
     #[inline(never)]
     fn mobile(&mut self, policy: &Policy, record: &[u32], table: &[&str]) -> Option<u32> {
-        let &[_, device_type, model, os, agent, user, device] = record else { return None };
+        let &[_, organization, device_type, model, os, agent, user, device] = record else { return None };
+        if let Some(refused) = self.organization(text(table, organization)?) {
+            return Some(refused);
+        }
         let request = MobileRequest {
             device_type: text(table, device_type)?,
             device_model: text(table, model)?,
@@ -285,7 +294,10 @@ impl Answers {
 
     #[inline(never)]
     fn impersonation(&mut self, policy: &Policy, record: &[u32], table: &[&str]) -> Option<u32> {
-        let &[_, role, target] = record else { return None };
+        let &[_, organization, role, target] = record else { return None };
+        if let Some(refused) = self.organization(text(table, organization)?) {
+            return Some(refused);
+        }
         let request = ImpersonationRequest {
             impersonation_role_id: required(table, role)?,
             target_user: required(table, target)?,
@@ -302,6 +314,15 @@ impl Answers {
             }
             Err(e) => self.error(&e),
         })
+    }
+
+    /// The answer to a packed request's `OrganizationId`: `None` when it is absent or of its shape, and then
+    /// ignored, as the reader ignores it; else the index of the reader's error for it. Checked before the engine
+    /// sees the request, since the reader refuses such a line before answering it.
+    #[inline]
+    fn organization(&mut self, id: Option<&str>) -> Option<u32> {
+        let error = check_organization_id(id?).err()?;
+        Some(self.error(&error))
     }
 
     /// A request outside the common shapes, as JSON text: the core's request-line reader answers it.
@@ -412,5 +433,45 @@ mod tests {
         assert_eq!(byte_lengths("aé", &[1]), None);
         assert_eq!(byte_lengths("ab", &[3]), None);
         assert_eq!(byte_lengths("😀", &[1]), None);
+    }
+
+    /// Requests with an `OrganizationId` string, of the model's shape or not, are packed for the fast road (its
+    /// answers are compared with the core's in `tests/node.rs`); one that is not a string, or not well-formed
+    /// UTF-16, travels as JSON text.
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn requests_with_an_organization_id_string_are_packed() {
+        const ORG: &str = "m-0123456789abcdef0123456789abcdef";
+        let requests = [
+            (format!(r#"{{"Operation":"GetAccessControlEffect","OrganizationId":"{ORG}","IpAddress":"192.0.2.1","Action":"EWS","UserId":"u"}}"#), ACCESS),
+            (format!(r#"{{"OrganizationId":"{ORG}","Operation":"GetMobileDeviceAccessEffect","DeviceType":"iPhone"}}"#), MOBILE),
+            (format!(r#"{{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r","TargetUser":"u","OrganizationId":"{ORG}"}}"#), IMPERSONATION),
+            (r#"{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r","TargetUser":"u","OrganizationId":"m-1"}"#.to_string(), IMPERSONATION),
+            (r#"{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r","TargetUser":"u","OrganizationId":null}"#.to_string(), IMPERSONATION),
+            (r#"{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r","TargetUser":"u","OrganizationId":7}"#.to_string(), FALLBACK),
+            (format!(r#"{{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r","TargetUser":"u","OrganizationId":"{ORG}","Zebra":1}}"#), FALLBACK),
+            // A lone surrogate would reach Rust as U+FFFD; its JSON text keeps it, for the reader to refuse.
+            (r#"{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r","TargetUser":"u","OrganizationId":"m-\uD800"}"#.to_string(), FALLBACK),
+        ];
+        let array = Array::new();
+        for (request, _) in &requests {
+            array.push(&js_sys::JSON::parse(request).unwrap());
+        }
+        let encoder = BatchEncoder::new(&array, array.length());
+        let (mut records, mut bytes) = (vec![0; requests.len() * MAX_RECORD], vec![0; requests.len() * MAX_ADDRESS]);
+        assert_eq!(encoder.fill(&mut records, &mut bytes).unwrap() as usize, requests.len());
+        let (mut at, mut operations) = (0, Vec::new());
+        while at < encoder.used() as usize {
+            operations.push(records[at]);
+            at += match records[at] {
+                ACCESS => 7,
+                MOBILE => 8,
+                IMPERSONATION => 4,
+                _ => 2,
+            };
+        }
+        assert_eq!(operations, requests.iter().map(|&(_, operation)| operation).collect::<Vec<_>>());
+        // The id is the record's second slot, as one string of the table whatever the operation.
+        assert_eq!(records[1], records[7 + 1]);
     }
 }

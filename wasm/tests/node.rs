@@ -396,23 +396,121 @@ mod engine {
         assert_eq!(rs(&policy.batch(Array::new().into())), json!([]));
     }
 
+    /// The core's answer to one request's JSON text, as `wmpolicy batch` gives it: the text of
+    /// [`workmail_policy::batch::answer_line`], which the batch's packed road must match byte for byte.
+    fn answer_line(policy: &workmail_policy::Policy, request: &Value) -> String {
+        let mut out = Vec::new();
+        workmail_policy::batch::answer_line(policy, request.to_string().as_bytes(), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The example organization compiled by the core alone, for [`answer_line`].
+    fn acme_core() -> workmail_policy::Policy {
+        let file = workmail_policy::load::parse(ACME.as_bytes()).unwrap();
+        let validation = workmail_policy::validate::validate(&file, &Default::default());
+        workmail_policy::Policy::compile(&validation.organization.unwrap()).unwrap()
+    }
+
     #[wasm_bindgen_test]
     fn organization_ids_are_held_to_their_shape_by_every_road() {
-        let policy = acme();
-        let request = |id: Value| json!({"Operation": "GetAccessControlEffect", "OrganizationId": id, "IpAddress": "198.51.100.20", "Action": "IMAP", "UserId": ALICE});
-        let good = [json!("m-0123456789abcdef0123456789abcdef"), Value::Null];
-        let bad = [json!("m-XYZ"), json!(""), json!("M-0123456789ABCDEF0123456789ABCDEF"), json!(7)];
-        let requests: Vec<Value> = good.iter().chain(&bad).cloned().map(request).collect();
-        let answers = rs(&policy.batch(js(Value::Array(requests.clone()))));
-        let answers = answers.as_array().unwrap();
-        for (i, (request, answer)) in requests.iter().zip(answers).enumerate() {
-            assert_eq!(answer, &one_by_one(&policy, request), "{request}");
-            if i < good.len() {
-                assert_eq!(answer, &json!({"Effect": "DENY", "MatchedRules": ["deny-imap-except-archiver"]}));
-            } else {
-                assert_eq!(error_code(answer), Some("InvalidParameterException"), "{request} -> {answer}");
-                assert!(answer["Error"]["Message"].as_str().unwrap().contains("OrganizationId"), "{answer}");
+        let (policy, core) = (acme(), acme_core());
+        const ORG: &str = "m-0123456789abcdef0123456789abcdef";
+        // Ids of the model's shape, absent ones, ones of the wrong shape (the packed road checks these), and ones
+        // that are not strings (the JSON road's).
+        let good = [json!(ORG), json!("m-fedcba9876543210fedcba9876543210")];
+        let absent = [Value::Null, json!("absent")];
+        let bad = [
+            json!("m-XYZ"),
+            json!(""),
+            json!("M-0123456789ABCDEF0123456789ABCDEF"),
+            json!("m-0123456789abcdef0123456789abcdeg"),
+            json!("m-0123456789abcdef0123456789abcdef0"),
+            json!("m-0123456789abcdef0123456789abcdé"),
+            json!("m-\"quoted\"\u{1}"),
+            json!(7),
+            json!(["m-0123456789abcdef0123456789abcdef"]),
+        ];
+        let with = |mut request: Value, id: &Value| {
+            if id != &json!("absent") {
+                request["OrganizationId"] = id.clone();
             }
+            request
+        };
+        // Each operation, answered and refused by the engine, and with faults of the reader's that come before
+        // the id's check (a member of another operation, a missing one, a value that is not a string) or after it
+        // (the engine's: an address or device id of the wrong shape, an unknown user or role).
+        let requests = [
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "198.51.100.20", "Action": "IMAP", "UserId": ALICE}),
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "192.0.2.10", "Action": "EWS", "ImpersonationRoleId": ARCHIVER}),
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "1.2.3", "Action": "EWS", "UserId": ALICE}),
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "192.0.2.10", "Action": "EWS", "UserId": "nobody"}),
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "192.0.2.10", "Action": "EWS"}),
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "192.0.2.10", "UserId": ALICE}),
+            json!({"Operation": "GetAccessControlEffect", "IpAddress": "192.0.2.10", "Action": "EWS", "UserId": 5}),
+            json!({"Operation": "GetMobileDeviceAccessEffect", "DeviceType": "iPhone", "DeviceOperatingSystem": "iOS 17.4"}),
+            json!({"Operation": "GetMobileDeviceAccessEffect", "UserId": ALICE, "DeviceId": "lostphone01"}),
+            json!({"Operation": "GetMobileDeviceAccessEffect", "UserId": ALICE, "DeviceId": "not a device id!"}),
+            json!({"Operation": "GetMobileDeviceAccessEffect"}),
+            json!({"Operation": "GetMobileDeviceAccessEffect", "TargetUser": "bob"}),
+            json!({"Operation": "GetImpersonationRoleEffect", "ImpersonationRoleId": ARCHIVER, "TargetUser": "carol@acme.example.com"}),
+            json!({"Operation": "GetImpersonationRoleEffect", "ImpersonationRoleId": "no-such-role", "TargetUser": "bob"}),
+            json!({"Operation": "GetImpersonationRoleEffect", "ImpersonationRoleId": ARCHIVER}),
+            json!({"Operation": "GetImpersonationRoleEffect", "ImpersonationRoleId": ARCHIVER, "TargetUser": "bob", "Zebra": 1}),
+        ];
+        let batch: Vec<Value> = requests
+            .iter()
+            .flat_map(|request| good.iter().chain(&absent).chain(&bad).map(move |id| with(request.clone(), id)))
+            .collect();
+        let answers: Array = policy.batch(js(Value::Array(batch.clone()))).dyn_into().unwrap();
+        assert_eq!(answers.length() as usize, batch.len());
+        let mut refused_for_the_id = 0;
+        for (request, answer) in batch.iter().zip(answers.iter()) {
+            // The same text: JSON.stringify keeps the members' order and writes these messages' characters as
+            // serde_json does.
+            let expected = answer_line(&core, request);
+            assert_eq!(JSON::stringify(&answer).unwrap().as_string().unwrap(), expected, "{request}");
+            // And the same as the single call, which has no Operation member to read.
+            assert_eq!(rs(&answer), one_by_one(&policy, request), "{request}");
+            if expected.contains(r#""Message":"OrganizationId "#) {
+                refused_for_the_id += 1;
+            }
+        }
+        // Every string id of the wrong shape is refused for it on the requests the reader finds no earlier fault
+        // with: 7 bad strings on 11 such requests.
+        assert_eq!(refused_for_the_id, 7 * 11);
+        // With an id of the model's shape, the answer is the one without an id.
+        for request in &requests {
+            let without = answer_line(&core, request);
+            for id in &good {
+                assert_eq!(answer_line(&core, &with(request.clone(), id)), without, "{request} with {id}");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn strings_with_lone_surrogates_get_the_readers_answer() {
+        let (policy, core) = (acme(), acme_core());
+        // JSON.parse makes lone surrogates of these escapes; JSON.stringify writes them back as escapes, which the
+        // core's reader refuses, where a packed string would reach Rust with U+FFFD in their place.
+        let requests = JSON::parse(
+            r#"[
+            {"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.10","Action":"EWS","UserId":"a\uD800"},
+            {"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.10","Action":"EWS","UserId":"alice@acme.example.com","OrganizationId":"m-\uDC00"},
+            {"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.1\uD800","Action":"EWS","UserId":"alice@acme.example.com"},
+            {"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.10","Action":"E\uD800","UserId":"alice@acme.example.com"},
+            {"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.10","Action":"EWS","UserId":"\uD83D\uDE00"},
+            {"Operation":"GetMobileDeviceAccessEffect","DeviceType":"\uDE00\uD83D"},
+            {"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r\uD800","TargetUser":"bob"},
+            {"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r","TargetUser":"bob\uDFFF"}
+        ]"#,
+        )
+        .unwrap();
+        let answers: Array = policy.batch(requests.clone()).dyn_into().unwrap();
+        for (request, answer) in Array::from(&requests).iter().zip(answers.iter()) {
+            let text = JSON::stringify(&request).unwrap().as_string().unwrap();
+            let mut expected = Vec::new();
+            workmail_policy::batch::answer_line(&core, text.as_bytes(), &mut expected);
+            assert_eq!(JSON::stringify(&answer).unwrap().as_string().unwrap().as_bytes(), expected, "{text}");
         }
     }
 
