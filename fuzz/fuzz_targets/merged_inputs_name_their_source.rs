@@ -116,10 +116,10 @@ fn list_len(document: &Document, list: &str) -> Option<usize> {
         (Document::OrganizationFile(file), "MobileDeviceAccessOverrides") => len(&file.mobile_device_access_overrides),
         (Document::OrganizationFile(file), "ImpersonationRoles") => len(&file.impersonation_roles),
         (Document::OrganizationFile(file), "Users") => len(&file.users),
-        (Document::AccessControlRules(page), "Rules") => Some(page.rules.len()),
-        (Document::MobileDeviceAccessRules(page), "Rules") => Some(page.rules.len()),
-        (Document::MobileDeviceAccessOverrides(page), "Overrides") => Some(page.overrides.len()),
-        (Document::Users(page), "Users") => Some(page.users.len()),
+        (Document::AccessControlRules(page), "Rules") => Some(page.items.len()),
+        (Document::MobileDeviceAccessRules(page), "Rules") => Some(page.items.len()),
+        (Document::MobileDeviceAccessOverrides(page), "Overrides") => Some(page.items.len()),
+        (Document::Users(page), "Users") => Some(page.items.len()),
         _ => None,
     }
 }
