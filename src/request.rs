@@ -67,7 +67,7 @@ pub struct ImpersonationRequest<'a> {
 
 /// An [`AccessRequest`] that owns its strings: a request to keep (a counterexample found by analysis, a generated
 /// test case). Serializes with the API's member names, so it is a `wmpolicy batch` line without the `Operation`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OwnedAccessRequest {
     /// `IpAddress`.
@@ -94,9 +94,21 @@ impl OwnedAccessRequest {
     }
 }
 
+/// The request, kept: the inverse of [`OwnedAccessRequest::as_request`].
+impl From<AccessRequest<'_>> for OwnedAccessRequest {
+    fn from(request: AccessRequest<'_>) -> OwnedAccessRequest {
+        OwnedAccessRequest {
+            ip_address: request.ip_address.to_string(),
+            action: request.action.to_string(),
+            user_id: request.user_id.map(str::to_string),
+            impersonation_role_id: request.impersonation_role_id.map(str::to_string),
+        }
+    }
+}
+
 /// A [`MobileRequest`] that owns its strings; `properties` is indexed by [`DeviceProperty::index`]. Serializes with
 /// the API's member names, leaving out absent ones.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct OwnedMobileRequest {
     /// The reported device properties, indexed by [`DeviceProperty::index`].
     pub properties: [Option<String>; 4],
@@ -120,6 +132,17 @@ impl OwnedMobileRequest {
     }
 }
 
+/// The request, kept: the inverse of [`OwnedMobileRequest::as_request`].
+impl From<MobileRequest<'_>> for OwnedMobileRequest {
+    fn from(request: MobileRequest<'_>) -> OwnedMobileRequest {
+        OwnedMobileRequest {
+            properties: DeviceProperty::ALL.map(|p| request.property(p).map(str::to_string)),
+            user_id: request.user_id.map(str::to_string),
+            device_id: request.device_id.map(str::to_string),
+        }
+    }
+}
+
 impl Serialize for OwnedMobileRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -138,7 +161,7 @@ impl Serialize for OwnedMobileRequest {
 }
 
 /// An [`ImpersonationRequest`] that owns its strings. Serializes with the API's member names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OwnedImpersonationRequest {
     /// `ImpersonationRoleId`.
@@ -151,6 +174,16 @@ impl OwnedImpersonationRequest {
     /// The request, borrowing these strings.
     pub fn as_request(&self) -> ImpersonationRequest<'_> {
         ImpersonationRequest { impersonation_role_id: &self.impersonation_role_id, target_user: &self.target_user }
+    }
+}
+
+/// The request, kept: the inverse of [`OwnedImpersonationRequest::as_request`].
+impl From<ImpersonationRequest<'_>> for OwnedImpersonationRequest {
+    fn from(request: ImpersonationRequest<'_>) -> OwnedImpersonationRequest {
+        OwnedImpersonationRequest {
+            impersonation_role_id: request.impersonation_role_id.to_string(),
+            target_user: request.target_user.to_string(),
+        }
     }
 }
 

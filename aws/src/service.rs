@@ -217,36 +217,38 @@ pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<
         }
     }
     match call {
-        Call::Access { ip_address, action, user_id, impersonation_role_id } => {
+        Call::Access(request) => {
             let result = client
                 .get_access_control_effect()
                 .organization_id(organization_id)
-                .ip_address(ip_address)
-                .action(action)
-                .set_user_id(user_id.clone())
-                .set_impersonation_role_id(impersonation_role_id.clone())
+                .ip_address(&request.ip_address)
+                .action(&request.action)
+                .set_user_id(request.user_id.clone())
+                .set_impersonation_role_id(request.impersonation_role_id.clone())
                 .send()
                 .await;
             answer("GetAccessControlEffect", result, convert::access_control_effect)
         }
-        Call::Mobile { device_type, device_model, device_operating_system, device_user_agent, .. } => {
+        Call::Mobile(request) => {
+            let owned = |value: Option<&str>| value.map(str::to_string);
+            let device = request.as_request();
             let result = client
                 .get_mobile_device_access_effect()
                 .organization_id(organization_id)
-                .set_device_type(device_type.clone())
-                .set_device_model(device_model.clone())
-                .set_device_operating_system(device_operating_system.clone())
-                .set_device_user_agent(device_user_agent.clone())
+                .set_device_type(owned(device.device_type))
+                .set_device_model(owned(device.device_model))
+                .set_device_operating_system(owned(device.device_operating_system))
+                .set_device_user_agent(owned(device.device_user_agent))
                 .send()
                 .await;
             answer("GetMobileDeviceAccessEffect", result, convert::mobile_device_access_effect)
         }
-        Call::Impersonation { impersonation_role_id, target_user } => {
+        Call::Impersonation(request) => {
             let result = client
                 .get_impersonation_role_effect()
                 .organization_id(organization_id)
-                .impersonation_role_id(impersonation_role_id)
-                .target_user(target_user)
+                .impersonation_role_id(&request.impersonation_role_id)
+                .target_user(&request.target_user)
                 .send()
                 .await;
             answer("GetImpersonationRoleEffect", result, convert::impersonation_role_effect)

@@ -15,56 +15,22 @@ use serde_json::Value;
 use super::read::{check, LineVisitor};
 use super::{ErrorResponse, Request};
 use crate::policy::Policy;
-use crate::request::{AccessRequest, ImpersonationRequest, MobileRequest};
+use crate::request::{OwnedAccessRequest, OwnedImpersonationRequest, OwnedMobileRequest};
 
-/// A request of one of the three simulate calls, without `OrganizationId`.
+/// A request of one of the three simulate calls, without `OrganizationId`: an owned request and its
+/// `Operation`. The members are the request's own; serialized, the `Operation` comes first.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "Operation")]
 pub enum Call {
     /// `GetAccessControlEffect`.
-    #[serde(rename = "GetAccessControlEffect", rename_all = "PascalCase")]
-    Access {
-        /// `IpAddress`.
-        ip_address: String,
-        /// `Action`.
-        action: String,
-        /// `UserId`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        user_id: Option<String>,
-        /// `ImpersonationRoleId`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        impersonation_role_id: Option<String>,
-    },
+    #[serde(rename = "GetAccessControlEffect")]
+    Access(OwnedAccessRequest),
     /// `GetMobileDeviceAccessEffect`, plus this engine's override extension (`UserId` with `DeviceId`).
-    #[serde(rename = "GetMobileDeviceAccessEffect", rename_all = "PascalCase")]
-    Mobile {
-        /// `DeviceType`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        device_type: Option<String>,
-        /// `DeviceModel`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        device_model: Option<String>,
-        /// `DeviceOperatingSystem`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        device_operating_system: Option<String>,
-        /// `DeviceUserAgent`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        device_user_agent: Option<String>,
-        /// `UserId` (the override extension).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        user_id: Option<String>,
-        /// `DeviceId` (the override extension).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        device_id: Option<String>,
-    },
+    #[serde(rename = "GetMobileDeviceAccessEffect")]
+    Mobile(OwnedMobileRequest),
     /// `GetImpersonationRoleEffect`.
-    #[serde(rename = "GetImpersonationRoleEffect", rename_all = "PascalCase")]
-    Impersonation {
-        /// `ImpersonationRoleId`.
-        impersonation_role_id: String,
-        /// `TargetUser`.
-        target_user: String,
-    },
+    #[serde(rename = "GetImpersonationRoleEffect")]
+    Impersonation(OwnedImpersonationRequest),
 }
 
 /// Read by the request-line reader's own visitor and checks: a member the line format refuses is refused here,
@@ -81,26 +47,10 @@ impl<'de> Deserialize<'de> for Call {
 
 impl From<Request<'_>> for Call {
     fn from(request: Request<'_>) -> Call {
-        let owned = |text: Option<&str>| text.map(str::to_string);
         match request {
-            Request::Access(r) => Call::Access {
-                ip_address: r.ip_address.to_string(),
-                action: r.action.to_string(),
-                user_id: owned(r.user_id),
-                impersonation_role_id: owned(r.impersonation_role_id),
-            },
-            Request::Mobile(r) => Call::Mobile {
-                device_type: owned(r.device_type),
-                device_model: owned(r.device_model),
-                device_operating_system: owned(r.device_operating_system),
-                device_user_agent: owned(r.device_user_agent),
-                user_id: owned(r.user_id),
-                device_id: owned(r.device_id),
-            },
-            Request::Impersonation(r) => Call::Impersonation {
-                impersonation_role_id: r.impersonation_role_id.to_string(),
-                target_user: r.target_user.to_string(),
-            },
+            Request::Access(r) => Call::Access(r.into()),
+            Request::Mobile(r) => Call::Mobile(r.into()),
+            Request::Impersonation(r) => Call::Impersonation(r.into()),
         }
     }
 }
@@ -114,30 +64,9 @@ impl Call {
     /// The request, borrowing the call's strings.
     pub fn request(&self) -> Request<'_> {
         match self {
-            Call::Access { ip_address, action, user_id, impersonation_role_id } => Request::Access(AccessRequest {
-                ip_address,
-                action,
-                user_id: user_id.as_deref(),
-                impersonation_role_id: impersonation_role_id.as_deref(),
-            }),
-            Call::Mobile {
-                device_type,
-                device_model,
-                device_operating_system,
-                device_user_agent,
-                user_id,
-                device_id,
-            } => Request::Mobile(MobileRequest {
-                device_type: device_type.as_deref(),
-                device_model: device_model.as_deref(),
-                device_operating_system: device_operating_system.as_deref(),
-                device_user_agent: device_user_agent.as_deref(),
-                user_id: user_id.as_deref(),
-                device_id: device_id.as_deref(),
-            }),
-            Call::Impersonation { impersonation_role_id, target_user } => {
-                Request::Impersonation(ImpersonationRequest { impersonation_role_id, target_user })
-            }
+            Call::Access(r) => Request::Access(r.as_request()),
+            Call::Mobile(r) => Request::Mobile(r.as_request()),
+            Call::Impersonation(r) => Request::Impersonation(r.as_request()),
         }
     }
 
@@ -149,7 +78,7 @@ impl Call {
     /// Whether this is a mobile request through the override extension (SEMANTICS 2.7), which the service's
     /// `GetMobileDeviceAccessEffect` cannot be asked: it takes neither `UserId` nor `DeviceId`.
     pub fn uses_override_extension(&self) -> bool {
-        matches!(self, Call::Mobile { user_id, device_id, .. } if user_id.is_some() || device_id.is_some())
+        matches!(self, Call::Mobile(r) if r.user_id.is_some() || r.device_id.is_some())
     }
 
     /// The request as one batch line, without a line end.
@@ -162,10 +91,11 @@ impl Call {
     /// read back as a value.
     ///
     /// ```
-    /// use workmail_policy::{batch::Call, Organization, Policy};
+    /// use workmail_policy::{batch::Call, Organization, OwnedImpersonationRequest, Policy};
     ///
     /// let policy = Policy::compile(&Organization::default()).unwrap();
-    /// let call = Call::Impersonation { impersonation_role_id: "r-1".into(), target_user: "bob".into() };
+    /// let request = OwnedImpersonationRequest { impersonation_role_id: "r-1".into(), target_user: "bob".into() };
+    /// let call = Call::Impersonation(request);
     /// assert_eq!(call.answer(&policy)["Error"]["Code"], "ResourceNotFoundException");
     /// ```
     pub fn answer(&self, policy: &Policy) -> Value {
@@ -186,12 +116,12 @@ mod tests {
         let call: Call = serde_json::from_str(line).unwrap();
         assert_eq!(
             call,
-            Call::Access {
+            Call::Access(OwnedAccessRequest {
                 ip_address: "192.0.2.1".into(),
                 action: "EWS".into(),
                 user_id: None,
                 impersonation_role_id: Some("r".into())
-            }
+            })
         );
         assert_eq!(call.to_line(), line);
         let mobile = r#"{"Operation":"GetMobileDeviceAccessEffect"}"#;

@@ -15,7 +15,7 @@ use aws_smithy_types::body::SdkBody;
 use serde_json::{json, Value};
 use workmail_policy::batch::Call;
 use workmail_policy::model::{OrganizationFile, Timestamp};
-use workmail_policy::{load, validate, Policy};
+use workmail_policy::{load, validate, AccessRequest, ImpersonationRequest, MobileRequest, Policy};
 use workmail_policy_aws::{retry_config, run, Cli, Io};
 
 pub const ORGANIZATION_ID: &str = "m-0123456789abcdef0123456789abcdef";
@@ -92,10 +92,6 @@ fn compile(file: &OrganizationFile) -> Policy {
     Policy::compile(&organization).expect("compiles")
 }
 
-fn owned(value: Option<&str>) -> Option<String> {
-    value.map(str::to_string)
-}
-
 /// The mock rules of a simulated organization, kept to count their calls.
 pub struct Simulated {
     pub list_access_control_rules: Rule,
@@ -146,33 +142,42 @@ impl Simulated {
             list_users: mock!(Client::list_users)
                 .then_compute_response(move |req| MockResponse::Http(page("Users", &users, 2, req.next_token()))),
             get_access_control_effect: mock!(Client::get_access_control_effect).then_compute_response(move |req| {
-                let call = Call::Access {
-                    ip_address: req.ip_address().unwrap_or_default().to_string(),
-                    action: req.action().unwrap_or_default().to_string(),
-                    user_id: owned(req.user_id()),
-                    impersonation_role_id: owned(req.impersonation_role_id()),
-                };
+                let call = Call::Access(
+                    AccessRequest {
+                        ip_address: req.ip_address().unwrap_or_default(),
+                        action: req.action().unwrap_or_default(),
+                        user_id: req.user_id(),
+                        impersonation_role_id: req.impersonation_role_id(),
+                    }
+                    .into(),
+                );
                 MockResponse::Http(simulate(&p1, call))
             }),
             get_mobile_device_access_effect: mock!(Client::get_mobile_device_access_effect).then_compute_response(
                 move |req| {
-                    let call = Call::Mobile {
-                        device_type: owned(req.device_type()),
-                        device_model: owned(req.device_model()),
-                        device_operating_system: owned(req.device_operating_system()),
-                        device_user_agent: owned(req.device_user_agent()),
-                        user_id: None,
-                        device_id: None,
-                    };
+                    let call = Call::Mobile(
+                        MobileRequest {
+                            device_type: req.device_type(),
+                            device_model: req.device_model(),
+                            device_operating_system: req.device_operating_system(),
+                            device_user_agent: req.device_user_agent(),
+                            user_id: None,
+                            device_id: None,
+                        }
+                        .into(),
+                    );
                     MockResponse::Http(simulate(&p2, call))
                 },
             ),
             get_impersonation_role_effect: mock!(Client::get_impersonation_role_effect).then_compute_response(
                 move |req| {
-                    let call = Call::Impersonation {
-                        impersonation_role_id: req.impersonation_role_id().unwrap_or_default().to_string(),
-                        target_user: req.target_user().unwrap_or_default().to_string(),
-                    };
+                    let call = Call::Impersonation(
+                        ImpersonationRequest {
+                            impersonation_role_id: req.impersonation_role_id().unwrap_or_default(),
+                            target_user: req.target_user().unwrap_or_default(),
+                        }
+                        .into(),
+                    );
                     MockResponse::Http(simulate(&p3, call))
                 },
             ),
