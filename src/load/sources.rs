@@ -177,8 +177,10 @@ impl Sources {
         let list = self.lists.iter().copied().find(|list| before.ends_with(list))?;
         let start = at - list.len();
         // A longer word that ends in a list's name (`MobileDeviceAccessRules` ends in `Rules`, a user might write
-        // `NotUsers`) is not that list.
-        if before.get(..start)?.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        // `NotUsers`) is not that list. Any non-ASCII character counts as part of a word: that is as strict as
+        // Unicode's letter classes here, without their tables (the WebAssembly modules' size is budgeted).
+        let word = |c: char| !c.is_ascii() || c.is_ascii_alphanumeric() || c == '_';
+        if before.get(..start)?.chars().next_back().is_some_and(word) {
             return None;
         }
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
