@@ -139,12 +139,7 @@ impl<'o> MobileSpace<'o> {
             if conds == everyone {
                 continue;
             }
-            let (label, user) = if user == other_user {
-                ("any other UserId".to_string(), user.to_string())
-            } else {
-                let label = user_label(identities, strings, &dirs);
-                (label.clone(), label)
-            };
+            let (label, user) = override_user(user, user == other_user, identities, strings, &dirs);
             who.push(conds);
             who_values.push(Value {
                 label: format!("UserId {label} with DeviceId {device}"),
@@ -162,12 +157,7 @@ impl<'o> MobileSpace<'o> {
                 continue;
             }
             let other = user == other_user;
-            let (label, user) = if other {
-                ("any other UserId".to_string(), user.to_string())
-            } else {
-                let label = user_label(identities, strings, &dirs);
-                (label.clone(), label)
-            };
+            let (label, user) = override_user(user, other, identities, strings, &dirs);
             who.push(conds);
             who_values.push(Value {
                 label: format!("UserId {label} with a DeviceId no override names"),
@@ -277,4 +267,21 @@ fn unmatched_string(keys: &[&str]) -> Option<String> {
     }
     let mut prefix = String::new();
     search(&mut prefix, keys, &alphabet, 1).then_some(prefix)
+}
+
+/// How an override-key class names its user: "any other UserId" (with the identifier itself as the example) for
+/// the user no one names, else the user's label, which is also the example.
+fn override_user(
+    user: &str,
+    other: bool,
+    identities: &Pair<Identity>,
+    strings: &[&str],
+    dirs: &Pair<Directory>,
+) -> (String, String) {
+    if other {
+        ("any other UserId".to_string(), user.to_string())
+    } else {
+        let label = user_label(identities, strings, dirs);
+        (label.clone(), label)
+    }
 }
