@@ -90,8 +90,8 @@ pub use diagnostic::{ErrorCode, Finding, Severity, MAX_FINDINGS};
 pub use model::OrganizationFile;
 pub use organization::{Effect, Organization};
 pub use policy::{
-    AccessAnswer, CompileError, ImpersonationAnswer, MobileAnswer, Policy, MAX_ACCESS_RULES, MAX_ADDRESS_RANGES,
-    MAX_MASK_BYTES, MAX_MOBILE_RULES, MAX_ROLE_RULES,
+    AccessAnswer, CompileError, ImpersonationAnswer, MobileAnswer, Policy, PreparedAccess, PreparedImpersonation,
+    PreparedMobile, MAX_ACCESS_RULES, MAX_ADDRESS_RANGES, MAX_MASK_BYTES, MAX_MOBILE_RULES, MAX_ROLE_RULES,
 };
 pub use request::{
     AccessRequest, ImpersonationRequest, MobileRequest, OwnedAccessRequest, OwnedImpersonationRequest,

@@ -20,25 +20,31 @@ use crate::uncertain;
 
 use super::bits::{self, MaskTable, RuleBits};
 use super::identity::{Identities, Lookup};
+use super::string_table::StringTable;
 use super::sweep::{address_events, sweep};
 
 #[derive(Debug, Clone)]
 pub(crate) struct AccessIndex {
     names: Vec<Box<str>>,
     masks: MaskTable,
-    /// `top[h]` is the first interval whose start is at or above `h << shift`; the last entry is the interval count.
+    /// The address search's first level: for bucket `h` (the addresses whose top `32 - shift` bits are `h`), the
+    /// low [`INTERVAL_BITS`] bits are the first interval whose start is at or above `h << shift` (the last entry is
+    /// the interval count), and the bits above are 0, or 1 + the bucket's block in `fine`.
     top: Box<[u32]>,
     /// Addresses are bucketed by their top `32 - shift` bits, about as many buckets as intervals, so that the table
     /// stays as small as the intervals themselves (a 64K-entry table would miss the cache for small policies).
     shift: u32,
+    /// The second level, for buckets where many intervals start (rules' ranges cluster in a company's few
+    /// networks): blocks of 257 entries, entry `k` the first interval at or above the bucket's `k`-th 256th.
+    fine: Box<[u32]>,
     starts: Vec<u32>,
     address_rows: Vec<u32>,
-    actions: IdHashMap<Box<str>, u32>,
+    actions: StringTable<u32>,
     other_action_row: u32,
     /// Per identity slot.
     user_rows: Vec<u32>,
     other_user_row: u32,
-    roles: IdHashMap<Box<str>, u32>,
+    roles: StringTable<u32>,
     other_role_row: u32,
     deny_row: u32,
     allow_row: u32,
@@ -88,7 +94,7 @@ impl AccessIndex {
         if masks.exhausted() {
             return Err(());
         }
-        let (top, shift) = top_table(&starts);
+        let (top, shift, fine) = address_tables(&starts);
 
         // Every spelling a rule lists gets its own row; so do the documented ones, so that the fast path knows them.
         // Only the rules that list a spelling can differ on it from a spelling no rule lists (actions compare
@@ -104,11 +110,12 @@ impl AccessIndex {
                 mentions.entry(action.as_str()).or_default().push(i);
             }
         }
-        let mut actions = IdHashMap::default();
+        let mut actions = Vec::with_capacity(mentions.len());
         for (action, named_by) in mentions {
             let row = recompute(&mut masks, other_action_row, &named_by, |i| action_holds(&rules[i], Some(action)));
-            actions.insert(action.into(), row);
+            actions.push((action, row));
         }
+        let actions = StringTable::new(actions).ok_or(())?;
 
         // Each rule's user lists as slots; an identifier the directory lacks names no one.
         let slots = |list: &[String]| -> Vec<u32> {
@@ -168,11 +175,12 @@ impl AccessIndex {
                 named_roles.entry(role.as_str()).or_default().push(i);
             }
         }
-        let mut roles = IdHashMap::default();
+        let mut roles = Vec::with_capacity(named_roles.len());
         for (role, named_by) in named_roles {
             let row = recompute(&mut masks, other_role_row, &named_by, |i| principal_holds(i, Who::Role(Some(role))));
-            roles.insert(role.into(), row);
+            roles.push((role, row));
         }
+        let roles = StringTable::new(roles).ok_or(())?;
         if masks.exhausted() {
             return Err(());
         }
@@ -183,6 +191,7 @@ impl AccessIndex {
             masks,
             top,
             shift,
+            fine,
             starts,
             address_rows,
             actions,
@@ -198,15 +207,24 @@ impl AccessIndex {
 
     /// The row of rules whose address conditions hold for `address`.
     #[inline]
-    fn address_row(&self, address: u32) -> u32 {
+    pub(crate) fn address_row(&self, address: u32) -> u32 {
         // `checked_shr`: a shift of 32 (one bucket) is a shift out of range for `u32`.
         let high = address.checked_shr(self.shift).unwrap_or(0) as usize;
-        let (lo, hi) = (self.top[high] as usize, self.top[high + 1] as usize);
-        // The interval holding `address` is the last one starting at or below it: either one starting in this /16,
-        // or the one before them (`lo - 1`), which exists whenever `lo > 0` because the first interval starts at 0.
-        // (`starts[lo..hi]` is a handful of entries, and `partition_point` searches it without branches.)
-        let below = self.starts[lo..hi].partition_point(|&start| start <= address);
-        self.address_rows[(lo + below).saturating_sub(1)]
+        let entry = self.top.get(high).copied().unwrap_or(0);
+        let (lo, hi) = match entry >> INTERVAL_BITS {
+            0 => (entry & INTERVAL_MASK, self.top.get(high + 1).map_or(0, |next| next & INTERVAL_MASK)),
+            block => {
+                let at = (block as usize - 1) * FINE_BLOCK + (address >> (self.shift - 8) & 0xFF) as usize;
+                (self.fine.get(at).copied().unwrap_or(0), self.fine.get(at + 1).copied().unwrap_or(0))
+            }
+        };
+        let (lo, hi) = (lo as usize, hi as usize);
+        // The interval holding `address` is the last one starting at or below it: either one starting in this
+        // bucket, or the one before them (`lo - 1`), which exists whenever `lo > 0` because the first interval
+        // starts at 0. (`starts[lo..hi]` is a handful of entries, and `partition_point` searches it without
+        // branches.)
+        let below = self.starts.get(lo..hi).map_or(0, |starts| starts.partition_point(|&start| start <= address));
+        self.address_rows.get((lo + below).saturating_sub(1)).copied().unwrap_or(0)
     }
 
     #[inline]
@@ -217,7 +235,7 @@ impl AccessIndex {
     /// The row of an action spelling that is documented or named by a rule (all valid `AccessControlRuleAction`s).
     #[inline]
     pub(crate) fn known_action_row(&self, action: &str) -> Option<u32> {
-        self.actions.get(action).copied()
+        self.actions.get(action)
     }
 
     #[inline]
@@ -228,7 +246,7 @@ impl AccessIndex {
     /// The row of a role id some rule names (all valid `ImpersonationRoleId`s).
     #[inline]
     pub(crate) fn named_role_row(&self, role: &str) -> Option<u32> {
-        self.roles.get(role).copied()
+        self.roles.get(role)
     }
 
     #[inline]
@@ -246,13 +264,12 @@ impl AccessIndex {
 
     #[inline]
     pub(crate) fn role_row(&self, role: &str) -> u32 {
-        self.roles.get(role).copied().unwrap_or(self.other_role_row)
+        self.roles.get(role).unwrap_or(self.other_role_row)
     }
 
-    /// The decision of SEMANTICS 1.4 for a checked request.
+    /// The decision of SEMANTICS 1.4, given the rows of a checked request's address, action and principal.
     #[inline]
-    pub(crate) fn decide(&self, address: u32, action_row: u32, principal_row: u32) -> AccessAnswer<'_> {
-        let rows = [self.address_row(address), action_row, principal_row];
+    pub(crate) fn answer(&self, rows: [u32; 3]) -> AccessAnswer<'_> {
         let masks = &self.masks;
         let (effect, filter) = if masks.words() == 1 {
             // Up to 64 rules, the common case: three loads and two ANDs.
@@ -282,6 +299,19 @@ impl AccessIndex {
             None => RuleBits::empty(),
         };
         AccessAnswer { effect, rules, names: &self.names }
+    }
+}
+
+impl AccessIndex {
+    /// The heap memory the index takes, in bytes (rule names included).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let names: usize = self.names.iter().map(|n| 16 + n.len()).sum();
+        names
+            + self.masks.heap_bytes()
+            + (self.top.len() + self.fine.len() + self.starts.len() + self.address_rows.len() + self.user_rows.len())
+                * 4
+            + self.actions.heap_bytes()
+            + self.roles.heap_bytes()
     }
 }
 
@@ -364,20 +394,46 @@ fn address_intervals(rules: &[AccessRule], events: &[(u32, u32)], masks: &mut Ma
     (starts, rows)
 }
 
-fn top_table(starts: &[u32]) -> (Box<[u32]>, u32) {
+/// The interval indexes in `top` take the low bits; intervals are at most twice the address ranges, plus one.
+const INTERVAL_BITS: u32 = 23;
+const INTERVAL_MASK: u32 = (1 << INTERVAL_BITS) - 1;
+const _: () = assert!(2 * super::MAX_ADDRESS_RANGES < 1 << INTERVAL_BITS);
+/// A `fine` block: 256 parts of a bucket and the end.
+const FINE_BLOCK: usize = 257;
+/// A bucket gets a `fine` block when more intervals than this start in it, as long as block numbers fit the bits
+/// above [`INTERVAL_BITS`]; a search of this many intervals is a few steps.
+const DENSE_BUCKET: u32 = 8;
+const MAX_FINE_BLOCKS: u32 = (1 << (32 - INTERVAL_BITS)) - 1;
+
+/// The address search's two levels (see [`AccessIndex`]'s `top`, `shift` and `fine`).
+fn address_tables(starts: &[u32]) -> (Box<[u32]>, u32, Box<[u32]>) {
     let bits = (usize::BITS - starts.len().leading_zeros()).min(16);
     let shift = 32 - bits;
-    // One merge pass: `first` only moves forward as `high` grows.
-    let mut first = 0;
-    let top = (0..=1u64 << bits)
-        .map(|high| {
-            while first < starts.len() && u64::from(starts[first]) < high << shift {
-                first += 1;
-            }
-            first as u32
-        })
-        .collect();
-    (top, shift)
+    // The first interval at or above each boundary, in one merge pass: `first` only moves forward.
+    let firsts = |boundaries: &mut dyn Iterator<Item = u64>, first: &mut usize| -> Vec<u32> {
+        boundaries
+            .map(|boundary| {
+                while *first < starts.len() && u64::from(starts[*first]) < boundary {
+                    *first += 1;
+                }
+                *first as u32
+            })
+            .collect()
+    };
+    let mut top = firsts(&mut (0..=1u64 << bits).map(|high| high << shift), &mut 0);
+    let mut fine = Vec::new();
+    let mut blocks = 0;
+    for high in 0..(1usize << bits) {
+        if top[high + 1] - top[high] > DENSE_BUCKET && blocks < MAX_FINE_BLOCKS {
+            let base = (high as u64) << shift;
+            let step = 1u64 << (shift - 8);
+            let mut first = top[high] as usize;
+            fine.extend(firsts(&mut (0..=256u64).map(|k| base + k * step), &mut first));
+            blocks += 1;
+            top[high] |= blocks << INTERVAL_BITS;
+        }
+    }
+    (top.into_boxed_slice(), shift, fine.into_boxed_slice())
 }
 
 /// A compiled policy's answer to `GetAccessControlEffect`, borrowing rule names from the policy.

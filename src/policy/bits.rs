@@ -188,6 +188,11 @@ impl MaskTable {
         self.data.get(start..start + self.words).map_or_else(|| self.blank(), <[u64]>::to_vec)
     }
 
+    /// The heap memory the rows take, in bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.data.len() * 8
+    }
+
     /// Drops the deduplication map once building is done.
     pub(crate) fn freeze(&mut self) {
         self.narrow = Default::default();
@@ -197,10 +202,8 @@ impl MaskTable {
 }
 
 fn hash_words(words: &[u64]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = crate::hash::IdHasher::default();
-    words.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    crate::hash::IdBuildHasher::default().hash_one(words)
 }
 
 /// Puts `rule` in `mask`.

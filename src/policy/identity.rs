@@ -11,22 +11,25 @@
 //! Costs: building is one hash entry per distinct identifier (the identifier copied, and its request shapes
 //! checked once); a lookup is one hash of the identifier and allocates nothing.
 //!
-//! The hasher is a parameter because the two users of the index face different inputs. The compiled policy
-//! hashes on every query, so it takes the crate's fast [`IdHasher`](crate::hash::IdHasher) (see [`crate::hash`]
-//! for the trade-off). Validation runs on files straight from users and editors, before anything else, so it
-//! takes the standard library's keyed SipHash: a directory crafted to collide cannot make it quadratic.
+//! The hasher is a parameter because the users of the index face different inputs. Compiling and the analyses
+//! take the crate's fast [`IdBuildHasher`](crate::hash::IdBuildHasher) (see [`crate::hash`] for the trade-off).
+//! Validation runs on files straight from users and editors, before anything else, so it takes the standard
+//! library's keyed SipHash: a directory crafted to collide cannot make it quadratic. A compiled policy keeps
+//! neither: [`Identities::freeze`] turns the index into a [`Users`] over a frozen
+//! [`StringTable`](super::string_table::StringTable), which queries read.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault};
+use std::hash::BuildHasher;
 
+use super::string_table::StringTable;
 use crate::constraints as c;
-use crate::hash::IdHasher;
+use crate::hash::IdBuildHasher;
 use crate::organization::{DirectoryUser, Organization};
 use crate::uncertain;
 
 /// Every identifier the directory or a rule names, to its slot; see the module documentation.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Identities<S = BuildHasherDefault<IdHasher>> {
+pub(crate) struct Identities<S = IdBuildHasher> {
     directory: bool,
     slots: HashMap<Box<str>, Entry, S>,
     /// Per slot, whether the user may be impersonated (SEMANTICS 3.4); always true without a directory.
@@ -35,7 +38,7 @@ pub(crate) struct Identities<S = BuildHasherDefault<IdHasher>> {
 
 /// One identifier: its slot, and which request members' shapes it satisfies, decided once at compile time so
 /// that the fast query paths need not check the shape of an identifier they find here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Entry {
     pub(crate) slot: u32,
     /// A valid `UserId` of `GetAccessControlEffect` (`WorkMailIdentifier`).
@@ -69,6 +72,56 @@ impl Identities {
     /// The organization's directory, when it has one; identifiers that rules name are added by [`Self::rule_side`].
     pub(crate) fn new(org: &Organization) -> Self {
         Identities::of_directory(org.users.as_deref())
+    }
+
+    /// The index as a compiled policy keeps it, once every identifier has its slot. `None` when the identifiers
+    /// together pass 4 GiB (see [`StringTable::new`]).
+    pub(crate) fn freeze(&self) -> Option<Users> {
+        let table = StringTable::new(self.slots.iter().map(|(identifier, entry)| (&**identifier, *entry)))?;
+        Some(Users { directory: self.directory, table, enabled: self.enabled.clone().into_boxed_slice() })
+    }
+}
+
+/// The users of a compiled policy: [`Identities`] frozen for queries.
+#[derive(Debug, Clone)]
+pub(crate) struct Users {
+    directory: bool,
+    table: StringTable<Entry>,
+    enabled: Box<[bool]>,
+}
+
+impl Users {
+    /// What a request's identifier is: a slot, unknown to the directory, or named by no one.
+    #[inline]
+    pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
+        match self.table.get(identifier) {
+            Some(entry) => Lookup::Slot(entry.slot),
+            None if self.directory => Lookup::Unknown,
+            None => Lookup::Unlisted,
+        }
+    }
+
+    /// The identifier's entry, if any rule or the directory names it.
+    #[inline]
+    pub(crate) fn entry(&self, identifier: &str) -> Option<Entry> {
+        self.table.get(identifier)
+    }
+
+    /// Whether a directory is loaded.
+    #[inline]
+    pub(crate) fn has_directory(&self) -> bool {
+        self.directory
+    }
+
+    /// Whether the user in `slot` may be impersonated (SEMANTICS 3.4).
+    #[inline]
+    pub(crate) fn enabled(&self, slot: u32) -> bool {
+        self.enabled.get(slot as usize).copied().unwrap_or(true)
+    }
+
+    /// The heap memory the users take, in bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.table.heap_bytes() + self.enabled.len()
     }
 }
 
@@ -119,25 +172,8 @@ impl<S: BuildHasher + Default> Identities<S> {
         }
     }
 
-    /// The identifier's entry, if any rule or the directory names it.
-    #[inline]
-    pub(crate) fn entry(&self, identifier: &str) -> Option<&Entry> {
-        self.slots.get(identifier)
-    }
-
-    /// Whether a directory is loaded.
-    pub(crate) fn has_directory(&self) -> bool {
-        self.directory
-    }
-
     /// How many slots there are (users, or identifiers rules name).
     pub(crate) fn slots(&self) -> usize {
         self.enabled.len()
-    }
-
-    #[inline]
-    /// Whether the user in `slot` may be impersonated (SEMANTICS 3.4).
-    pub(crate) fn enabled(&self, slot: u32) -> bool {
-        self.enabled.get(slot as usize).copied().unwrap_or(true)
     }
 }

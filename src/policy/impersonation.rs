@@ -10,6 +10,8 @@ use crate::organization::{Effect, Organization, RoleType};
 
 use super::bits::{self, RuleBits};
 use super::identity::{Identities, Lookup};
+use super::string_table::StringTable;
+use super::CompileError;
 
 #[derive(Debug, Clone)]
 struct RoleIndex {
@@ -22,21 +24,21 @@ struct RoleIndex {
     unlisted: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct ImpersonationIndex {
     roles: Vec<RoleIndex>,
-    by_id: IdHashMap<Box<str>, u32>,
+    by_id: StringTable<u32>,
     /// Whether the organization file listed roles at all (SEMANTICS 1.6: unknown role ids are then errors).
     loaded: bool,
 }
 
 impl ImpersonationIndex {
-    /// Fails with the id and rule count of a role over [`super::MAX_ROLE_RULES`].
-    pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<ImpersonationIndex, (String, usize)> {
-        let mut index = ImpersonationIndex { loaded: org.impersonation_roles.is_some(), ..Default::default() };
+    /// Fails for a role over [`super::MAX_ROLE_RULES`].
+    pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<ImpersonationIndex, CompileError> {
+        let (mut roles, mut ids) = (Vec::new(), Vec::new());
         for role in org.impersonation_roles.iter().flatten() {
             if role.rules.len() > super::MAX_ROLE_RULES {
-                return Err((role.id.clone(), role.rules.len()));
+                return Err(CompileError::TooManyRoleRules { role: role.id.clone(), count: role.rules.len() });
             }
             // Per named user, the rules whose TargetUsers name them and those whose NotTargetUsers do; built in one
             // pass over the lists, so the cost is the lists' length, not users × rules.
@@ -63,9 +65,8 @@ impl ImpersonationIndex {
                 .collect();
             targets.sort_unstable();
             let unlisted = all & !has_targets;
-            let position = index.roles.len() as u32;
-            index.by_id.entry(role.id.as_str().into()).or_insert(position);
-            index.roles.push(RoleIndex {
+            ids.push((role.id.as_str(), roles.len() as u32));
+            roles.push(RoleIndex {
                 role_type: role.role_type,
                 rules: role.rules.iter().map(|r| (r.id.as_str().into(), r.name.as_deref().map(Into::into))).collect(),
                 deny: role
@@ -78,29 +79,47 @@ impl ImpersonationIndex {
                 unlisted,
             });
         }
-        Ok(index)
+        // The first role with an id wins, as in a scan of the list.
+        let by_id = StringTable::new(ids).ok_or(CompileError::TooLarge)?;
+        Ok(ImpersonationIndex { roles, by_id, loaded: org.impersonation_roles.is_some() })
     }
 
     #[inline]
     pub(crate) fn role(&self, id: &str) -> Option<u32> {
-        self.by_id.get(id).copied()
+        self.by_id.get(id)
+    }
+
+    /// The heap memory the index takes, in bytes (rule names and ids included).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let role = |r: &RoleIndex| {
+            std::mem::size_of::<RoleIndex>()
+                + r.rules.iter().map(|(id, name)| 32 + id.len() + name.as_ref().map_or(0, |n| n.len())).sum::<usize>()
+                + r.targets.len() * std::mem::size_of::<(u32, u64)>()
+        };
+        self.by_id.heap_bytes() + self.roles.iter().map(role).sum::<usize>()
     }
 
     pub(crate) fn loaded(&self) -> bool {
         self.loaded
     }
 
-    /// The decision of SEMANTICS 3.2 for a checked request.
+    /// The rules of `role` that hold for `target` (SEMANTICS 3.1): what a prepared query keeps.
     #[inline]
-    pub(crate) fn decide(&self, role: u32, target: Lookup) -> ImpersonationAnswer<'_> {
-        let role = &self.roles[role as usize];
-        let matched = match target {
+    pub(crate) fn matched(&self, role: u32, target: Lookup) -> u64 {
+        let Some(role) = self.roles.get(role as usize) else { return 0 };
+        match target {
             Lookup::Slot(slot) => match role.targets.binary_search_by_key(&slot, |&(s, _)| s) {
                 Ok(i) => role.targets[i].1,
                 Err(_) => role.unlisted,
             },
             Lookup::Unlisted | Lookup::Unknown => role.unlisted,
-        };
+        }
+    }
+
+    /// The decision of SEMANTICS 3.2, given the role's rules that hold.
+    #[inline]
+    pub(crate) fn answer(&self, role: u32, matched: u64) -> ImpersonationAnswer<'_> {
+        let role = &self.roles[role as usize];
         let (effect, rules) = bits::decide(matched & role.deny, matched & !role.deny);
         ImpersonationAnswer { role_type: role.role_type, effect, rules: RuleBits::word(rules), names: &role.rules }
     }

@@ -160,7 +160,7 @@ const FOLDED: [u8; 256] = {
 };
 
 #[derive(Debug, Clone)]
-struct OverrideEntry {
+pub(crate) struct OverrideEntry {
     effect: Effect,
     user_id: Box<str>,
     device_id: Box<str>,
@@ -249,30 +249,65 @@ impl MobileIndex {
 
     /// The override for a user slot and device, if any.
     #[inline]
-    pub(crate) fn find_override(&self, slot: u32, device_id: &str) -> Option<MobileAnswer<'_>> {
+    pub(crate) fn find_override(&self, slot: u32, device_id: &str) -> Option<&OverrideEntry> {
         if self.overrides.is_empty() {
             return None;
         }
-        let entry = self.overrides.get(&(slot, device_key(device_id)?))?;
-        Some(MobileAnswer { effect: entry.effect, rules: RuleBits::empty(), index: self, decided_by: Some(entry) })
+        self.overrides.get(&(slot, device_key(device_id)?))
     }
 
-    /// The rules' decision (SEMANTICS 2.5, 2.6), or `None` when a reported property is not a valid value (which
-    /// [`crate::request::check_mobile`] reports in words).
+    /// The rules whose four device conditions hold (SEMANTICS 2.3 to 2.5), or `None` when a reported property is
+    /// not a valid value (which [`crate::request::check_mobile`] reports in words).
     #[inline]
-    pub(crate) fn decide(&self, request: &MobileRequest) -> Option<MobileAnswer<'_>> {
+    pub(crate) fn matched(&self, request: &MobileRequest) -> Option<u64> {
         let mut matched = self.all;
         for property in DeviceProperty::ALL {
             matched &= self.tries[property.index()].holds(request.property(property))?;
         }
-        let (effect, rules) = bits::decide(matched & self.deny, matched & !self.deny);
-        Some(MobileAnswer { effect, rules: RuleBits::word(rules), index: self, decided_by: None })
+        Some(matched)
     }
 
-    /// The answer when nothing matched, for the impossible case of a checked request the trie walk refuses.
-    pub(crate) fn nothing_matched(&self) -> MobileAnswer<'_> {
-        MobileAnswer { effect: Effect::Deny, rules: RuleBits::empty(), index: self, decided_by: None }
+    /// The answer for what decided: an override, or the rules that matched (SEMANTICS 2.6, 2.7).
+    #[inline]
+    pub(crate) fn answer<'p>(&'p self, decided: MobileDecider<'p>) -> MobileAnswer<'p> {
+        match decided {
+            MobileDecider::Override(entry) => {
+                MobileAnswer { effect: entry.effect, rules: RuleBits::empty(), index: self, decided_by: Some(entry) }
+            }
+            MobileDecider::Rules(matched) => {
+                let (effect, rules) = bits::decide(matched & self.deny, matched & !self.deny);
+                MobileAnswer { effect, rules: RuleBits::word(rules), index: self, decided_by: None }
+            }
+        }
     }
+
+    /// The heap memory the index takes, in bytes (rule names and ids, and overrides, included).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let names: usize =
+            self.rules.iter().map(|(id, name)| 48 + id.as_ref().map_or(0, |id| id.len()) + name.len()).sum();
+        let tries: usize = self
+            .tries
+            .iter()
+            .map(|t| {
+                t.nodes.len() * std::mem::size_of::<Node>()
+                    + t.root.len() * 4
+                    + t.edges.len() * std::mem::size_of::<(u8, u32)>()
+            })
+            .sum();
+        let overrides: usize = self
+            .overrides
+            .values()
+            .map(|o| std::mem::size_of::<((u32, DeviceKey), OverrideEntry)>() + 1 + o.user_id.len() + o.device_id.len())
+            .sum();
+        names + tries + overrides
+    }
+}
+
+/// What decides a mobile-device query: an override, or the mask of rules that matched. A prepared query keeps it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum MobileDecider<'p> {
+    Override(&'p OverrideEntry),
+    Rules(u64),
 }
 
 /// A compiled policy's answer to `GetMobileDeviceAccessEffect`.

@@ -14,6 +14,8 @@ pub(crate) mod bits;
 pub(crate) mod identity;
 mod impersonation;
 mod mobile;
+mod prepared;
+mod string_table;
 pub(crate) mod sweep;
 
 use std::fmt;
@@ -21,16 +23,18 @@ use std::fmt;
 pub use access::AccessAnswer;
 pub use impersonation::ImpersonationAnswer;
 pub use mobile::MobileAnswer;
+pub use prepared::{PreparedAccess, PreparedImpersonation, PreparedMobile};
 
 use crate::organization::Organization;
 use crate::request::*;
 use crate::uncertain;
-use identity::{Identities, Lookup};
+use identity::{Identities, Lookup, Users};
+use mobile::MobileDecider;
 
 /// An organization compiled for fast queries.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    identities: Identities,
+    users: Users,
     access: access::AccessIndex,
     mobile: mobile::MobileIndex,
     impersonation: impersonation::ImpersonationIndex,
@@ -76,7 +80,8 @@ pub enum CompileError {
         /// How many the organization has.
         count: usize,
     },
-    /// The access index's masks would take more than [`MAX_MASK_BYTES`].
+    /// The access index's masks would take more than [`MAX_MASK_BYTES`], or the identifiers, actions or role ids
+    /// to look up pass 4 GiB together.
     TooLarge,
     /// More mobile-device rules than [`MAX_MOBILE_RULES`].
     TooManyMobileRules {
@@ -107,7 +112,7 @@ impl fmt::Display for CompileError {
             CompileError::TooLarge => write!(
                 f,
                 "the access-control rules need more than {} MiB of rule masks (many rules with many distinct address \
-                 ranges, actions, users or roles); this engine builds at most that",
+                 ranges, actions, users or roles), or identifiers of more than 4 GiB; this engine builds at most that",
                 MAX_MASK_BYTES >> 20
             ),
             CompileError::TooManyMobileRules { count } => write!(
@@ -168,35 +173,43 @@ impl Policy {
         // The cheap indexes first: they refuse what is over their limits before the access index is built.
         let mobile =
             mobile::MobileIndex::new(org, &identities).map_err(|count| CompileError::TooManyMobileRules { count })?;
-        let impersonation = impersonation::ImpersonationIndex::new(org, &identities)
-            .map_err(|(role, count)| CompileError::TooManyRoleRules { role, count })?;
+        let impersonation = impersonation::ImpersonationIndex::new(org, &identities)?;
         let access = access::AccessIndex::new(org, &identities, MAX_MASK_BYTES).map_err(|()| CompileError::TooLarge)?;
-        Ok(Policy { identities, access, mobile, impersonation })
+        let users = identities.freeze().ok_or(CompileError::TooLarge)?;
+        Ok(Policy { users, access, mobile, impersonation })
     }
 
-    /// `GetAccessControlEffect` (SEMANTICS 1).
+    /// `GetAccessControlEffect` (SEMANTICS 1): [`Policy::prepare_access`], then its answer.
+    #[inline]
+    pub fn access<'p, 'r>(&'p self, request: &AccessRequest<'r>) -> Result<AccessAnswer<'p>, RequestError<'r>> {
+        self.prepare_access(request).answer()
+    }
+
+    /// Resolves an access-control request's strings once, for answers from the indexes alone (see
+    /// [`PreparedAccess`]).
     ///
     /// Each call first tries a fast path that handles the common request, one whose every member is already known
     /// to be valid because the compiled rules or directory name it; anything else (an unknown spelling, a stranger,
     /// a malformed member) takes the checked path, which applies SEMANTICS 1.6 in order. Both give the same answer
     /// for every request the fast path accepts, which the differential tests check.
     #[inline]
-    pub fn access<'p, 'r>(&'p self, request: &AccessRequest<'r>) -> Result<AccessAnswer<'p>, RequestError<'r>> {
-        match self.access_fast(request) {
-            Some(answer) => Ok(answer),
-            None => self.access_checked(request),
-        }
+    pub fn prepare_access<'p, 'r>(&'p self, request: &AccessRequest<'r>) -> PreparedAccess<'p, 'r> {
+        let resolved = match self.access_rows_fast(request) {
+            Some(rows) => Ok(rows),
+            None => self.access_rows_checked(request),
+        };
+        PreparedAccess::new(self, resolved)
     }
 
     #[inline]
-    fn access_fast(&self, request: &AccessRequest) -> Option<AccessAnswer<'_>> {
+    fn access_rows_fast(&self, request: &AccessRequest) -> Option<[u32; 3]> {
         let address = crate::constraints::parse_ipv4(request.ip_address)?;
         let action_row = self.access.known_action_row(request.action)?;
         let principal_row = match (request.user_id, request.impersonation_role_id) {
-            (Some(user), None) => match self.identities.entry(user) {
+            (Some(user), None) => match self.users.entry(user) {
                 Some(entry) if entry.workmail_identifier => self.access.user_row(Lookup::Slot(entry.slot)),
                 // A stranger without a directory: `WorkMailIdentifier` is 12 to 256 characters, no pattern.
-                None if !self.identities.has_directory() && (12..=256).contains(&user.len()) && user.is_ascii() => {
+                None if !self.users.has_directory() && (12..=256).contains(&user.len()) && user.is_ascii() => {
                     self.access.other_user_row()
                 }
                 _ => return None,
@@ -212,14 +225,14 @@ impl Policy {
             }
             _ => return None,
         };
-        Some(self.access.decide(address, action_row, principal_row))
+        Some([self.access.address_row(address), action_row, principal_row])
     }
 
-    fn access_checked<'p, 'r>(&'p self, request: &AccessRequest<'r>) -> Result<AccessAnswer<'p>, RequestError<'r>> {
+    fn access_rows_checked<'r>(&self, request: &AccessRequest<'r>) -> Result<[u32; 3], RequestError<'r>> {
         let mut principal_row = 0;
         let (address, _) = check_access(request, |principal| {
             principal_row = match principal {
-                Principal::User(user) => match self.identities.lookup(user) {
+                Principal::User(user) => match self.users.lookup(user) {
                     Lookup::Unknown => return Err(RequestError::UnknownUser { member: "UserId", value: user }),
                     lookup => self.access.user_row(lookup),
                 },
@@ -232,88 +245,105 @@ impl Policy {
             };
             Ok(())
         })?;
-        Ok(self.access.decide(address, self.access.action_row(request.action), principal_row))
+        Ok([self.access.address_row(address), self.access.action_row(request.action), principal_row])
     }
 
-    /// `GetMobileDeviceAccessEffect` (SEMANTICS 2), with the override extension of 2.7. A fast path and a checked
-    /// path, as for [`Policy::access`].
+    /// `GetMobileDeviceAccessEffect` (SEMANTICS 2), with the override extension of 2.7: [`Policy::prepare_mobile`],
+    /// then its answer.
     #[inline]
     pub fn mobile<'p, 'r>(&'p self, request: &MobileRequest<'r>) -> Result<MobileAnswer<'p>, RequestError<'r>> {
-        match self.mobile_fast(request) {
-            Some(answer) => Ok(answer),
-            None => self.mobile_checked(request),
-        }
+        self.prepare_mobile(request).answer()
+    }
+
+    /// Resolves a mobile-device request's strings once: each device property to the rules it matches, and the
+    /// override's user and device to the override, if one applies (see [`PreparedMobile`]). A fast path and a
+    /// checked path, as for [`Policy::prepare_access`].
+    #[inline]
+    pub fn prepare_mobile<'p, 'r>(&'p self, request: &MobileRequest<'r>) -> PreparedMobile<'p, 'r> {
+        let resolved = match self.mobile_decider_fast(request) {
+            Some(decider) => Ok(decider),
+            None => self.mobile_decider_checked(request),
+        };
+        PreparedMobile::new(self, resolved)
     }
 
     #[inline]
-    fn mobile_fast(&self, request: &MobileRequest) -> Option<MobileAnswer<'_>> {
+    fn mobile_decider_fast(&self, request: &MobileRequest) -> Option<MobileDecider<'_>> {
         // The trie walk checks the device properties as it goes; their errors come before the override's.
-        let rules = self.mobile.decide(request)?;
+        let rules = MobileDecider::Rules(self.mobile.matched(request)?);
         match (request.user_id, request.device_id) {
             (None, None) => Some(rules),
             (Some(user), Some(device)) => {
-                let entry = self.identities.entry(user).filter(|entry| entry.entity_identifier)?;
+                let entry = self.users.entry(user).filter(|entry| entry.entity_identifier)?;
                 if !(1..=32).contains(&device.len()) || !device.bytes().all(|b| b.is_ascii_alphanumeric()) {
                     return None;
                 }
-                Some(self.mobile.find_override(entry.slot, device).unwrap_or(rules))
+                Some(self.mobile.find_override(entry.slot, device).map_or(rules, MobileDecider::Override))
             }
             _ => None,
         }
     }
 
-    fn mobile_checked<'p, 'r>(&'p self, request: &MobileRequest<'r>) -> Result<MobileAnswer<'p>, RequestError<'r>> {
+    fn mobile_decider_checked<'r>(&self, request: &MobileRequest<'r>) -> Result<MobileDecider<'_>, RequestError<'r>> {
         check_mobile(request)?;
         if let (Some(user), Some(device)) = (request.user_id, request.device_id) {
-            match self.identities.lookup(user) {
+            match self.users.lookup(user) {
                 Lookup::Unknown => return Err(RequestError::UnknownUser { member: "UserId", value: user }),
                 Lookup::Slot(slot) => {
-                    if let Some(answer) = self.mobile.find_override(slot, device) {
-                        return Ok(answer);
+                    if let Some(entry) = self.mobile.find_override(slot, device) {
+                        return Ok(MobileDecider::Override(entry));
                     }
                 }
                 Lookup::Unlisted => {}
             }
         }
-        // `check_mobile` accepted every property, so the walk does too.
-        Ok(self.mobile.decide(request).unwrap_or_else(|| self.mobile.nothing_matched()))
+        // `check_mobile` accepted every property, so the walk does too; were it not to, no rule would match.
+        Ok(MobileDecider::Rules(self.mobile.matched(request).unwrap_or(0)))
     }
 
-    /// `GetImpersonationRoleEffect` (SEMANTICS 3). A fast path and a checked path, as for [`Policy::access`].
+    /// `GetImpersonationRoleEffect` (SEMANTICS 3): [`Policy::prepare_impersonation`], then its answer.
     #[inline]
     pub fn impersonation<'p, 'r>(
         &'p self,
         request: &ImpersonationRequest<'r>,
     ) -> Result<ImpersonationAnswer<'p>, RequestError<'r>> {
-        match self.impersonation_fast(request) {
-            Some(answer) => Ok(answer),
+        self.prepare_impersonation(request).answer()
+    }
+
+    /// Resolves an impersonation request's strings once: the role, and its rules that hold for the target (see
+    /// [`PreparedImpersonation`]). A fast path and a checked path, as for [`Policy::prepare_access`].
+    #[inline]
+    pub fn prepare_impersonation<'p, 'r>(
+        &'p self,
+        request: &ImpersonationRequest<'r>,
+    ) -> PreparedImpersonation<'p, 'r> {
+        let resolved = match self.impersonation_fast(request) {
+            Some(resolved) => Ok(resolved),
             None => self.impersonation_checked(request),
-        }
+        };
+        PreparedImpersonation::new(self, resolved)
     }
 
     #[inline]
-    fn impersonation_fast(&self, request: &ImpersonationRequest) -> Option<ImpersonationAnswer<'_>> {
+    fn impersonation_fast(&self, request: &ImpersonationRequest) -> Option<(u32, u64)> {
         let role = self.impersonation.role(request.impersonation_role_id)?;
-        let entry = self.identities.entry(request.target_user).filter(|entry| entry.entity_identifier)?;
-        if !self.identities.enabled(entry.slot) {
+        let entry = self.users.entry(request.target_user).filter(|entry| entry.entity_identifier)?;
+        if !self.users.enabled(entry.slot) {
             return None;
         }
-        Some(self.impersonation.decide(role, Lookup::Slot(entry.slot)))
+        Some((role, self.impersonation.matched(role, Lookup::Slot(entry.slot))))
     }
 
-    fn impersonation_checked<'p, 'r>(
-        &'p self,
-        request: &ImpersonationRequest<'r>,
-    ) -> Result<ImpersonationAnswer<'p>, RequestError<'r>> {
+    fn impersonation_checked<'r>(&self, request: &ImpersonationRequest<'r>) -> Result<(u32, u64), RequestError<'r>> {
         check_impersonation(request)?;
         let role = || {
             self.impersonation
                 .role(request.impersonation_role_id)
                 .ok_or(RequestError::UnknownRole { value: request.impersonation_role_id })
         };
-        let target = || match self.identities.lookup(request.target_user) {
+        let target = || match self.users.lookup(request.target_user) {
             Lookup::Unknown => Err(RequestError::UnknownUser { member: "TargetUser", value: request.target_user }),
-            Lookup::Slot(slot) if !self.identities.enabled(slot) => {
+            Lookup::Slot(slot) if !self.users.enabled(slot) => {
                 Err(RequestError::UserNotEnabled { value: request.target_user })
             }
             lookup => Ok(lookup),
@@ -325,6 +355,12 @@ impl Policy {
             let target = target()?;
             (role()?, target)
         };
-        Ok(self.impersonation.decide(role, target))
+        Ok((role, self.impersonation.matched(role, target)))
+    }
+
+    /// The heap memory the compiled policy takes, in bytes: its indexes, tables and the rule names it answers
+    /// with (counted as laid out, without the allocator's own overhead).
+    pub fn heap_bytes(&self) -> usize {
+        self.users.heap_bytes() + self.access.heap_bytes() + self.mobile.heap_bytes() + self.impersonation.heap_bytes()
     }
 }

@@ -1,0 +1,207 @@
+//! A frozen table from strings to small values: the compiled policy's one way of turning a request's identifier
+//! or action into the number its indexes are keyed by.
+//!
+//! A general hash map costs more per query than the rest of a query: its hashing goes through the `Hash` trait
+//! (which adds a terminator to every string), its probing is generic over layouts, and its key compare is a call
+//! to `memcmp`. This table is built once and only read afterwards, so it can be simpler:
+//!
+//! - open addressing with linear probing, at most half full, so a probe sequence is short;
+//! - each slot holds the key's 64-bit hash, its length and where its bytes start in one shared buffer, so a miss is
+//!   decided by the slot alone, and a hit costs one compare of the bytes, a machine word at a time;
+//! - the hash is [`foldhash`]'s (a maintained crate, 16 bytes per multiply), fed the bytes directly.
+//!
+//! It is not collision-resistant: the keys come from the organization being compiled, and a file crafted so that
+//! many of its keys hash alike would make compiling it and querying those keys slow (linear in the colliding keys,
+//! at most `load::Limits::max_list_items` of them), never wrong. Validation, which every loaded file passes first,
+//! uses the standard library's keyed hash; see `policy/identity.rs`.
+
+use std::hash::{BuildHasher, Hasher};
+
+/// One slot; `len == EMPTY` marks a free one.
+#[derive(Debug, Clone, Copy)]
+struct Slot<V> {
+    hash: u64,
+    start: u32,
+    len: u32,
+    value: V,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// Strings to values of type `V`, frozen at construction.
+#[derive(Debug, Clone)]
+pub(crate) struct StringTable<V> {
+    slots: Box<[Slot<V>]>,
+    /// Every key's bytes, one after another.
+    bytes: Box<[u8]>,
+    mask: usize,
+    len: usize,
+}
+
+/// The hash of a key. `FixedState`: the same on every run, so that a compiled policy's layout is too.
+#[inline]
+fn hash(key: &[u8]) -> u64 {
+    let mut hasher = foldhash::fast::FixedState::with_seed(0x5EED_0F_A11_C0DE).build_hasher();
+    hasher.write(key);
+    hasher.finish()
+}
+
+/// Whether two byte strings are equal, compared eight bytes at a time (the last word overlapping the one before)
+/// rather than by a call to `memcmp`: most keys are 3 to 64 bytes, where the call costs more than the compare.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        if let Some(bytes) = s.get(at..at + 8) {
+            w.copy_from_slice(bytes);
+        }
+        u64::from_le_bytes(w)
+    };
+    let half = |s: &[u8], at: usize| -> u32 {
+        let mut w = [0u8; 4];
+        if let Some(bytes) = s.get(at..at + 4) {
+            w.copy_from_slice(bytes);
+        }
+        u32::from_le_bytes(w)
+    };
+    match n {
+        0 => true,
+        // Three bytes cover every byte of a string of one to three.
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => (half(a, 0) ^ half(b, 0)) | (half(a, n - 4) ^ half(b, n - 4)) == 0,
+        _ => {
+            let mut diff = word(a, n - 8) ^ word(b, n - 8);
+            let mut at = 0;
+            while at + 8 < n {
+                diff |= word(a, at) ^ word(b, at);
+                at += 8;
+            }
+            diff == 0
+        }
+    }
+}
+
+impl<V: Copy + Default> StringTable<V> {
+    /// The table of `entries`; the first of two equal keys wins, as the first in a scan would. `None` when the keys
+    /// together exceed 4 GiB (a slot records where a key starts in 32 bits), far beyond any loadable organization.
+    pub(crate) fn new<'k>(entries: impl IntoIterator<Item = (&'k str, V)>) -> Option<StringTable<V>>
+    where
+        V: 'k,
+    {
+        let entries: Vec<(&str, V)> = entries.into_iter().collect();
+        let capacity = (entries.len() * 2).next_power_of_two().max(8);
+        let filler = Slot { hash: 0, start: 0, len: EMPTY, value: V::default() };
+        let mut table = StringTable {
+            slots: vec![filler; capacity].into_boxed_slice(),
+            bytes: Box::default(),
+            mask: capacity - 1,
+            len: 0,
+        };
+        let mut bytes = Vec::new();
+        for (key, value) in entries {
+            let h = hash(key.as_bytes());
+            let mut i = h as usize & table.mask;
+            loop {
+                let slot = table.slots[i];
+                if slot.len == EMPTY {
+                    let start = u32::try_from(bytes.len()).ok()?;
+                    let len = u32::try_from(key.len()).ok().filter(|&len| len != EMPTY)?;
+                    bytes.extend_from_slice(key.as_bytes());
+                    table.slots[i] = Slot { hash: h, start, len, value };
+                    table.len += 1;
+                    break;
+                }
+                let start = slot.start as usize;
+                if slot.hash == h && bytes[start..start + slot.len as usize] == *key.as_bytes() {
+                    break;
+                }
+                i = (i + 1) & table.mask;
+            }
+        }
+        table.bytes = bytes.into_boxed_slice();
+        Some(table)
+    }
+
+    /// The value of `key`, if the table holds it.
+    #[inline(always)]
+    pub(crate) fn get(&self, key: &str) -> Option<V> {
+        let key = key.as_bytes();
+        let h = hash(key);
+        let mut i = h as usize & self.mask;
+        loop {
+            let slot = self.slots.get(i)?;
+            if slot.len == EMPTY {
+                return None;
+            }
+            if slot.hash == h && slot.len as usize == key.len() {
+                let start = slot.start as usize;
+                if same(self.bytes.get(start..start + key.len())?, key) {
+                    return Some(slot.value);
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// How many keys the table holds.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The heap memory the table takes, in bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.slots) + self.bytes.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_key_and_nothing_else() {
+        let keys: Vec<String> =
+            (0..5000).map(|i| format!("S-1-1-11-4012345678-{i:010}-2000000001-1001")).chain(["".into()]).collect();
+        let table = StringTable::new(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u32))).expect("fits");
+        assert_eq!(table.len(), keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(table.get(key), Some(i as u32), "{key}");
+        }
+        for absent in ["S-1-1-11-4012345678-0000005000-2000000001-1001", "S-1-1", "s", "S-1-1-11-4012345678-"] {
+            assert_eq!(table.get(absent), None, "{absent}");
+        }
+    }
+
+    #[test]
+    fn the_first_of_equal_keys_wins() {
+        let table = StringTable::new([("EWS", 1u32), ("IMAP", 2), ("EWS", 3)]).expect("fits");
+        assert_eq!((table.get("EWS"), table.get("IMAP"), table.len()), (Some(1), Some(2), 2));
+    }
+
+    #[test]
+    fn an_empty_table_holds_nothing() {
+        let table = StringTable::<u32>::new([]).expect("fits");
+        assert_eq!((table.get(""), table.get("EWS"), table.len()), (None, None, 0));
+    }
+
+    #[test]
+    fn keys_that_differ_in_one_byte_anywhere_are_told_apart() {
+        let base = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ";
+        for len in 0..=base.len() {
+            let key = &base[..len];
+            let table = StringTable::new([(key, 7u8)]).expect("fits");
+            assert_eq!(table.get(key), Some(7));
+            for at in 0..len {
+                let mut other = key.as_bytes().to_vec();
+                other[at] ^= 1;
+                let other = String::from_utf8(other).expect("ASCII");
+                assert_eq!(table.get(&other), None, "{key:?} vs {other:?}");
+            }
+        }
+    }
+}
