@@ -83,6 +83,35 @@ fn queries_allocate_nothing() {
             }
         });
         assert_eq!(count, 0, "shape {seed}: {count} allocations over 6000 queries");
+
+        // Prepared queries (src/policy/prepared.rs): preparing each request and answering it three times, errors
+        // included, allocates nothing either. (Keeping prepared queries in a `Vec` is the caller's allocation, so
+        // each is answered where it was prepared.)
+        let mut prepared_answers = 0;
+        let count = allocations_during(|| {
+            for q in &access {
+                let prepared = policy.prepare_access(&q.as_request());
+                for _ in 0..3 {
+                    prepared_answers += prepared.answer().map_or(0, |a| 1 + a.matched_rules().count());
+                }
+            }
+            for q in &mobile {
+                let prepared = policy.prepare_mobile(&q.as_request());
+                for _ in 0..3 {
+                    prepared_answers += prepared
+                        .answer()
+                        .map_or(0, |a| 1 + a.matched_rules().count() + usize::from(a.matched_override().is_some()));
+                }
+            }
+            for q in &impersonation {
+                let prepared = policy.prepare_impersonation(&q.as_request());
+                for _ in 0..3 {
+                    prepared_answers += prepared.answer().map_or(0, |a| 1 + a.matched_rules().count());
+                }
+            }
+        });
+        assert_eq!(count, 0, "shape {seed}: {count} allocations over 6000 prepared queries");
+        assert_eq!(prepared_answers, 3 * (answered + matched), "shape {seed}: prepared answers differ in number");
         assert!(
             answered > 1000 && rejected > 0 && matched > 0,
             "shape {seed}: {answered} answered, {rejected} rejected"

@@ -40,6 +40,49 @@ fn check_seed(seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Prepared queries (`Policy::prepare_*`, src/policy/prepared.rs) resolved first and kept, then answered later,
+/// in reverse order and twice over, give the reference evaluator's answers and errors, and so the one-shot
+/// calls' answers: a prepared query keeps everything its answer depends on, and nothing of the requests prepared
+/// after it.
+fn check_prepared(seed: u64) -> Result<(), TestCaseError> {
+    let generated = testing::organization(seed, &Shape::varied());
+    let org = validate(&generated.file, &Options { enforce_quotas: false }).organization.expect("valid");
+    let policy = Policy::compile(&org).expect("generated organizations are within the engine's limits");
+    let mut rng = Rng::new(seed ^ 0x9E9A);
+    let access: Vec<_> = (0..REQUESTS).map(|_| generated.access_request(&mut rng)).collect();
+    let mobile: Vec<_> = (0..REQUESTS).map(|_| generated.mobile_request(&mut rng)).collect();
+    let impersonation: Vec<_> = (0..REQUESTS).map(|_| generated.impersonation_request(&mut rng)).collect();
+    let prepared_access: Vec<_> = access.iter().map(|q| policy.prepare_access(&q.as_request())).collect();
+    let prepared_mobile: Vec<_> = mobile.iter().map(|q| policy.prepare_mobile(&q.as_request())).collect();
+    let prepared_impersonation: Vec<_> =
+        impersonation.iter().map(|q| policy.prepare_impersonation(&q.as_request())).collect();
+    for _ in 0..2 {
+        for i in (0..REQUESTS).rev() {
+            let expected = reference::access(&org, &access[i].as_request());
+            prop_assert_eq!(prepared_access[i].answer().map(|a| a.to_response()), expected.clone(), "seed {}", seed);
+            prop_assert_eq!(policy.access(&access[i].as_request()).map(|a| a.to_response()), expected);
+            let expected = reference::mobile(&org, &mobile[i].as_request());
+            prop_assert_eq!(prepared_mobile[i].answer().map(|a| a.to_response()), expected.clone(), "seed {}", seed);
+            prop_assert_eq!(policy.mobile(&mobile[i].as_request()).map(|a| a.to_response()), expected);
+            let expected = reference::impersonation(&org, &impersonation[i].as_request());
+            let answer = prepared_impersonation[i].answer().map(|a| a.to_response());
+            prop_assert_eq!(answer, expected.clone(), "seed {}", seed);
+            prop_assert_eq!(policy.impersonation(&impersonation[i].as_request()).map(|a| a.to_response()), expected);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Prepared queries answer as the reference evaluator and the one-shot calls do (see [`check_prepared`]).
+    #[test]
+    fn prepared_queries_equal_reference_and_one_shot(seed in any::<u64>()) {
+        check_prepared(seed)?;
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10_000, failure_persistence: None, ..ProptestConfig::default() })]
 

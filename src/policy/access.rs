@@ -48,6 +48,9 @@ pub(crate) struct AccessIndex {
     other_role_row: u32,
     deny_row: u32,
     allow_row: u32,
+    /// The DENY and ALLOW rows' first words, which are all of them up to 64 rules.
+    deny_word: u64,
+    allow_word: u64,
 }
 
 /// Which principal a mask is built for.
@@ -185,6 +188,7 @@ impl AccessIndex {
             return Err(());
         }
         masks.freeze();
+        let (deny_word, allow_word) = (masks.word(deny_row), masks.word(allow_row));
 
         Ok(AccessIndex {
             names: rules.iter().map(|r| r.name.as_str().into()).collect(),
@@ -202,6 +206,8 @@ impl AccessIndex {
             other_role_row,
             deny_row,
             allow_row,
+            deny_word,
+            allow_word,
         })
     }
 
@@ -268,37 +274,38 @@ impl AccessIndex {
     }
 
     /// The decision of SEMANTICS 1.4, given the rows of a checked request's address, action and principal.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn answer(&self, rows: [u32; 3]) -> AccessAnswer<'_> {
         let masks = &self.masks;
-        let (effect, filter) = if masks.words() == 1 {
-            // Up to 64 rules, the common case: three loads and two ANDs.
-            let matched = masks.row(rows[0])[0] & masks.row(rows[1])[0] & masks.row(rows[2])[0];
-            let (deny, allow) = (matched & masks.row(self.deny_row)[0], matched & masks.row(self.allow_row)[0]);
-            let (effect, rules) = bits::decide(deny, allow);
-            return AccessAnswer { effect, rules: RuleBits::word(rules), names: &self.names };
-        } else {
-            let (mut any_deny, mut any_allow) = (false, false);
-            let (a, b, c) = (masks.row(rows[0]), masks.row(rows[1]), masks.row(rows[2]));
-            let (deny, allow) = (masks.row(self.deny_row), masks.row(self.allow_row));
-            for w in 0..masks.words() {
-                let matched = a[w] & b[w] & c[w];
-                any_deny |= matched & deny[w] != 0;
-                any_allow |= matched & allow[w] != 0;
-            }
-            let deciding = DecidingRules::of(any_deny, any_allow);
-            let filter = match deciding {
-                DecidingRules::Deny => Some(self.deny_row),
-                DecidingRules::Allow => Some(self.allow_row),
-                DecidingRules::NoRule => None,
-            };
-            (deciding.effect(), filter)
+        if masks.words() > 1 {
+            return self.answer_wide(rows);
+        }
+        // Up to 64 rules, the common case: three loads and two ANDs.
+        let matched = masks.word(rows[0]) & masks.word(rows[1]) & masks.word(rows[2]);
+        let (effect, rules) = bits::decide(matched & self.deny_word, matched & self.allow_word);
+        AccessAnswer { effect, rules: RuleBits::word(rules), names: &self.names }
+    }
+
+    /// [`Self::answer`] for more than 64 rules: the rule sets are ANDed word by word, and the matched rules are
+    /// computed again while the answer is iterated, so that nothing is allocated.
+    #[inline(never)]
+    fn answer_wide(&self, rows: [u32; 3]) -> AccessAnswer<'_> {
+        let masks = &self.masks;
+        let (mut any_deny, mut any_allow) = (false, false);
+        let (a, b, c) = (masks.row(rows[0]), masks.row(rows[1]), masks.row(rows[2]));
+        let (deny, allow) = (masks.row(self.deny_row), masks.row(self.allow_row));
+        for w in 0..masks.words() {
+            let matched = a[w] & b[w] & c[w];
+            any_deny |= matched & deny[w] != 0;
+            any_allow |= matched & allow[w] != 0;
+        }
+        let deciding = DecidingRules::of(any_deny, any_allow);
+        let rules = match deciding {
+            DecidingRules::Deny => RuleBits::rows(masks, [rows[0], rows[1], rows[2], self.deny_row]),
+            DecidingRules::Allow => RuleBits::rows(masks, [rows[0], rows[1], rows[2], self.allow_row]),
+            DecidingRules::NoRule => RuleBits::empty(),
         };
-        let rules = match filter {
-            Some(filter) => RuleBits::rows(masks, [rows[0], rows[1], rows[2], filter]),
-            None => RuleBits::empty(),
-        };
-        AccessAnswer { effect, rules, names: &self.names }
+        AccessAnswer { effect: deciding.effect(), rules, names: &self.names }
     }
 }
 

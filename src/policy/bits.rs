@@ -176,6 +176,12 @@ impl MaskTable {
         row
     }
 
+    /// The first word of a row: all of it, up to 64 rules.
+    #[inline(always)]
+    pub(crate) fn word(&self, row: u32) -> u64 {
+        self.data.get(row as usize * self.words).copied().unwrap_or(0)
+    }
+
     #[inline]
     pub(crate) fn row(&self, row: u32) -> &[u64] {
         let start = row as usize * self.words;

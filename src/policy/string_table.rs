@@ -41,7 +41,7 @@ pub(crate) struct StringTable<V> {
 /// The hash of a key. `FixedState`: the same on every run, so that a compiled policy's layout is too.
 #[inline]
 fn hash(key: &[u8]) -> u64 {
-    let mut hasher = foldhash::fast::FixedState::with_seed(0x5EED_0F_A11_C0DE).build_hasher();
+    let mut hasher = foldhash::fast::FixedState::with_seed(0x5EED_0FA1_1C0D_E000).build_hasher();
     hasher.write(key);
     hasher.finish()
 }
