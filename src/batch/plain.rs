@@ -181,7 +181,8 @@ mod tests {
     use crate::batch::read::check;
     use crate::batch::{read, Request};
 
-    const ACCESS: &str = r#"{"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.1","Action":"EWS","UserId":"u-1"}"#;
+    const ACCESS: &str =
+        r#"{"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.1","Action":"EWS","UserId":"u-1"}"#;
 
     fn recognised(line: &str) -> bool {
         scan(line.as_bytes()).is_some()

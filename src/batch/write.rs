@@ -162,7 +162,8 @@ mod tests {
     fn an_error_is_the_service_shape_with_its_message_escaped() {
         let mut out = Vec::new();
         error(&mut out, ErrorCode::EntityNotFoundException, format_args!("user {:?} is unknown", "a\"\nb"));
-        let expected = super::super::ErrorResponse::new(ErrorCode::EntityNotFoundException, r#"user "a\"\nb" is unknown"#);
+        let expected =
+            super::super::ErrorResponse::new(ErrorCode::EntityNotFoundException, r#"user "a\"\nb" is unknown"#);
         assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&expected).unwrap());
     }
 }
