@@ -97,7 +97,7 @@ fn members(generated: &Generated, rng: &mut Rng) -> Vec<(&'static str, Option<St
 
 /// JSON whitespace, usually none.
 fn space(rng: &mut Rng) -> &'static str {
-    *rng.pick(&["", "", "", "", " ", "  ", "\t", "\r\n", " \n "])
+    rng.pick::<&str>(&["", "", "", "", " ", "  ", "\t", "\r\n", " \n "])
 }
 
 fn shuffle<T>(items: &mut [T], rng: &mut Rng) {
@@ -149,7 +149,7 @@ fn change_member(change: usize, name: &mut String, value: &mut String, rng: &mut
         8 if name == "Operation" => {
             *value = rng.pick(&["\"GetAccessEffect\"", "\"\"", "\"getaccesscontroleffect\"", "null"]).to_string()
         }
-        10 => value.insert_str(1, *rng.pick::<&str>(&["é", "😀", "\u{FEFF}", "\u{2028}", "Ÿ"])),
+        10 => value.insert_str(1, rng.pick::<&str>(&["é", "😀", "\u{FEFF}", "\u{2028}", "Ÿ"])),
         _ => {}
     }
 }
@@ -194,7 +194,7 @@ fn line(generated: &Generated, rng: &mut Rng) -> Vec<u8> {
             line.insert(at, *rng.pick(&[0xFF, 0xC3, 0x80, 0xE2, 0x00, b'\\', b'"', b',', b'{', b'}', b':']));
         }
         13 => {
-            let trailing: &[u8] = *rng.pick::<&[u8]>(&[&b" x"[..], b"}", b",", b"{}", b"\x0C", b"\x0B", b"\xC2\xA0"]);
+            let trailing: &[u8] = rng.pick::<&[u8]>(&[&b" x"[..], b"}", b",", b"{}", b"\x0C", b"\x0B", b"\xC2\xA0"]);
             line.extend_from_slice(trailing);
         }
         14 => {
@@ -207,7 +207,7 @@ fn line(generated: &Generated, rng: &mut Rng) -> Vec<u8> {
         }
         16 => line.extend_from_slice(b"\r"),
         17 => {
-            let other: &[u8] = *rng.pick::<&[u8]>(&[
+            let other: &[u8] = rng.pick::<&[u8]>(&[
                 &b"[]"[..],
                 b"null",
                 b"\"GetAccessControlEffect\"",
@@ -220,7 +220,7 @@ fn line(generated: &Generated, rng: &mut Rng) -> Vec<u8> {
             line = other.to_vec();
         }
         18 => {
-            let before: &[u8] = *rng.pick::<&[u8]>(&[&b"\x0C"[..], b"\xC2\xA0", b"\xEF\xBB\xBF\xEF\xBB\xBF"]);
+            let before: &[u8] = rng.pick::<&[u8]>(&[&b"\x0C"[..], b"\xC2\xA0", b"\xEF\xBB\xBF\xEF\xBB\xBF"]);
             line.splice(0..0, before.iter().copied());
         }
         _ => {}
