@@ -1,9 +1,11 @@
 //! `wmpolicy`: WorkMail's simulate calls, offline. A thin shell over the `workmail_policy` crate: it reads files,
 //! calls the core, prints what the core returns.
 
-use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::mpsc;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -106,10 +108,14 @@ enum Command {
         #[command(flatten)]
         request: ImpersonationFlags,
     },
-    /// Answer JSON request lines from stdin, one answer line per request line.
+    /// Answer JSON request lines from stdin, one answer line per request line, in input order.
     Batch {
         #[command(flatten)]
         inputs: Inputs,
+        /// Threads answering lines (default: one per core). Blocks of lines are answered side by side and their
+        /// answers written in input order, whatever the count.
+        #[arg(long, value_name = "N")]
+        threads: Option<NonZeroUsize>,
     },
     /// Replay fixtures recorded from the service (`wmpolicy-aws verify --record`) against the engine; ends with
     /// `N passed, M failed`.
@@ -391,9 +397,10 @@ fn run(cli: Cli) -> Result<u8, u8> {
         Command::Test { fixtures, relax_quotas, size } => {
             test_fixtures(&fixtures, &Options { enforce_quotas: !relax_quotas }, &size.limits())
         }
-        Command::Batch { inputs } => {
+        Command::Batch { inputs, threads } => {
             let policy = compile(&inputs)?;
-            batch_lines(&policy).map_err(|e| {
+            let threads = threads.or_else(|| std::thread::available_parallelism().ok()).map_or(1, NonZeroUsize::get);
+            batch_lines(&policy, threads).map_err(|e| {
                 eprintln!("error: {e}");
                 exit::UNREADABLE
             })?;
@@ -671,49 +678,111 @@ fn print_findings(findings: &[Finding]) {
     }
 }
 
-/// Answers stdin line by line. A line is kept only up to [`batch::MAX_LINE_BYTES`] (and its line end): past that
-/// the rest of it is read and dropped as it comes, and it is answered with an error, so memory stays bounded
-/// whatever a pipe delivers.
-fn batch_lines(policy: &Policy) -> io::Result<()> {
-    // The longest line kept: the limit, and room for `\r` so that a CRLF line of exactly the limit is not too long.
-    const KEEP: usize = batch::MAX_LINE_BYTES + 1;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
+/// The most of stdin read at once: a block of about 7,000 typical lines, some milliseconds of answering.
+const BATCH_CHUNK_BYTES: usize = 1 << 20;
+
+/// Blocks waiting for a thread, and answers waiting to be written, per answering thread.
+const BATCH_BLOCKS_QUEUED: usize = 2;
+
+/// Answers stdin, block by block: each read of stdin is cut at its last newline by [`batch::LineBlocks`] (which
+/// keeps no more than [`batch::MAX_LINE_BYTES`] of an unfinished line, dropping the rest of a longer one as it
+/// comes) and the block's lines answered by [`batch::answer_lines`]. With one thread that is all; with more, see
+/// [`batch_in_parallel`]. Memory stays bounded whatever a pipe delivers: a read, the carried line, and a few
+/// blocks and their answers per thread.
+fn batch_lines(policy: &Policy, threads: usize) -> io::Result<()> {
     let mut output = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let (mut line, mut answer) = (Vec::with_capacity(512), Vec::with_capacity(512));
-    let mut overlong = false;
+    if threads > 1 {
+        batch_in_parallel(policy, threads, &mut output)?;
+        return output.flush();
+    }
+    let mut input = io::stdin().lock();
+    let mut lines = batch::LineBlocks::for_request_lines();
+    let (mut chunk, mut block, mut answers) = (vec![0; BATCH_CHUNK_BYTES], Vec::new(), Vec::new());
     loop {
-        let chunk = input.fill_buf()?;
-        let at_end = chunk.is_empty();
-        let (part, used, complete) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (&chunk[..i], i + 1, true),
-            None => (chunk, chunk.len(), at_end),
-        };
-        if !overlong {
-            if line.len() + part.len() > KEEP {
-                overlong = true;
-                line = Vec::with_capacity(512); // Gives back what the long line took.
-            } else {
-                line.extend_from_slice(part);
-            }
+        let read = read_some(&mut input, &mut chunk)?;
+        block.clear();
+        match chunk.get(..read) {
+            Some(bytes) if read > 0 => lines.push(bytes, &mut block),
+            _ => lines.finish(&mut block),
         }
-        input.consume(used);
-        // A last line without a newline is still a line; end of input right after a newline is not.
-        if complete && !(at_end && line.is_empty() && !overlong) {
-            answer.clear();
-            if overlong {
-                batch::answer_overlong_line(&mut answer);
-            } else {
-                batch::answer_line(policy, &line, &mut answer);
-            }
-            answer.push(b'\n');
-            output.write_all(&answer)?;
-            line.clear();
-            overlong = false;
-        }
-        if at_end {
-            break;
+        answers.clear();
+        batch::answer_lines(policy, &block, &mut answers);
+        output.write_all(&answers)?;
+        if read == 0 {
+            return output.flush();
         }
     }
-    output.flush()
+}
+
+/// One thread reads stdin into blocks and deals them round-robin to `threads` answering threads; this thread
+/// takes their answers back in the same round and writes them, so the output is in input order without a
+/// reordering buffer. Every queue is bounded ([`BATCH_BLOCKS_QUEUED`]), so a slow stdout stops the reading, and
+/// the memory held is a few blocks per thread. A failed write drops the answer queues, which stops the answering
+/// threads and then the reader; a failed read ends the blocks, and is reported after the answers before it.
+fn batch_in_parallel(policy: &Policy, threads: usize, output: &mut impl Write) -> io::Result<()> {
+    std::thread::scope(|scope| {
+        let mut to_answer = Vec::with_capacity(threads);
+        let mut answered = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (send_block, blocks) = mpsc::sync_channel::<Vec<u8>>(BATCH_BLOCKS_QUEUED);
+            let (send_answers, answers) = mpsc::sync_channel::<Vec<u8>>(BATCH_BLOCKS_QUEUED);
+            scope.spawn(move || {
+                for block in blocks {
+                    let mut out = Vec::with_capacity(block.len());
+                    batch::answer_lines(policy, &block, &mut out);
+                    if send_answers.send(out).is_err() {
+                        return;
+                    }
+                }
+            });
+            to_answer.push(send_block);
+            answered.push(answers);
+        }
+        let reader = scope.spawn(move || -> io::Result<()> {
+            let mut input = io::stdin().lock();
+            let mut lines = batch::LineBlocks::for_request_lines();
+            let mut chunk = vec![0; BATCH_CHUNK_BYTES];
+            let mut sent = 0usize;
+            loop {
+                let read = read_some(&mut input, &mut chunk)?;
+                let mut block = Vec::with_capacity(read + 512);
+                match chunk.get(..read) {
+                    Some(bytes) if read > 0 => lines.push(bytes, &mut block),
+                    _ => lines.finish(&mut block),
+                }
+                if !block.is_empty() {
+                    // A closed queue: the writer has stopped, and said why.
+                    let Some(Ok(())) = to_answer.get(sent % threads).map(|worker| worker.send(block)) else {
+                        return Ok(());
+                    };
+                    sent += 1;
+                }
+                if read == 0 {
+                    return Ok(());
+                }
+            }
+        });
+        let written =
+            (0..).try_for_each(|block: usize| match answered.get(block % threads).map(|worker| worker.recv()) {
+                Some(Ok(answers)) => output.write_all(&answers).map_err(Some),
+                // The reader has finished (or failed), and every block it sent is written.
+                _ => Err(None),
+            });
+        drop(answered);
+        let read = reader.join().unwrap_or_else(|_| Err(io::Error::other("the reading thread panicked")));
+        match written {
+            Err(Some(error)) => Err(error),
+            _ => read,
+        }
+    })
+}
+
+/// Reads what stdin has, up to the buffer's length; 0 only at the end of input.
+fn read_some(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match input.read(buffer) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            result => return result,
+        }
+    }
 }

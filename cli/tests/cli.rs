@@ -1153,3 +1153,40 @@ fn organization_ids_are_checked_in_batch_lines_and_fixtures() {
     let run = wmpolicy(&["test", fixture.path()]).expect_code(4);
     assert!(run.stderr.contains("Cases[0].Request") && run.stderr.contains("OrganizationId \"m-XYZ\""), "{run:?}");
 }
+
+/// `batch --threads 2` writes exactly what `--threads 1` writes, in input order, on many lines of every kind:
+/// responses, refusals, lines that are not JSON, an overlong line between blocks, CRLF ends, no final newline.
+#[test]
+fn batch_with_threads_answers_exactly_as_one_thread_in_input_order() {
+    let requests = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/requests.jsonl")).unwrap();
+    let requests: Vec<&str> = requests.lines().collect();
+    let mut input = Vec::new();
+    // 60,000 lines (several blocks of 1 MiB), each numbered in a member the reader refuses every so often, so
+    // that an answer out of order would show.
+    for i in 0..60_000 {
+        let line = requests[i % requests.len()];
+        match i % 97 {
+            0 => input.extend_from_slice(format!(r#"{{"Operation":"Get{i}"}}"#).as_bytes()),
+            1 => input.extend_from_slice(format!("not json {i}").as_bytes()),
+            2 => input.extend_from_slice(format!("{line}\r").as_bytes()),
+            _ => input.extend_from_slice(line.as_bytes()),
+        }
+        input.push(b'\n');
+        if i == 30_000 {
+            input.extend(std::iter::repeat_n(b'x', 3 << 20));
+            input.push(b'\n');
+        }
+    }
+    input.extend_from_slice(requests[0].as_bytes());
+    let one = wmpolicy_with_stdin(&["batch", "--threads", "1", ACME], &input).expect_code(0);
+    let two = wmpolicy_with_stdin(&["batch", "--threads", "2", ACME], &input).expect_code(0);
+    let default = wmpolicy_with_stdin(&["batch", ACME], &input).expect_code(0);
+    let lines: Vec<&str> = one.stdout.lines().collect();
+    assert_eq!(lines.len(), 60_002);
+    assert!(lines[0].contains(r#"unknown Operation \"Get0\""#), "{}", lines[0]);
+    assert!(lines[97 * 300].contains(&format!(r#"unknown Operation \"Get{}\""#, 97 * 300)), "{}", lines[97 * 300]);
+    assert!(lines[30_001].starts_with(r#"{"Error":{"Code":"LimitExceededException""#), "{}", lines[30_001]);
+    assert!(lines[97 * 600 + 1].contains(&format!(r#"unknown Operation \"Get{}\""#, 97 * 600)));
+    assert!(one.stdout == two.stdout, "--threads 2 differs from --threads 1");
+    assert!(one.stdout == default.stdout, "the default thread count differs from --threads 1");
+}

@@ -38,7 +38,7 @@ use crate::request::{AccessRequest, ImpersonationRequest, MobileRequest, Request
 
 /// A member of some request line, as the API names it; the discriminant indexes [`RequestLine`]'s slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Member {
+pub(super) enum Member {
     Operation,
     OrganizationId,
     IpAddress,
@@ -56,7 +56,7 @@ enum Member {
 use Member as M;
 
 /// Every member, in slot order, which is also the order in which a request's members are checked.
-const MEMBERS: [Member; 12] = [
+pub(super) const MEMBERS: [Member; 12] = [
     M::Operation,
     M::OrganizationId,
     M::IpAddress,
@@ -72,7 +72,7 @@ const MEMBERS: [Member; 12] = [
 ];
 
 impl Member {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             M::Operation => "Operation",
             M::OrganizationId => "OrganizationId",
@@ -265,6 +265,14 @@ pub fn read(line: &[u8]) -> Result<RequestLine<'_>, ErrorResponse<'static>> {
 pub(super) struct Read<'a> {
     values: [Option<Cow<'a, str>>; 12],
     problem: Option<Problem>,
+}
+
+impl<'a> Read<'a> {
+    /// A line read without a problem: these values, in [`Member`] slot order (a shortcut reader's result, for
+    /// [`check`]).
+    pub(super) fn without_problems(values: [Option<Cow<'a, str>>; 12]) -> Read<'a> {
+        Read { values, problem: None }
+    }
 }
 
 /// What makes a JSON value not a request line, found while reading it.

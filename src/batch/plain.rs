@@ -1,0 +1,329 @@
+//! The plain request line, recognised without a JSON parser: the shortcut of [`answer_line`](super::answer_line).
+//!
+//! Nearly every line a tool writes has one shape: an object whose members are known request members, each written
+//! once, each a string without escapes or `null`, with any JSON whitespace between the tokens:
+//!
+//! ```text
+//! {"Operation": "GetAccessControlEffect", "IpAddress": "192.0.2.1", "Action": "EWS", "UserId": "u-1"}
+//! ```
+//!
+//! [`scan`] recognises exactly that shape in one forward pass over the bytes and fills the same twelve slots
+//! [`read`](super::read) fills; the caller hands them to the same [`check`](super::read::check), so the answer to a
+//! plain line, response or error, is the one `read` gives, and what a request means is still decided in one place.
+//!
+//! # What falls back
+//!
+//! Anything else gives `None`, and the caller reads the line with `read`: a string with an escape or a control
+//! character, bytes that are not UTF-8, a number, a boolean, a list or an object as a value, an unknown member
+//! (its message names the nearest member), a member written twice, a trailing comma, anything after the object,
+//! a line that is not an object. Each of those is either rare or an error whose message `read` words, and in each
+//! case `read`'s answer is the right one by definition. The scanner accepts only lines on which serde_json and
+//! `read`'s visitor certainly agree with it: every byte it accepts outside a string is JSON whitespace or one of
+//! `{ } : ,`, a value is `"…"` or `null`, and a string's bytes are those JSON leaves as they are.
+//!
+//! # Costs
+//!
+//! No allocation: the values borrow the line. The line is checked to be UTF-8 once, as a whole (the standard
+//! library's check, a word at a time over ASCII), then read in one pass. A string is searched for its closing quote
+//! eight bytes at a time, the same search finding a backslash or a control character; a member name is picked by
+//! a `match` on byte strings. Together these are a small part of a line's answer;
+//! the JSON parser they replace was more than half of it.
+
+use std::borrow::Cow;
+
+use super::read::{Member, Read};
+
+/// Reads a line of the plain shape (without its line end) into the reader's slots; `None` for any other line.
+pub(super) fn scan(line: &[u8]) -> Option<Read<'_>> {
+    // One check of the whole line: every string then is UTF-8, as its quotes are ASCII and end no character.
+    let text = std::str::from_utf8(line).ok()?;
+    let mut values: [Option<Cow<'_, str>>; 12] = Default::default();
+    // Members seen, `null` ones too: a member written twice is `read`'s to refuse.
+    let mut seen = 0u16;
+    let mut at = skip_whitespace(line, 0);
+    if *line.get(at)? != b'{' {
+        return None;
+    }
+    at = skip_whitespace(line, at + 1);
+    if line.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            if *line.get(at)? != b'"' {
+                return None;
+            }
+            let end = plain_string_end(line, at + 1)?;
+            let member = member_named(line.get(at + 1..end)?)?;
+            at = skip_whitespace(line, end + 1);
+            if *line.get(at)? != b':' {
+                return None;
+            }
+            at = skip_whitespace(line, at + 1);
+            let bit = 1u16 << member as u16;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            match *line.get(at)? {
+                b'"' => {
+                    let end = plain_string_end(line, at + 1)?;
+                    let slot = values.get_mut(member as usize)?;
+                    *slot = Some(Cow::Borrowed(text.get(at + 1..end)?));
+                    at = end + 1;
+                }
+                // `null` is an absent member, as `read` takes it.
+                b'n' if line.get(at..at + 4) == Some(b"null") => at += 4,
+                _ => return None,
+            }
+            at = skip_whitespace(line, at);
+            match *line.get(at)? {
+                b',' => at = skip_whitespace(line, at + 1),
+                b'}' => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    // Only whitespace may follow the object.
+    if skip_whitespace(line, at) != line.len() {
+        return None;
+    }
+    Some(Read::without_problems(values))
+}
+
+/// The member a name's bytes spell: a `match` on byte strings, which compiles to a switch on the length and
+/// comparisons of known length, without a call.
+fn member_named(name: &[u8]) -> Option<Member> {
+    Some(match name {
+        b"Operation" => Member::Operation,
+        b"OrganizationId" => Member::OrganizationId,
+        b"IpAddress" => Member::IpAddress,
+        b"Action" => Member::Action,
+        b"UserId" => Member::UserId,
+        b"ImpersonationRoleId" => Member::ImpersonationRoleId,
+        b"DeviceType" => Member::DeviceType,
+        b"DeviceModel" => Member::DeviceModel,
+        b"DeviceOperatingSystem" => Member::DeviceOperatingSystem,
+        b"DeviceUserAgent" => Member::DeviceUserAgent,
+        b"DeviceId" => Member::DeviceId,
+        b"TargetUser" => Member::TargetUser,
+        _ => return None,
+    })
+}
+
+/// The index of the first byte at or after `at` that is not JSON whitespace (`line.len()` if none is).
+fn skip_whitespace(line: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = line.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The index of the closing quote of a string whose opening quote is just before `start`; `None` when the string
+/// holds a backslash or a control character before it (JSON's escapes, and bytes JSON refuses unescaped), or is
+/// never closed.
+fn plain_string_end(line: &[u8], start: usize) -> Option<usize> {
+    let rest = line.get(start..)?;
+    let end = first_special(rest)?;
+    (rest.get(end) == Some(&b'"')).then_some(start + end)
+}
+
+/// The index of the first byte of `bytes` that a JSON string cannot hold as it is: a quote, a backslash or a
+/// control character. Eight bytes at a time: most strings are ids and addresses of 5 to 40 bytes.
+pub(super) fn first_special(bytes: &[u8]) -> Option<usize> {
+    first_matching(bytes, special_bytes, |byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+}
+
+/// The index of the first `\n` in `bytes`, eight bytes at a time.
+pub(super) fn first_newline(bytes: &[u8]) -> Option<usize> {
+    first_matching(bytes, |word| zero_bytes(word ^ (ONES * u64::from(b'\n'))), |byte| byte == b'\n')
+}
+
+/// The first byte that `in_word` flags (as its high bit, exactly for the first such byte of a word) or, in the
+/// last few bytes, that `is` holds.
+#[inline(always)]
+fn first_matching(bytes: &[u8], in_word: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let found = in_word(u64::from_le_bytes(word.try_into().ok()?));
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    words.remainder().iter().position(|&byte| is(byte)).map(|found| offset + found)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of the first zero byte of `word` (in memory order), and perhaps of later bytes; zero when there is
+/// none. The usual trick: a byte's subtraction borrows only into the bytes after the first zero, so the lowest bit
+/// set is exact.
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// The high bit of the first byte of `word` that is a quote, a backslash or a control character, and perhaps of
+/// later bytes; zero when there is none. Each of the three borrows only past its own first match, so again the
+/// lowest bit set is exact.
+fn special_bytes(word: u64) -> u64 {
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\'))) | below_space
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::read::check;
+    use crate::batch::{read, Request};
+
+    const ACCESS: &str =
+        r#"{"Operation":"GetAccessControlEffect","IpAddress":"192.0.2.1","Action":"EWS","UserId":"u-1"}"#;
+
+    fn recognised(line: &str) -> bool {
+        scan(line.as_bytes()).is_some()
+    }
+
+    #[test]
+    fn the_usual_lines_are_recognised_and_read_as_read_reads_them() {
+        let lines = [
+            ACCESS,
+            r#" { "UserId" : "u-1" ,	"Action":"EWS", "Operation" :"GetAccessControlEffect","IpAddress":"192.0.2.1" } "#,
+            r#"{"Operation":"GetMobileDeviceAccessEffect","DeviceType":"Téléphone 😀","DeviceModel":null}"#,
+            r#"{"Operation":"GetImpersonationRoleEffect","ImpersonationRoleId":"r-1","TargetUser":"bob"}"#,
+            "{\r\n\"Operation\"\t:\t\"GetImpersonationRoleEffect\"}",
+        ];
+        for line in lines {
+            let read_plain = scan(line.as_bytes()).map(check);
+            assert_eq!(read_plain, Some(read(line.as_bytes())), "{line}");
+        }
+        // The values borrow the line.
+        let line = check(scan(ACCESS.as_bytes()).unwrap()).unwrap();
+        let Request::Access(request) = line.request() else { panic!("{line:?}") };
+        assert!(ACCESS.as_bytes().as_ptr_range().contains(&request.action.as_ptr()));
+    }
+
+    #[test]
+    fn plain_lines_that_read_refuses_are_refused_the_same_way() {
+        let lines = [
+            "{}",
+            r#"{"Operation":"GetAccessControlEffect"}"#,
+            r#"{"Operation":"Nope","UserId":"u"}"#,
+            r#"{"Operation":"GetImpersonationRoleEffect","IpAddress":"x","TargetUser":"u"}"#,
+            r#"{"Operation":"GetImpersonationRoleEffect","OrganizationId":"m-1","ImpersonationRoleId":"r","TargetUser":"u"}"#,
+            r#"{"Operation":null}"#,
+        ];
+        for line in lines {
+            let read_plain = scan(line.as_bytes()).map(check);
+            assert!(read_plain.as_ref().is_some_and(Result::is_err), "{line}: {read_plain:?}");
+            assert_eq!(read_plain, Some(read(line.as_bytes())), "{line}");
+        }
+    }
+
+    #[test]
+    fn anything_but_the_plain_shape_falls_back() {
+        let lines: [&[u8]; 28] = [
+            b"",
+            b" ",
+            b"{",
+            b"}",
+            b"[]",
+            b"null",
+            br#""{}""#,
+            br#"{"Operation":"GetAccessControlEffect""#,
+            br#"{"Operation":"GetAccessControlEffect",}"#,
+            br#"{"Operation":"GetAccessControlEffect"} x"#,
+            br#"{"Operation":"GetAccessControlEffect"}}"#,
+            br#"{,"Operation":"GetAccessControlEffect"}"#,
+            br#"{"Operation" "GetAccessControlEffect"}"#,
+            br#"{"Operation":"GetAccessControlEffect" "UserId":"u"}"#,
+            br#"{"Operation":"Get\u0041ccessControlEffect"}"#,
+            br#"{"Operation":"a\"b"}"#,
+            br#"{"Opera\u0074ion":"GetAccessControlEffect"}"#,
+            b"{\"Operation\":\"a\tb\"}",
+            b"{\"Operation\":\"a\x00b\"}",
+            b"{\"Operation\":\"Get\xFF\"}",
+            b"{\"Operation\":\"\xC3\"}",
+            br#"{"Operation":1}"#,
+            br#"{"Operation":nul}"#,
+            br#"{"Operation":nullx}"#,
+            br#"{"Operation":["x"]}"#,
+            br#"{"Zebra":"x"}"#,
+            br#"{"UserId":"a","UserId":"a"}"#,
+            br#"{"UserId":null,"UserId":null}"#,
+        ];
+        for line in lines {
+            assert!(scan(line).is_none(), "{}", String::from_utf8_lossy(line));
+        }
+        // A byte-order mark is the caller's to strip; the scanner takes it for text that is not JSON.
+        assert!(!recognised(&format!("\u{FEFF}{ACCESS}")));
+        // A line cut anywhere is not an object.
+        for end in 0..ACCESS.len() {
+            assert!(!recognised(&ACCESS[..end]), "{}", &ACCESS[..end]);
+        }
+    }
+
+    #[test]
+    fn a_string_ends_at_its_first_quote_unless_an_escape_or_control_character_comes_first() {
+        // Every byte at every place of strings of 0 to 20 bytes, against a byte-by-byte search.
+        for length in 0..20 {
+            for place in 0..length {
+                for byte in 0..=255u8 {
+                    let mut line = vec![b'"'];
+                    line.extend((0..length).map(|i| if i == place { byte } else { b'a' + (i % 26) as u8 }));
+                    line.extend_from_slice(b"\"\\");
+                    let naive = line[1..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap() + 1;
+                    let expected = (line[naive] == b'"').then_some(naive);
+                    assert_eq!(plain_string_end(&line, 1), expected, "{line:?}");
+                }
+            }
+        }
+        assert_eq!(plain_string_end(b"\"abcdefghijklmnop", 1), None, "never closed");
+        assert_eq!(plain_string_end(b"\"", 1), None);
+        assert_eq!(plain_string_end(b"\"\"", 1), Some(1));
+        assert_eq!(plain_string_end(b"x", 5), None);
+    }
+
+    #[test]
+    fn a_newline_is_found_wherever_it_is() {
+        for length in 0..20 {
+            for place in 0..=length {
+                let mut bytes: Vec<u8> = (0..length).map(|i| [b'a', 0x0B, 0x8A, 0x0A ^ 0x80, 0x09][i % 5]).collect();
+                assert_eq!(first_newline(&bytes), None, "{bytes:?}");
+                bytes.insert(place, b'\n');
+                bytes.push(b'\n');
+                assert_eq!(first_newline(&bytes), Some(place), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn member_names_are_exactly_the_readers() {
+        for member in crate::batch::read::MEMBERS {
+            assert_eq!(member_named(member.name().as_bytes()), Some(member));
+            let mut other = member.name().as_bytes().to_vec();
+            for i in 0..other.len() {
+                other[i] ^= 0x20;
+                assert_eq!(member_named(&other), None, "{}", String::from_utf8_lossy(&other));
+                other[i] ^= 0x20;
+            }
+        }
+        for name in ["", "Operatio", "Operations", "Device", "UserID", "userId", "DeviceUserAgent "] {
+            assert_eq!(member_named(name.as_bytes()), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_form_feed_or_vertical_tab_is_not_json_whitespace() {
+        assert!(recognised(&format!(" \t\r\n{ACCESS} \t\r\n")));
+        for space in ["\x0C", "\x0B", "\u{A0}"] {
+            assert!(!recognised(&format!("{space}{ACCESS}")));
+            assert!(!recognised(&format!("{ACCESS}{space}")));
+            assert!(!recognised(&ACCESS.replacen(':', &format!("{space}:"), 1)));
+        }
+    }
+}
