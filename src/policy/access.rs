@@ -20,7 +20,7 @@ use crate::uncertain;
 
 use super::bits::{self, MaskTable, RuleBits};
 use super::identity::{Identities, Lookup};
-use super::string_table::StringTable;
+use super::string_table::{ShortTable, StringTable};
 use super::sweep::{address_events, sweep};
 
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub(crate) struct AccessIndex {
     fine: Box<[u32]>,
     starts: Vec<u32>,
     address_rows: Vec<u32>,
-    actions: StringTable<u32>,
+    actions: ShortTable<u32>,
     other_action_row: u32,
     /// Per identity slot.
     user_rows: Vec<u32>,
@@ -80,17 +80,22 @@ impl AccessIndex {
         let allow_row = by_effect(&mut masks, Effect::Allow);
 
         // Refuse before building when the masks cannot fit: every distinct interval mask, plus at most one row per
-        // action, user and role that rules name, and the few fixed rows.
+        // action, user and role that rules name, and the few fixed rows. Up to 64 rules a mask is one word, and
+        // the intervals are at most twice the ranges (bounded by `MAX_ADDRESS_RANGES`), so only wider masks need
+        // the count, which costs a sweep of its own.
         let events = address_events(rules);
-        let distinct = |lists: fn(&AccessRule) -> [&Vec<String>; 2]| -> usize {
-            rules.iter().flat_map(lists).flatten().map(String::as_str).collect::<crate::hash::IdHashSet<&str>>().len()
-        };
-        let named = distinct(|r| [&r.actions, &r.not_actions])
-            + distinct(|r| [&r.user_ids, &r.not_user_ids])
-            + distinct(|r| [&r.impersonation_role_ids, &r.not_impersonation_role_ids]);
-        let rows_needed = distinct_address_masks(rules, &events) + named + uncertain::DOCUMENTED_ACTIONS.len() + 8;
-        if rows_needed.saturating_mul(masks.words() * 8) > budget_bytes && masks.words() > 1 {
-            return Err(());
+        if masks.words() > 1 {
+            let distinct = |lists: fn(&AccessRule) -> [&Vec<String>; 2]| -> usize {
+                let names = rules.iter().flat_map(lists).flatten().map(String::as_str);
+                names.collect::<crate::hash::IdHashSet<&str>>().len()
+            };
+            let named = distinct(|r| [&r.actions, &r.not_actions])
+                + distinct(|r| [&r.user_ids, &r.not_user_ids])
+                + distinct(|r| [&r.impersonation_role_ids, &r.not_impersonation_role_ids]);
+            let rows_needed = distinct_address_masks(rules, &events) + named + uncertain::DOCUMENTED_ACTIONS.len() + 8;
+            if rows_needed.saturating_mul(masks.words() * 8) > budget_bytes {
+                return Err(());
+            }
         }
         let (starts, address_rows) = address_intervals(rules, &events, &mut masks);
         drop(events);
@@ -118,7 +123,7 @@ impl AccessIndex {
             let row = recompute(&mut masks, other_action_row, &named_by, |i| action_holds(&rules[i], Some(action)));
             actions.push((action, row));
         }
-        let actions = StringTable::new(actions).ok_or(())?;
+        let actions = ShortTable::new(actions).ok_or(())?;
 
         // Each rule's user lists as slots; an identifier the directory lacks names no one.
         let slots = |list: &[String]| -> Vec<u32> {

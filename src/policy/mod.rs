@@ -179,10 +179,14 @@ impl Policy {
         Ok(Policy { users, access, mobile, impersonation })
     }
 
-    /// `GetAccessControlEffect` (SEMANTICS 1): [`Policy::prepare_access`], then its answer.
+    /// `GetAccessControlEffect` (SEMANTICS 1): what [`Policy::prepare_access`] and [`PreparedAccess::answer`] give,
+    /// by the same two steps, without keeping the prepared query in between.
     #[inline]
     pub fn access<'p, 'r>(&'p self, request: &AccessRequest<'r>) -> Result<AccessAnswer<'p>, RequestError<'r>> {
-        self.prepare_access(request).answer()
+        match self.access_rows_fast(request) {
+            Some(rows) => Ok(self.access.answer(rows)),
+            None => self.access_rows_checked(request).map(|rows| self.access.answer(rows)),
+        }
     }
 
     /// Resolves an access-control request's strings once, for answers from the indexes alone (see
@@ -248,11 +252,14 @@ impl Policy {
         Ok([self.access.address_row(address), self.access.action_row(request.action), principal_row])
     }
 
-    /// `GetMobileDeviceAccessEffect` (SEMANTICS 2), with the override extension of 2.7: [`Policy::prepare_mobile`],
-    /// then its answer.
+    /// `GetMobileDeviceAccessEffect` (SEMANTICS 2), with the override extension of 2.7: what
+    /// [`Policy::prepare_mobile`] and [`PreparedMobile::answer`] give, by the same two steps.
     #[inline]
     pub fn mobile<'p, 'r>(&'p self, request: &MobileRequest<'r>) -> Result<MobileAnswer<'p>, RequestError<'r>> {
-        self.prepare_mobile(request).answer()
+        match self.mobile_decider_fast(request) {
+            Some(decider) => Ok(self.mobile.answer(decider)),
+            None => self.mobile_decider_checked(request).map(|decider| self.mobile.answer(decider)),
+        }
     }
 
     /// Resolves a mobile-device request's strings once: each device property to the rules it matches, and the
@@ -301,13 +308,18 @@ impl Policy {
         Ok(MobileDecider::Rules(self.mobile.matched(request).unwrap_or(0)))
     }
 
-    /// `GetImpersonationRoleEffect` (SEMANTICS 3): [`Policy::prepare_impersonation`], then its answer.
+    /// `GetImpersonationRoleEffect` (SEMANTICS 3): what [`Policy::prepare_impersonation`] and
+    /// [`PreparedImpersonation::answer`] give, by the same two steps.
     #[inline]
     pub fn impersonation<'p, 'r>(
         &'p self,
         request: &ImpersonationRequest<'r>,
     ) -> Result<ImpersonationAnswer<'p>, RequestError<'r>> {
-        self.prepare_impersonation(request).answer()
+        let answer = |(role, matched)| self.impersonation.answer(role, matched);
+        match self.impersonation_fast(request) {
+            Some(resolved) => Ok(answer(resolved)),
+            None => self.impersonation_checked(request).map(answer),
+        }
     }
 
     /// Resolves an impersonation request's strings once: the role, and its rules that hold for the target (see

@@ -16,7 +16,8 @@
 //! - for a request the service would refuse, the error itself, which borrows the request's strings.
 //!
 //! A prepared query borrows the policy that prepared it, so it cannot be answered by another. The one-shot
-//! methods ([`Policy::access`] and the others) are `prepare` then `answer`: one path, so the two cannot disagree.
+//! methods ([`Policy::access`] and the others) take the same two steps, resolving then answering, through the
+//! same functions, without building the prepared query in between; the property tests check that they agree.
 //!
 //! ```
 //! use workmail_policy::{AccessRequest, Effect, Organization, Policy};

@@ -159,6 +159,92 @@ impl<V: Copy + Default> StringTable<V> {
     }
 }
 
+/// A string of at most 16 bytes as two words that, with its length, identify it: overlapping loads from its two
+/// ends cover every byte.
+#[inline(always)]
+fn short_words(key: &[u8]) -> (u64, u64) {
+    let n = key.len();
+    let word = |at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        if let Some(bytes) = key.get(at..at + 8) {
+            w.copy_from_slice(bytes);
+        }
+        u64::from_le_bytes(w)
+    };
+    let half = |at: usize| -> u64 {
+        let mut w = [0u8; 4];
+        if let Some(bytes) = key.get(at..at + 4) {
+            w.copy_from_slice(bytes);
+        }
+        u64::from(u32::from_le_bytes(w))
+    };
+    match n {
+        0 => (0, 0),
+        1..=3 => (u64::from(key[0]) << 16 | u64::from(key[n / 2]) << 8 | u64::from(key[n - 1]), 0),
+        4..=8 => (half(0), half(n - 4)),
+        _ => (word(0), word(n - 8)),
+    }
+}
+
+/// A few short strings to values: protocol names (`IMAP`, `EWS`, …), which a query finds by length and two word
+/// compares rather than by a hash. Lengths with more than [`ShortTable::PER_LENGTH`] keys, and keys over 16
+/// bytes, are kept in a [`StringTable`] instead, so a lookup costs a few compares whatever the rules name.
+#[derive(Debug, Clone)]
+pub(crate) struct ShortTable<V> {
+    /// For each length up to 16, the range of `short` holding its keys; `None`: look in `long`.
+    by_length: [Option<(u16, u16)>; 17],
+    short: Box<[(u64, u64, V)]>,
+    long: StringTable<V>,
+}
+
+impl<V: Copy + Default> ShortTable<V> {
+    const PER_LENGTH: usize = 4;
+
+    /// The table of `entries`; the first of two equal keys wins. `None` as for [`StringTable::new`].
+    pub(crate) fn new<'k>(entries: impl IntoIterator<Item = (&'k str, V)>) -> Option<ShortTable<V>>
+    where
+        V: 'k,
+    {
+        let mut seen = std::collections::HashSet::new();
+        let entries: Vec<(&str, V)> = entries.into_iter().filter(|(key, _)| seen.insert(*key)).collect();
+        let mut by_length = [None; 17];
+        let (mut short, mut long) = (Vec::new(), Vec::new());
+        for (length, range) in by_length.iter_mut().enumerate() {
+            let keys: Vec<_> = entries.iter().filter(|(key, _)| key.len() == length).collect();
+            if keys.len() > Self::PER_LENGTH {
+                long.extend(keys);
+                continue;
+            }
+            let start = short.len() as u16;
+            for &&(key, value) in &keys {
+                let (a, b) = short_words(key.as_bytes());
+                short.push((a, b, value));
+            }
+            *range = Some((start, short.len() as u16));
+        }
+        long.extend(entries.iter().filter(|(key, _)| key.len() > 16));
+        Some(ShortTable { by_length, short: short.into_boxed_slice(), long: StringTable::new(long)? })
+    }
+
+    /// The value of `key`, if the table holds it.
+    #[inline(always)]
+    pub(crate) fn get(&self, key: &str) -> Option<V> {
+        match self.by_length.get(key.len()) {
+            Some(Some((start, end))) => {
+                let words = short_words(key.as_bytes());
+                let keys = self.short.get(*start as usize..*end as usize)?;
+                keys.iter().find(|(a, b, _)| (*a, *b) == words).map(|&(_, _, value)| value)
+            }
+            _ => self.long.get(key),
+        }
+    }
+
+    /// The heap memory the table takes, in bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.short) + self.long.heap_bytes()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +261,22 @@ mod tests {
         for absent in ["S-1-1-11-4012345678-0000005000-2000000001-1001", "S-1-1", "s", "S-1-1-11-4012345678-"] {
             assert_eq!(table.get(absent), None, "{absent}");
         }
+    }
+
+    #[test]
+    fn a_short_table_finds_its_keys_by_length_and_words() {
+        // Six keys of four bytes: more than a length keeps as words, so they go to the hashed table.
+        let keys = ["EWS", "IMAP", "SMTP", "POP3", "Imap", "IMAp", "iMAP", "WebMail", "ActiveSync", "", "A", "AB"];
+        let long = "AVeryLongProtocolNameOfManyBytes";
+        let table = ShortTable::new(keys.iter().chain([&long]).enumerate().map(|(i, k)| (*k, i as u32))).expect("fits");
+        for (i, key) in keys.iter().chain([&long]).enumerate() {
+            assert_eq!(table.get(key), Some(i as u32), "{key}");
+        }
+        for absent in ["EWs", "IMAQ", "WebMai", "WebMaill", "B", "ABC", "AVeryLongProtocolNameOfManyByteS", "imap"] {
+            assert_eq!(table.get(absent), None, "{absent}");
+        }
+        let first = ShortTable::new([("EWS", 1u32), ("EWS", 2)]).expect("fits");
+        assert_eq!(first.get("EWS"), Some(1));
     }
 
     #[test]
