@@ -17,7 +17,8 @@ use crate::uncertain;
 use super::bits::{self, RuleBits};
 use super::identity::{Identities, Lookup};
 
-/// A trie node: its children's range in `edges`, and the masks of rules whose values end here.
+/// A trie node: its children's range in `edges`, and the masks of rules whose values end here or on the way here
+/// (the values that are prefixes of every string reaching this node).
 #[derive(Debug, Clone, Copy, Default)]
 struct Node {
     first_edge: u32,
@@ -69,6 +70,16 @@ impl Trie {
         for &(byte, child) in &children[0] {
             trie.root[byte as usize] = child;
         }
+        // Each node's masks become those of every value ending on the path to it, so that a walk reads the masks
+        // once, where it stops. A child is always made after its parent, so one pass in order accumulates them.
+        let mut masks = masks;
+        for node in 0..children.len() {
+            let (positive, negative) = masks[node];
+            for &(_, child) in &children[node] {
+                masks[child as usize].0 |= positive;
+                masks[child as usize].1 |= negative;
+            }
+        }
         for (kids, (positive, negative)) in children.iter_mut().zip(masks) {
             kids.sort_unstable();
             trie.nodes.push(Node {
@@ -107,7 +118,6 @@ impl Trie {
             return Some((!self.has_positive | self.none_positive) & !self.has_negative);
         };
         let bytes = reported.as_bytes();
-        let (mut positive, mut negative) = (0u64, 0u64);
         let (mut node, mut chars, mut i) = (0usize, 0usize, 0usize);
         while i < bytes.len() {
             let code = match bytes[i] {
@@ -125,11 +135,7 @@ impl Trie {
             };
             chars += 1;
             match self.child(node, FOLDED[code as usize]) {
-                Some(child) => {
-                    node = child;
-                    positive |= self.nodes[node].positive;
-                    negative |= self.nodes[node].negative;
-                }
+                Some(child) => node = child,
                 None => break,
             }
         }
@@ -141,6 +147,8 @@ impl Trie {
         } else {
             return None;
         };
+        // The node where the walk stopped holds the masks of every value that is a prefix of `reported`.
+        let Node { positive, negative, .. } = self.nodes.get(node).copied().unwrap_or_default();
         (1..=256).contains(&(chars + rest_chars)).then_some((!self.has_positive | positive) & !negative)
     }
 }
@@ -185,6 +193,9 @@ pub(crate) struct MobileIndex {
     deny: u64,
     tries: [Trie; 4],
     overrides: IdHashMap<(u32, DeviceKey), OverrideEntry>,
+    /// One bit per user slot: whether any override names the user. Most users have none, so most lookups end
+    /// here, before the device id is folded and hashed.
+    users_with_overrides: Box<[u64]>,
 }
 
 impl MobileIndex {
@@ -223,11 +234,15 @@ impl MobileIndex {
             tries[property.index()] = Trie { has_positive, has_negative, none_positive, ..Trie::build(&values) };
         }
         let mut overrides = IdHashMap::default();
+        let mut users_with_overrides = vec![0u64; identities.slots().div_ceil(64)];
         for o in &org.mobile_device_access_overrides {
             let (Lookup::Slot(slot), Some(key)) = (identities.lookup(&o.user_id), device_key(&o.device_id)) else {
                 continue;
             };
             // The first override for a user and device wins, as in a scan (validation rejects a second one).
+            if let Some(word) = users_with_overrides.get_mut(slot as usize / 64) {
+                *word |= 1 << (slot % 64);
+            }
             overrides.entry((slot, key)).or_insert_with(|| OverrideEntry {
                 effect: o.effect,
                 user_id: o.user_id.as_str().into(),
@@ -244,13 +259,15 @@ impl MobileIndex {
                 .fold(0, |acc, (i, _)| acc | 1 << i),
             tries,
             overrides,
+            users_with_overrides: users_with_overrides.into_boxed_slice(),
         })
     }
 
     /// The override for a user slot and device, if any.
     #[inline]
     pub(crate) fn find_override(&self, slot: u32, device_id: &str) -> Option<&OverrideEntry> {
-        if self.overrides.is_empty() {
+        let word = self.users_with_overrides.get(slot as usize / 64)?;
+        if word & (1 << (slot % 64)) == 0 {
             return None;
         }
         self.overrides.get(&(slot, device_key(device_id)?))
@@ -299,7 +316,7 @@ impl MobileIndex {
             .values()
             .map(|o| std::mem::size_of::<((u32, DeviceKey), OverrideEntry)>() + 1 + o.user_id.len() + o.device_id.len())
             .sum();
-        names + tries + overrides
+        names + tries + overrides + self.users_with_overrides.len() * 8
     }
 }
 
