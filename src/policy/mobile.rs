@@ -72,7 +72,6 @@ impl Trie {
         }
         // Each node's masks become those of every value ending on the path to it, so that a walk reads the masks
         // once, where it stops. A child is always made after its parent, so one pass in order accumulates them.
-        let mut masks = masks;
         for node in 0..children.len() {
             let (positive, negative) = masks[node];
             for &(_, child) in &children[node] {
