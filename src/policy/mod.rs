@@ -208,7 +208,16 @@ impl Policy {
     #[inline]
     fn access_rows_fast(&self, request: &AccessRequest) -> Option<[u32; 3]> {
         let address = crate::constraints::parse_ipv4(request.ip_address)?;
-        let action_row = self.access.known_action_row(request.action)?;
+        let action_row = match self.access.known_action_row(request.action) {
+            Some(row) => row,
+            // A spelling no rule names, of the `AccessControlRuleAction` shape (1 to 64 ASCII letters).
+            None if (1..=64).contains(&request.action.len())
+                && request.action.bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
+                self.access.action_row(request.action)
+            }
+            None => return None,
+        };
         let principal_row = match (request.user_id, request.impersonation_role_id) {
             (Some(user), None) => match self.users.entry(user) {
                 Some(entry) if entry.workmail_identifier => self.access.user_row(Lookup::Slot(entry.slot)),
