@@ -136,6 +136,23 @@ pub(super) fn first_special(bytes: &[u8]) -> Option<usize> {
     first_matching(bytes, special_bytes, |byte| byte == b'"' || byte == b'\\' || byte < 0x20)
 }
 
+/// Whether every byte of `bytes` is printable ASCII (`0x20..=0x7E`) other than a quote or a backslash: a value
+/// that both `{:?}` and JSON leave as it is. Eight bytes at a time, as [`first_special`].
+pub(super) fn printable_ascii_without_escapes(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let Ok(word) = word.try_into().map(u64::from_le_bytes) else { return false };
+        // A byte's low seven bits plus one reach its high bit exactly when they are all ones (0x7F, or 0xFF); the
+        // sum never carries into the next byte. With the byte's own high bit, that is every byte from 0x7F up.
+        let from_delete = (((word & !HIGHS) + ONES) | word) & HIGHS;
+        // Any bit set means some byte is special (later bytes may be flagged wrongly, which an "any" test ignores).
+        if special_bytes(word) | from_delete != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&byte| matches!(byte, 0x20..=0x7E) && byte != b'"' && byte != b'\\')
+}
+
 /// The index of the first `\n` in `bytes`, eight bytes at a time.
 pub(super) fn first_newline(bytes: &[u8]) -> Option<usize> {
     first_matching(bytes, |word| zero_bytes(word ^ (ONES * u64::from(b'\n'))), |byte| byte == b'\n')
@@ -286,6 +303,24 @@ mod tests {
         assert_eq!(plain_string_end(b"\"", 1), None);
         assert_eq!(plain_string_end(b"\"\"", 1), Some(1));
         assert_eq!(plain_string_end(b"x", 5), None);
+    }
+
+    #[test]
+    fn printable_ascii_is_told_from_every_other_byte_wherever_it_is() {
+        for length in 1..20 {
+            for place in 0..length {
+                for byte in 0..=255u8 {
+                    let mut bytes: Vec<u8> = (0..length).map(|i| b' ' + (i * 7 % 95) as u8).collect();
+                    bytes.retain(|&b| b != b'"' && b != b'\\');
+                    let place = place.min(bytes.len());
+                    assert!(printable_ascii_without_escapes(&bytes), "{bytes:?}");
+                    bytes.insert(place, byte);
+                    let expected = (0x20..=0x7E).contains(&byte) && byte != b'"' && byte != b'\\';
+                    assert_eq!(printable_ascii_without_escapes(&bytes), expected, "{bytes:?}");
+                }
+            }
+        }
+        assert!(printable_ascii_without_escapes(b""));
     }
 
     #[test]
