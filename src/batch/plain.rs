@@ -25,10 +25,10 @@
 //!
 //! No allocation: the values borrow the line. The line is checked to be UTF-8 once, as a whole (the standard
 //! library's check, a word at a time over ASCII), then read in one pass. A value is searched for its closing quote
-//! eight bytes at a time, the same search finding a backslash or a control character; a member name is not searched
-//! at all: its first bytes tell which member it can only be, and one comparison with that name and its closing quote
-//! decides (likewise an `Operation`'s value, which then borrows the static name). Together these are a small part of a line's answer;
-//! the JSON parser they replace was more than half of it.
+//! eight bytes at a time, the same search finding a backslash or a control character; a member name is not
+//! searched at all: its first bytes tell which member it can only be, and one comparison with that name and its
+//! closing quote decides (likewise an `Operation`'s value, which then borrows the static name). Together these are
+//! a small part of a line's answer; the JSON parser they replace was more than half of it.
 
 use std::borrow::Cow;
 
