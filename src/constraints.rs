@@ -9,6 +9,8 @@
 //! Patterns are matched by hand rather than with a regex engine: the core stays small (the WASM build ships it) and
 //! matching allocates nothing. A pattern matches the whole string, as the service applies it.
 
+use crate::message::Part;
+
 /// A string shape: length bounds (in characters) and an optional pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StringShape {
@@ -145,19 +147,37 @@ const ALNUM: AsciiClass = AsciiClass::new(&[(b'a', b'z'), (b'A', b'Z'), (b'0', b
 const NAME: AsciiClass = AsciiClass::new(&[(0x20, 0x3b), (0x3d, 0x3d), (0x3f, 0x5b), (0x5d, 0x7e)], &[]);
 const DESCRIPTION: AsciiClass = AsciiClass::new(&[(0x20, 0x3b), (0x3d, 0x3d), (0x3f, 0x5b), (0x5d, 0x7e)], b"\n\r");
 
-impl std::fmt::Display for StringViolation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
+impl StringViolation {
+    /// The wording, as parts (for `Display` and the batch answer writer): calls `each` with them in order.
+    pub(crate) fn parts<E>(&self, each: &mut impl FnMut(Part<'_>) -> Result<(), E>) -> Result<(), E> {
+        use Part::{Number, Plain, Text};
+        match *self {
             StringViolation::TooShort { len, min } => {
-                write!(f, "is {len} characters long; the service requires at least {min}")
+                [Plain("is "), Number(len), Plain(" characters long; the service requires at least "), Number(min)]
+                    .into_iter()
+                    .try_for_each(each)
             }
             StringViolation::TooLong { len, max } => {
-                write!(f, "is {len} characters long; the service allows at most {max}")
+                [Plain("is "), Number(len), Plain(" characters long; the service allows at most "), Number(max)]
+                    .into_iter()
+                    .try_for_each(each)
             }
-            StringViolation::Pattern { pattern } => {
-                write!(f, "is not {} (the service's pattern is {})", pattern.describe(), pattern.source())
-            }
+            StringViolation::Pattern { pattern } => [
+                Plain("is not "),
+                Text(pattern.describe()),
+                Plain(" (the service's pattern is "),
+                Text(pattern.source()),
+                Plain(")"),
+            ]
+            .into_iter()
+            .try_for_each(each),
         }
+    }
+}
+
+impl std::fmt::Display for StringViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.parts(&mut |part| crate::message::write_part(f, part))
     }
 }
 

@@ -74,6 +74,7 @@ mod answer;
 mod conditions;
 mod diagnostic;
 mod hash;
+mod message;
 mod policy;
 mod request;
 

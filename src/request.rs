@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::constraints::{self as c, StringShape, StringViolation};
 use crate::diagnostic::ErrorCode;
+use crate::message::{self, Part};
 use crate::organization::DeviceProperty;
 use crate::uncertain::{self, AccessCheck};
 
@@ -242,27 +243,46 @@ impl RequestError<'_> {
     }
 }
 
-impl fmt::Display for RequestError<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl<'a> RequestError<'a> {
+    /// The message, as parts: the one wording of every request error, which `Display` and the batch answer writer
+    /// both write. Calls `each` with the parts in order and stops at its first error.
+    pub(crate) fn parts<E>(&self, each: &mut impl FnMut(Part<'_>) -> Result<(), E>) -> Result<(), E> {
+        use Part::{Plain, Quoted};
         match self {
-            RequestError::InvalidMember { member, value, violation } => write!(f, "{member} {value:?} {violation}"),
+            RequestError::InvalidMember { member, value, violation } => {
+                [Plain(member), Plain(" "), Quoted(value), Plain(" ")].into_iter().try_for_each(&mut *each)?;
+                violation.parts(each)
+            }
             RequestError::ExactlyOnePrincipal => {
-                f.write_str("You must provide either the user ID or impersonation role ID, not both and not neither")
+                each(Plain("You must provide either the user ID or impersonation role ID, not both and not neither"))
             }
             RequestError::RoleRequiresEws { action } => {
-                write!(f, "Impersonation role ID can only be used with Action EWS, not {action:?}")
+                each(Plain("Impersonation role ID can only be used with Action EWS, not "))?;
+                each(Quoted(action))
             }
             RequestError::OverrideNeedsUserAndDevice => {
-                f.write_str("UserId and DeviceId select a mobile device access override together; give both or neither")
+                each(Plain("UserId and DeviceId select a mobile device access override together; give both or neither"))
             }
             RequestError::UnknownUser { member, value } => {
-                write!(f, "{member} {value:?} names no user of the directory")
+                [Plain(member), Plain(" "), Quoted(value), Plain(" names no user of the directory")]
+                    .into_iter()
+                    .try_for_each(each)
             }
             RequestError::UnknownRole { value } => {
-                write!(f, "ImpersonationRoleId {value:?} names no impersonation role")
+                [Plain("ImpersonationRoleId "), Quoted(value), Plain(" names no impersonation role")]
+                    .into_iter()
+                    .try_for_each(each)
             }
-            RequestError::UserNotEnabled { value } => write!(f, "TargetUser {value:?} is not enabled"),
+            RequestError::UserNotEnabled { value } => {
+                [Plain("TargetUser "), Quoted(value), Plain(" is not enabled")].into_iter().try_for_each(each)
+            }
         }
+    }
+}
+
+impl fmt::Display for RequestError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.parts(&mut |part| message::write_part(f, part))
     }
 }
 

@@ -6,7 +6,8 @@
 //! way tools write them and then some: members shuffled, JSON whitespace anywhere between tokens, `null` members,
 //! and, for a third of the lines, one hostile change (an escape, a control character, a member twice, an unknown
 //! or misspelt member, a member of another operation, a missing one, a value of another JSON type, bytes that are
-//! not UTF-8, a cut, trailing text or commas, an `OrganizationId` of the wrong shape, a byte-order mark, a CRLF).
+//! not UTF-8, a cut, trailing text or commas, an `OrganizationId` of the wrong shape, a byte-order mark, a CRLF,
+//! characters that an error message quotes as they are or escapes).
 //! Every answer must be byte for byte the one the full reader and serde give.
 
 use proptest::prelude::*;
@@ -150,6 +151,8 @@ fn change_member(change: usize, name: &mut String, value: &mut String, rng: &mut
             *value = rng.pick(&["\"GetAccessEffect\"", "\"\"", "\"getaccesscontroleffect\"", "null"]).to_string()
         }
         10 => value.insert_str(1, rng.pick::<&str>(&["é", "😀", "\u{FEFF}", "\u{2028}", "Ÿ"])),
+        // Characters a plain line may hold that an error message's `{:?}` quotes as they are, or escapes.
+        19 => value.insert_str(1, rng.pick::<&str>(&["'", " ", "~", "\u{7F}", "\u{301}", "\u{200B}", "\\\\"])),
         _ => {}
     }
 }

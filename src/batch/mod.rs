@@ -43,6 +43,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::diagnostic::ErrorCode;
+use crate::message::Part;
 use crate::policy::Policy;
 use crate::request::RequestError;
 
@@ -110,8 +111,12 @@ const KEPT_LINE_BYTES: usize = MAX_LINE_BYTES + 1;
 
 /// Appends the answer to a line longer than [`MAX_LINE_BYTES`], for a reader that stopped keeping it.
 pub fn answer_overlong_line(out: &mut Vec<u8>) {
-    let message = format_args!("the line is longer than {MAX_LINE_BYTES} bytes, the most a request line may be");
-    write::error(out, ErrorCode::LimitExceededException, message);
+    let message = [
+        Part::Plain("the line is longer than "),
+        Part::Number(MAX_LINE_BYTES),
+        Part::Plain(" bytes, the most a request line may be"),
+    ];
+    write::error_of_parts(out, ErrorCode::LimitExceededException, &message);
 }
 
 /// Answers one line (its `\r\n` or `\n` end may be left on), appending the JSON answer (without a newline) to
@@ -206,6 +211,6 @@ pub fn answer(policy: &Policy, request: &Request<'_>, out: &mut Vec<u8>) {
         }
     };
     if let Err(error) = answered {
-        write::error(out, error.code(), &error);
+        write::request_error(out, &error);
     }
 }

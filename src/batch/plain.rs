@@ -24,14 +24,15 @@
 //! # Costs
 //!
 //! No allocation: the values borrow the line. The line is checked to be UTF-8 once, as a whole (the standard
-//! library's check, a word at a time over ASCII), then read in one pass. A string is searched for its closing quote
-//! eight bytes at a time, the same search finding a backslash or a control character; a member name is picked by
-//! a `match` on byte strings. Together these are a small part of a line's answer;
-//! the JSON parser they replace was more than half of it.
+//! library's check, a word at a time over ASCII), then read in one pass. A value is searched for its closing quote
+//! eight bytes at a time, the same search finding a backslash or a control character; a member name is not
+//! searched at all: its first bytes tell which member it can only be, and one comparison with that name and its
+//! closing quote decides (likewise an `Operation`'s value, which then borrows the static name). Together these are
+//! a small part of a line's answer; the JSON parser they replace was more than half of it.
 
 use std::borrow::Cow;
 
-use super::read::{Member, Read};
+use super::read::{Member, Operation, Read};
 
 /// Reads a line of the plain shape (without its line end) into the reader's slots; `None` for any other line.
 pub(super) fn scan(line: &[u8]) -> Option<Read<'_>> {
@@ -52,8 +53,7 @@ pub(super) fn scan(line: &[u8]) -> Option<Read<'_>> {
             if *line.get(at)? != b'"' {
                 return None;
             }
-            let end = plain_string_end(line, at + 1)?;
-            let member = member_named(line.get(at + 1..end)?)?;
+            let (member, end) = member_at(line, at + 1)?;
             at = skip_whitespace(line, end + 1);
             if *line.get(at)? != b':' {
                 return None;
@@ -65,6 +65,13 @@ pub(super) fn scan(line: &[u8]) -> Option<Read<'_>> {
             }
             seen |= bit;
             match *line.get(at)? {
+                // The operation's name is one of three, and the static name serves as well as the line's copy.
+                b'"' if member == Member::Operation && operation_at(line, at + 1).is_some() => {
+                    let (operation, end) = operation_at(line, at + 1)?;
+                    let slot = values.get_mut(member as usize)?;
+                    *slot = Some(Cow::Borrowed(operation.name()));
+                    at = end + 1;
+                }
                 b'"' => {
                     let end = plain_string_end(line, at + 1)?;
                     let slot = values.get_mut(member as usize)?;
@@ -93,24 +100,49 @@ pub(super) fn scan(line: &[u8]) -> Option<Read<'_>> {
     Some(Read::without_problems(values))
 }
 
-/// The member a name's bytes spell: a `match` on byte strings, which compiles to a switch on the length and
-/// comparisons of known length, without a call.
-fn member_named(name: &[u8]) -> Option<Member> {
-    Some(match name {
-        b"Operation" => Member::Operation,
-        b"OrganizationId" => Member::OrganizationId,
-        b"IpAddress" => Member::IpAddress,
-        b"Action" => Member::Action,
-        b"UserId" => Member::UserId,
-        b"ImpersonationRoleId" => Member::ImpersonationRoleId,
-        b"DeviceType" => Member::DeviceType,
-        b"DeviceModel" => Member::DeviceModel,
-        b"DeviceOperatingSystem" => Member::DeviceOperatingSystem,
-        b"DeviceUserAgent" => Member::DeviceUserAgent,
-        b"DeviceId" => Member::DeviceId,
-        b"TargetUser" => Member::TargetUser,
+/// The member whose name starts at `start` and the index of the name's closing quote; `None` when the string there
+/// is not exactly a member's name. The first bytes tell which member it can only be, and one comparison of that
+/// name and its quote decides: no search for the string's end, no comparison with the other names.
+fn member_at(line: &[u8], start: usize) -> Option<(Member, usize)> {
+    let rest = line.get(start..)?;
+    let second = rest.get(1).copied();
+    let member = match *rest.first()? {
+        b'O' if second == Some(b'p') => Member::Operation,
+        b'O' => Member::OrganizationId,
+        b'I' if second == Some(b'p') => Member::IpAddress,
+        b'I' => Member::ImpersonationRoleId,
+        b'A' => Member::Action,
+        b'U' => Member::UserId,
+        b'T' => Member::TargetUser,
+        // `Device` and then the word that tells them apart.
+        b'D' => match *rest.get(6)? {
+            b'T' => Member::DeviceType,
+            b'M' => Member::DeviceModel,
+            b'O' => Member::DeviceOperatingSystem,
+            b'U' => Member::DeviceUserAgent,
+            b'I' => Member::DeviceId,
+            _ => return None,
+        },
         _ => return None,
-    })
+    };
+    let name = member.name().as_bytes();
+    (rest.get(..name.len()) == Some(name) && rest.get(name.len()) == Some(&b'"'))
+        .then_some((member, start + name.len()))
+}
+
+/// The operation whose name starts at `start`, closed by a quote, and the index of that quote; `None` for any
+/// other string (which the general path reads, and `check` refuses).
+fn operation_at(line: &[u8], start: usize) -> Option<(Operation, usize)> {
+    let rest = line.get(start..)?;
+    let operation = match *rest.get(3)? {
+        b'A' => Operation::Access,
+        b'M' => Operation::Mobile,
+        b'I' => Operation::Impersonation,
+        _ => return None,
+    };
+    let name = operation.name().as_bytes();
+    (rest.get(..name.len()) == Some(name) && rest.get(name.len()) == Some(&b'"'))
+        .then_some((operation, start + name.len()))
 }
 
 /// The index of the first byte at or after `at` that is not JSON whitespace (`line.len()` if none is).
@@ -134,6 +166,23 @@ fn plain_string_end(line: &[u8], start: usize) -> Option<usize> {
 /// control character. Eight bytes at a time: most strings are ids and addresses of 5 to 40 bytes.
 pub(super) fn first_special(bytes: &[u8]) -> Option<usize> {
     first_matching(bytes, special_bytes, |byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+}
+
+/// Whether every byte of `bytes` is printable ASCII (`0x20..=0x7E`) other than a quote or a backslash: a value
+/// that both `{:?}` and JSON leave as it is. Eight bytes at a time, as [`first_special`].
+pub(super) fn printable_ascii_without_escapes(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let Ok(word) = word.try_into().map(u64::from_le_bytes) else { return false };
+        // A byte's low seven bits plus one reach its high bit exactly when they are all ones (0x7F, or 0xFF); the
+        // sum never carries into the next byte. With the byte's own high bit, that is every byte from 0x7F up.
+        let from_delete = (((word & !HIGHS) + ONES) | word) & HIGHS;
+        // Any bit set means some byte is special (later bytes may be flagged wrongly, which an "any" test ignores).
+        if special_bytes(word) | from_delete != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&byte| matches!(byte, 0x20..=0x7E) && byte != b'"' && byte != b'\\')
 }
 
 /// The index of the first `\n` in `bytes`, eight bytes at a time.
@@ -289,6 +338,24 @@ mod tests {
     }
 
     #[test]
+    fn printable_ascii_is_told_from_every_other_byte_wherever_it_is() {
+        for length in 1..20 {
+            for place in 0..length {
+                for byte in 0..=255u8 {
+                    let mut bytes: Vec<u8> = (0..length).map(|i| b' ' + (i * 7 % 95) as u8).collect();
+                    bytes.retain(|&b| b != b'"' && b != b'\\');
+                    let place = place.min(bytes.len());
+                    assert!(printable_ascii_without_escapes(&bytes), "{bytes:?}");
+                    bytes.insert(place, byte);
+                    let expected = (0x20..=0x7E).contains(&byte) && byte != b'"' && byte != b'\\';
+                    assert_eq!(printable_ascii_without_escapes(&bytes), expected, "{bytes:?}");
+                }
+            }
+        }
+        assert!(printable_ascii_without_escapes(b""));
+    }
+
+    #[test]
     fn a_newline_is_found_wherever_it_is() {
         for length in 0..20 {
             for place in 0..=length {
@@ -303,17 +370,50 @@ mod tests {
 
     #[test]
     fn member_names_are_exactly_the_readers() {
+        let member_named = |name: &[u8]| {
+            let string = [b"\"", name, b"\""].concat();
+            member_at(&string, 1).map(|(member, end)| {
+                assert_eq!(end, string.len() - 1, "{}", String::from_utf8_lossy(name));
+                member
+            })
+        };
         for member in crate::batch::read::MEMBERS {
             assert_eq!(member_named(member.name().as_bytes()), Some(member));
             let mut other = member.name().as_bytes().to_vec();
             for i in 0..other.len() {
-                other[i] ^= 0x20;
-                assert_eq!(member_named(&other), None, "{}", String::from_utf8_lossy(&other));
-                other[i] ^= 0x20;
+                for byte in [other[i] ^ 0x20, b'"', b'\\', 0, 0xC3] {
+                    let original = std::mem::replace(&mut other[i], byte);
+                    assert_eq!(member_named(&other), None, "{}", String::from_utf8_lossy(&other));
+                    other[i] = original;
+                }
             }
+            // A name cut short, or going on past a member's name, is not that member.
+            let name = member.name().as_bytes();
+            for end in 0..name.len() {
+                assert_eq!(member_at(&[b"\"", &name[..end]].concat(), 1), None);
+            }
+            assert_eq!(member_at(&[b"\"", name].concat(), 1), None, "never closed");
         }
-        for name in ["", "Operatio", "Operations", "Device", "UserID", "userId", "DeviceUserAgent "] {
+        for name in ["", "Operatio", "Operations", "Device", "UserID", "userId", "DeviceUserAgent ", "Organization"] {
             assert_eq!(member_named(name.as_bytes()), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn operation_names_are_exactly_the_readers() {
+        for operation in Operation::ALL {
+            let string = format!("\"{}\"", operation.name());
+            assert_eq!(operation_at(string.as_bytes(), 1), Some((operation, string.len() - 1)));
+            for end in 0..string.len() - 1 {
+                assert_eq!(operation_at(&string.as_bytes()[..end], 1), None);
+            }
+            let longer = format!("\"{}x\"", operation.name());
+            assert_eq!(operation_at(longer.as_bytes(), 1), None);
+            let line = format!("{{\"Operation\":{string}}}");
+            assert_eq!(scan(line.as_bytes()).map(check), Some(read(line.as_bytes())));
+        }
+        for other in ["\"GetAccessEffect\"", "\"GetMobile\"", "\"Get\"", "\"GetImpersonationRoleEffecT\""] {
+            assert_eq!(operation_at(other.as_bytes(), 1), None, "{other}");
         }
     }
 
