@@ -3,7 +3,12 @@
 //! Every query benchmark cycles through 65,536 distinct random requests (generated once from a fixed seed by
 //! `workmail_policy::testing`, so runs are comparable), so that the branch predictor cannot learn the answers.
 //! Each iteration answers one request and walks its `MatchedRules`, as a caller would. Requests the service would
-//! reject are left out: these figures are for answered queries.
+//! reject are left out: these figures are for answered queries. Each call is measured four ways:
+//!
+//! - `engine`: one-shot (`Policy::access` and siblings), cold: the distinct requests in turn;
+//! - `prepared`: the same requests prepared beforehand (`Policy::prepare_access` and siblings), answered in turn;
+//! - `hot`: one request answered again and again, one-shot, everything in cache;
+//! - `reference`: the reference evaluator on the same requests.
 //!
 //! `cargo bench --bench queries` runs everything; BENCHMARKS.md records the medians and how to read them.
 
@@ -89,6 +94,14 @@ fn access(c: &mut Criterion, name: &str, shape: Shape) {
             answer.map(|a| a.matched_rules().count())
         })
     });
+    let prepared: Vec<_> = qs.iter().map(|q| s.policy.prepare_access(q)).collect();
+    group.bench_function("prepared", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            black_box(&prepared[i]).answer().map(|a| a.matched_rules().count())
+        })
+    });
+    group.bench_function("hot", |b| b.iter(|| s.policy.access(black_box(&qs[0])).map(|a| a.matched_rules().count())));
     group.bench_function("reference", |b| {
         b.iter(|| {
             i = (i + 1) % QUERIES;
@@ -122,6 +135,17 @@ fn mobile(c: &mut Criterion) {
             s.policy.mobile(black_box(&qs[i].as_request())).map(|a| a.matched_rules().count())
         })
     });
+    let requests: Vec<_> = qs.iter().map(|q| q.as_request()).collect();
+    let prepared: Vec<_> = requests.iter().map(|q| s.policy.prepare_mobile(q)).collect();
+    group.bench_function("prepared", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            black_box(&prepared[i]).answer().map(|a| a.matched_rules().count())
+        })
+    });
+    group.bench_function("hot", |b| {
+        b.iter(|| s.policy.mobile(black_box(&requests[0])).map(|a| a.matched_rules().count()))
+    });
     group.bench_function("reference", |b| {
         b.iter(|| {
             i = (i + 1) % QUERIES;
@@ -141,6 +165,17 @@ fn impersonation(c: &mut Criterion) {
             i = (i + 1) % QUERIES;
             s.policy.impersonation(black_box(&qs[i].as_request())).map(|a| a.matched_rules().count())
         })
+    });
+    let requests: Vec<_> = qs.iter().map(|q| q.as_request()).collect();
+    let prepared: Vec<_> = requests.iter().map(|q| s.policy.prepare_impersonation(q)).collect();
+    group.bench_function("prepared", |b| {
+        b.iter(|| {
+            i = (i + 1) % QUERIES;
+            black_box(&prepared[i]).answer().map(|a| a.matched_rules().count())
+        })
+    });
+    group.bench_function("hot", |b| {
+        b.iter(|| s.policy.impersonation(black_box(&requests[0])).map(|a| a.matched_rules().count()))
     });
     group.bench_function("reference", |b| {
         b.iter(|| {
