@@ -1,8 +1,8 @@
-//! The hash maps of compiling and analysing: [`foldhash`]'s fast hasher with a fixed seed.
+//! The hash maps of compiling and analysing: [`rustc_hash`]'s `FxHasher`, whose keys are fixed.
 //!
 //! The keys of these maps come from the organization's own rules and directory, and the maps live only while a
 //! policy is compiled or an analysis runs, so the standard library's SipHash (keyed against flooding) would cost
-//! more than it protects. A fixed seed keeps iteration order, and so every output, the same on every run.
+//! more than it protects. Fixed keys keep iteration order, and so every output, the same on every run.
 //!
 //! Not collision-resistant: an organization file crafted so that many of its identifiers hash alike would make
 //! compiling that organization slow, quadratic in the colliding identifiers (at most
@@ -12,8 +12,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-/// The build hasher of every map here.
-pub type IdBuildHasher = foldhash::fast::FixedState;
+/// The build hasher of every map here. (`BuildHasherDefault` rather than the crate's `FxBuildHasher`, which has no
+/// `Debug`.)
+pub type IdBuildHasher = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
 
 /// A hash map with [`IdBuildHasher`].
 pub type IdHashMap<K, V> = HashMap<K, V, IdBuildHasher>;

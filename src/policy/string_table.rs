@@ -8,14 +8,15 @@
 //! - open addressing with linear probing, at most half full, so a probe sequence is short;
 //! - each slot holds the key's 64-bit hash, its length and where its bytes start in one shared buffer, so a miss is
 //!   decided by the slot alone, and a hit costs one compare of the bytes, a machine word at a time;
-//! - the hash is [`foldhash`]'s (a maintained crate, 16 bytes per multiply), fed the bytes directly.
+//! - the hash is [`rustc_hash`]'s `FxHasher` (a maintained crate, several bytes per multiply), fed the bytes
+//!   directly rather than through `Hash for str`.
 //!
 //! It is not collision-resistant: the keys come from the organization being compiled, and a file crafted so that
 //! many of its keys hash alike would make compiling it and querying those keys slow (linear in the colliding keys,
 //! at most `load::Limits::max_list_items` of them), never wrong. Validation, which every loaded file passes first,
 //! uses the standard library's keyed hash; see `policy/identity.rs`.
 
-use std::hash::{BuildHasher, Hasher};
+use std::hash::Hasher;
 
 /// One slot; `len == EMPTY` marks a free one.
 #[derive(Debug, Clone, Copy)]
@@ -38,10 +39,10 @@ pub(crate) struct StringTable<V> {
     len: usize,
 }
 
-/// The hash of a key. `FixedState`: the same on every run, so that a compiled policy's layout is too.
+/// The hash of a key: the same on every run, so that a compiled policy's layout is too.
 #[inline]
 fn hash(key: &[u8]) -> u64 {
-    let mut hasher = foldhash::fast::FixedState::with_seed(0x5EED_0FA1_1C0D_E000).build_hasher();
+    let mut hasher = rustc_hash::FxHasher::default();
     hasher.write(key);
     hasher.finish()
 }
