@@ -3,7 +3,8 @@
 //! The organization comes from `workmail_policy::testing` with a seed and a shape taken from the input; the
 //! requests are the generator's own (CIDR edges, case-flipped prefixes, unknown users) and requests whose members
 //! the fuzzer writes: arbitrary text (non-ASCII, empty, long), identifiers from the organization, and edits of
-//! them. Both evaluators must give the same answer or the same error for every request of all three calls.
+//! them. Both evaluators must give the same answer or the same error for every request of all three calls, and a
+//! prepared query (`Policy::prepare_*`) the one-shot call's.
 
 #![no_main]
 
@@ -164,13 +165,19 @@ fuzz_target!(|case: Case| {
     for request in &access {
         let engine = policy.access(&request.as_request()).map(|a| a.to_response());
         assert_eq!(engine, reference::access(&org, &request.as_request()), "access {request:?}");
+        let prepared = policy.prepare_access(&request.as_request()).answer().map(|a| a.to_response());
+        assert_eq!(prepared, engine, "prepared access {request:?}");
     }
     for request in &mobile {
         let engine = policy.mobile(&request.as_request()).map(|a| a.to_response());
         assert_eq!(engine, reference::mobile(&org, &request.as_request()), "mobile {request:?}");
+        let prepared = policy.prepare_mobile(&request.as_request()).answer().map(|a| a.to_response());
+        assert_eq!(prepared, engine, "prepared mobile {request:?}");
     }
     for request in &impersonation {
         let engine = policy.impersonation(&request.as_request()).map(|a| a.to_response());
         assert_eq!(engine, reference::impersonation(&org, &request.as_request()), "impersonation {request:?}");
+        let prepared = policy.prepare_impersonation(&request.as_request()).answer().map(|a| a.to_response());
+        assert_eq!(prepared, engine, "prepared impersonation {request:?}");
     }
 });
