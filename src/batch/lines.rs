@@ -1,28 +1,31 @@
 //! A byte stream cut into blocks of whole lines, in bounded memory, for answering block by block.
 //!
-//! A reader of a request stream (`wmpolicy batch` on stdin; a replay of a log) gets bytes in chunks that end
-//! anywhere. [`LineBlocks`] takes the chunks and gives back blocks that end at a line end, carrying the start of
-//! an unfinished line to the next block. It does no I/O and starts no threads: the caller reads, and may answer
-//! blocks on several threads, since a block needs nothing from the one before it.
-//!
-//! # Bounded memory
-//!
-//! A line longer than the reader keeps (for request lines, [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES) and a `\r`)
-//! is answered with an error whatever it says, so only its length matters. The start of an unfinished line is
-//! carried only up to one byte more than is kept, and the rest of that line is dropped as it comes, up to its `\n`;
-//! the block that ends it holds the cut head, which [`answer_lines`](super::answer_lines) answers as too long. (A
-//! long line that starts and ends in one chunk goes into the block whole: it costs no more memory than the chunk.)
-//! So a block is at most a chunk and the carried line, and a stream of any length, with lines of any length, is
-//! read in the memory of a chunk, the carried line and a block.
-//!
-//! # Costs
-//!
-//! Each byte is copied once, from the chunk into the block (a copy is some tens of gigabytes a second; answering
-//! is some hundreds of megabytes), and each chunk is searched once from its end for its last `\n`.
+//! See [`LineBlocks`], the module's one type.
 
 use super::KEPT_LINE_BYTES;
 
-/// Cuts a stream of lines into blocks of whole lines: see the [module](self) documentation.
+/// Cuts a stream of lines into blocks of whole lines, in bounded memory, for answering block by block.
+///
+/// A reader of a request stream (`wmpolicy batch` on stdin; a replay of a log) gets bytes in chunks that end
+/// anywhere. `LineBlocks` takes the chunks and gives back blocks that end at a line end, carrying the start of
+/// an unfinished line to the next block. It does no I/O and starts no threads: the caller reads, and may answer
+/// blocks on several threads, since a block needs nothing from the one before it.
+///
+/// # Bounded memory
+///
+/// A line longer than the reader keeps (for request lines, [`MAX_LINE_BYTES`](crate::batch::MAX_LINE_BYTES) and
+/// a `\r`) is answered with an error whatever it says, so only its length matters. The start of an unfinished line
+/// is carried only up to one byte more than is kept, and the rest of that line is dropped as it comes, up to its
+/// `\n`; the block that ends it holds the cut head, which [`answer_lines`](crate::batch::answer_lines) answers as
+/// too long. (A long line that starts and ends in one chunk goes into the block whole: it costs no more memory
+/// than the chunk.)
+/// So a block is at most a chunk and the carried line, and a stream of any length, with lines of any length, is
+/// read in the memory of a chunk, the carried line and a block.
+///
+/// # Costs
+///
+/// Each byte is copied once, from the chunk into the block (a copy is some tens of gigabytes a second; answering
+/// is some hundreds of megabytes), and each chunk is searched once from its end for its last `\n`.
 ///
 /// ```
 /// use workmail_policy::batch::LineBlocks;
