@@ -1,11 +1,12 @@
 //! The hash maps of compiling and analysing: [`rustc_hash`]'s `FxHasher`, whose keys are fixed.
 //!
-//! The keys of these maps come from the organization's own rules and directory, and the maps live only while a
-//! policy is compiled or an analysis runs, so the standard library's SipHash (keyed against flooding) would cost
-//! more than it protects. Fixed keys keep iteration order, and so every output, the same on every run.
+//! The keys of these maps come from the organization's own rules and directory (a compiled policy keeps one, its
+//! mobile-device overrides), so the standard library's SipHash (keyed against flooding) would cost more than it
+//! protects. Fixed keys keep iteration order, and so every output, the same on every run.
 //!
 //! Not collision-resistant: an organization file crafted so that many of its identifiers hash alike would make
-//! compiling that organization slow, quadratic in the colliding identifiers (at most
+//! compiling that organization slow, quadratic in the colliding identifiers, and queries of those identifiers
+//! slow, linear in them (at most
 //! `load::Limits::max_list_items` per file). Validation, which every loaded file passes first, uses SipHash; the
 //! README lists the trade-off. A query's string lookups go through `policy::string_table`, which hashes the same
 //! way.

@@ -2,8 +2,8 @@
 //!
 //! A request error's message is static text, the values the request gave (quoted as Rust's `{:?}` quotes a `str`)
 //! and numbers. An error type lists its message's parts once ([`RequestError::parts`](crate::request::RequestError)
-//! and `StringViolation`'s); its `Display` writes them to a formatter with [`write_part`], and `batch::answer_line`
-//! writes them JSON-escaped straight into its output, skipping `core::fmt` for the usual plain values. So the
+//! and `StringViolation`'s); its `Display` writes them to a formatter with [`write_part`], and `batch::answer` (through
+//! `batch/write.rs`) writes them JSON-escaped straight into its output, skipping `core::fmt` for the usual plain values. So the
 //! wording cannot differ between the two, and writing an error answer allocates nothing.
 
 use std::fmt;

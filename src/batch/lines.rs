@@ -54,7 +54,9 @@ pub struct LineBlocks {
 impl LineBlocks {
     /// Blocks whose lines are kept up to `longest` bytes (without their `\n`); a longer line may be cut short, but
     /// never to `longest` bytes or fewer, so that whoever reads the block can still tell that it was too long.
-    pub fn new(longest: usize) -> LineBlocks {
+    /// Crate-private: [`answer_lines`](super::answer_lines) tells a cut line by the request-line limit, so a
+    /// caller outside could cut lines that it would then answer as requests.
+    pub(crate) fn new(longest: usize) -> LineBlocks {
         LineBlocks { carry: Vec::new(), dropping: false, longest }
     }
 
@@ -84,7 +86,7 @@ impl LineBlocks {
             self.carry.clear();
             bytes = rest;
         }
-        let room = (self.longest + 1).saturating_sub(self.carry.len());
+        let room = self.longest.saturating_add(1).saturating_sub(self.carry.len());
         if bytes.len() > room {
             self.carry.extend_from_slice(bytes.split_at(room).0);
             self.dropping = true;

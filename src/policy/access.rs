@@ -5,8 +5,10 @@
 //! whose conditions on that dimension hold:
 //!
 //! - **address**: both `IpRanges` and `NotIpRanges` of every rule are swept into one sorted list of disjoint
-//!   intervals, each carrying the mask of rules whose two address conditions hold there. A table on the top 16
-//!   bits of the address narrows the search to the intervals starting in that /16; `partition_point` finishes it.
+//!   intervals, each carrying the mask of rules whose two address conditions hold there. A table on the address's
+//!   top bits (about as many buckets as intervals, at most 2^16) narrows the search to the intervals starting in
+//!   that bucket; where many start in one bucket (a company's ranges cluster), a second table on the next 8 bits
+//!   narrows it again, and `partition_point` finishes it.
 //! - **action**: one mask per action spelling any rule names, and one for every other spelling.
 //! - **principal**: one mask per user slot and per role a rule names, one for any other user and one for any other
 //!   role; a user's mask already holds the role conditions' answer for "no role", and the other way round.

@@ -5,8 +5,10 @@
 //! the service's three calls. A `Policy` is immutable, `Send` and `Sync`: compile once, query from any thread.
 //! Answers borrow rule names from the policy and convert to the service's response shape with `to_response`.
 //!
-//! Compiling costs time and memory proportional to the rules (a 64K-entry table for addresses, masks for every
-//! distinct address interval); querying costs a few table lookups. Where the two could differ, the reference
+//! Compiling costs time and memory proportional to the rules (tables over the address intervals, masks for every
+//! distinct one); querying costs a few table lookups. A query resolves the request's strings, then decides from
+//! the indexes; [`Policy::prepare_access`] and its siblings keep the first step's result, so that a request asked
+//! again costs only the second (see [`PreparedAccess`]). [`Policy::heap_bytes`] says what a compiled policy takes. Where the two could differ, the reference
 //! evaluator in [`crate::reference`] is right, and the test suite checks that they never do.
 
 mod access;
@@ -193,7 +195,8 @@ impl Policy {
     /// [`PreparedAccess`]).
     ///
     /// Each call first tries a fast path that handles the common request, one whose every member is already known
-    /// to be valid because the compiled rules or directory name it; anything else (an unknown spelling, a stranger,
+    /// to be valid because the compiled rules or directory name it, or (an action no rule names) is checked for its
+    /// shape on the spot; anything else (an unknown spelling, a stranger,
     /// a malformed member) takes the checked path, which applies SEMANTICS 1.6 in order. Both give the same answer
     /// for every request the fast path accepts, which the differential tests check.
     #[inline]

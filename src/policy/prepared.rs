@@ -30,12 +30,14 @@
 //! }
 //! ```
 
+use std::fmt;
+
 use super::mobile::MobileDecider;
 use super::{AccessAnswer, ImpersonationAnswer, MobileAnswer, Policy};
 use crate::request::RequestError;
 
 /// An access-control request resolved against a policy by [`Policy::prepare_access`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PreparedAccess<'p, 'r> {
     policy: &'p Policy,
     /// The address, action and principal rows, or the service's error.
@@ -58,7 +60,7 @@ impl<'p, 'r> PreparedAccess<'p, 'r> {
 }
 
 /// A mobile-device access request resolved against a policy by [`Policy::prepare_mobile`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PreparedMobile<'p, 'r> {
     policy: &'p Policy,
     resolved: Result<MobileDecider<'p>, RequestError<'r>>,
@@ -80,7 +82,7 @@ impl<'p, 'r> PreparedMobile<'p, 'r> {
 }
 
 /// An impersonation request resolved against a policy by [`Policy::prepare_impersonation`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PreparedImpersonation<'p, 'r> {
     policy: &'p Policy,
     /// The role, and the mask of its rules that hold for the target.
@@ -99,5 +101,24 @@ impl<'p, 'r> PreparedImpersonation<'p, 'r> {
             Ok((role, matched)) => Ok(self.policy.impersonation.answer(*role, *matched)),
             Err(error) => Err(error.clone()),
         }
+    }
+}
+
+// `Debug` without the policy, which would print the whole compiled policy with every prepared query.
+impl fmt::Debug for PreparedAccess<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedAccess").field("resolved", &self.resolved).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PreparedMobile<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedMobile").field("resolved", &self.resolved).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PreparedImpersonation<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedImpersonation").field("resolved", &self.resolved).finish_non_exhaustive()
     }
 }
