@@ -68,6 +68,19 @@ pub(crate) enum Lookup {
     Unknown,
 }
 
+impl Lookup {
+    /// An identifier's slot, if it has one; else unknown when a directory is loaded (it must name a user), and
+    /// unlisted when none is.
+    #[inline]
+    fn of(slot: Option<u32>, directory: bool) -> Lookup {
+        match slot {
+            Some(slot) => Lookup::Slot(slot),
+            None if directory => Lookup::Unknown,
+            None => Lookup::Unlisted,
+        }
+    }
+}
+
 impl Identities {
     /// The organization's directory, when it has one; identifiers that rules name are added by [`Self::rule_side`].
     pub(crate) fn new(org: &Organization) -> Self {
@@ -94,11 +107,7 @@ impl Users {
     /// What a request's identifier is: a slot, unknown to the directory, or named by no one.
     #[inline]
     pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
-        match self.table.get(identifier) {
-            Some(entry) => Lookup::Slot(entry.slot),
-            None if self.directory => Lookup::Unknown,
-            None => Lookup::Unlisted,
-        }
+        Lookup::of(self.table.get(identifier).map(|entry| entry.slot), self.directory)
     }
 
     /// The identifier's entry, if any rule or the directory names it.
@@ -165,11 +174,7 @@ impl<S: BuildHasher + Default> Identities<S> {
     #[inline]
     /// What a request's identifier is: a slot, unknown to the directory, or named by no one.
     pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
-        match self.slots.get(identifier) {
-            Some(entry) => Lookup::Slot(entry.slot),
-            None if self.directory => Lookup::Unknown,
-            None => Lookup::Unlisted,
-        }
+        Lookup::of(self.slots.get(identifier).map(|entry| entry.slot), self.directory)
     }
 
     /// How many slots there are (users, or identifiers rules name).
