@@ -65,6 +65,7 @@ pub mod model;
 pub mod organization;
 #[cfg(feature = "testing")]
 pub mod reference;
+pub mod replay;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod uncertain;
