@@ -109,6 +109,27 @@ pub const IMPERSONATION_CHECKS_ROLE_FIRST: bool = true;
 /// empty description is accepted (the pattern is applied to non-empty strings only).
 pub const EMPTY_STRING_SKIPS_PATTERN: bool = true;
 
+/// 6.2: the `protocol` values of mail flow, which no access rule governs: counted by a replay, not judged.
+pub const MAIL_FLOW_PROTOCOLS: [&str; 2] = ["IncomingEmail", "OutgoingEmail"];
+
+/// 6.3: an `AccessControl` event with an `impersonator_id` is replayed as `GetAccessControlEffect` with
+/// `ImpersonationRoleId` = `impersonator_id` and this `Action` (the only action a role may be asked with, 1.6),
+/// whatever the event's `protocol`. The event also names the impersonated user, which the call cannot take.
+pub const IMPERSONATED_ACCESS_ACTION: &str = "EWS";
+
+/// 6.4: whether a logged `rule_id` agrees with the engine's `MatchedRules`. `rule_id` names one rule
+/// (an access-control rule by `Name`, an impersonation rule by `ImpersonationRuleId`, as the replay maps it); the
+/// answer may list several, so only membership is checked. A `rule_id` that names no rule of the organization
+/// (`names_a_rule` false: what the field holds for an access-control rule is undocumented) leaves only the effect
+/// to compare; an absent `rule_id` agrees only with an empty `MatchedRules`.
+pub fn logged_rule_agrees(rule_id: Option<&str>, names_a_rule: bool, matched_rules: &[&str]) -> bool {
+    match rule_id {
+        None => matched_rules.is_empty(),
+        Some(rule) if names_a_rule => matched_rules.contains(&rule),
+        Some(_) => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
