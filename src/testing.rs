@@ -9,6 +9,8 @@ use crate::model::*;
 pub use crate::request::{OwnedAccessRequest, OwnedImpersonationRequest, OwnedMobileRequest};
 use crate::uncertain;
 
+pub mod logs;
+
 /// SplitMix64: tiny, fast, and good enough to spread test cases.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
