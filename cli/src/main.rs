@@ -211,6 +211,24 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print a synthetic audit log for an organization, from a seed: a working company's sign-ins, impersonated
+    /// sessions, device checks and mail flow, with the verdicts the reference evaluator gives (for `replay`).
+    GenerateLog {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// The log's shape: one event per line (S3, Firehose), `aws logs filter-log-events` output or
+        /// `aws logs get-query-results` output.
+        #[arg(long, value_enum, default_value_t = LogShapeArg::EventLines)]
+        shape: LogShapeArg,
+        /// How many events.
+        #[arg(long, default_value_t = 1000)]
+        events: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Invert the logged verdict of every N-th judged event, as a disagreement to find.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        flip_every: usize,
+    },
     /// Rewrite files in canonical form: the same documents and meaning, the service's member order, 2-space
     /// pretty JSON, a trailing newline. `-` formats stdin to stdout.
     Fmt {
@@ -230,6 +248,14 @@ enum GeneratedShape {
     ServiceMaximum,
     Typical,
     Stress,
+}
+
+/// The log shapes `wmpolicy generate-log` writes (`workmail_policy::replay::LogShape`).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogShapeArg {
+    EventLines,
+    FilterLogEvents,
+    QueryResults,
 }
 
 #[derive(Subcommand)]
@@ -415,6 +441,20 @@ fn run(cli: Cli) -> Result<u8, u8> {
             };
             let file = testing::organization(seed, &shape).file;
             println!("{}", serde_json::to_string_pretty(&file).unwrap_or_default());
+            Ok(exit::OK)
+        }
+        Command::GenerateLog { inputs, shape, events, seed, flip_every } => {
+            use workmail_policy::replay::LogShape;
+            use workmail_policy::testing::logs;
+            let org = organization(&inputs)?;
+            let shape = match shape {
+                LogShapeArg::EventLines => LogShape::EventLines,
+                LogShapeArg::FilterLogEvents => LogShape::FilterLogEvents,
+                LogShapeArg::QueryResults => LogShape::QueryResults,
+            };
+            let options = logs::LogOptions { events, flip_every, ..logs::LogOptions::default() };
+            let log = logs::log(&org, seed, &options);
+            let _ = io::stdout().lock().write_all(&logs::write(&log.events, shape, seed));
             Ok(exit::OK)
         }
         Command::Fmt { files, check, size } => Ok(fmt(&files, check, &size.limits())),

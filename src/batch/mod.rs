@@ -49,7 +49,7 @@ use crate::request::RequestError;
 
 mod call;
 mod lines;
-mod plain;
+pub(crate) mod plain;
 mod read;
 mod write;
 

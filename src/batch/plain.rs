@@ -146,7 +146,7 @@ fn operation_at(line: &[u8], start: usize) -> Option<(Operation, usize)> {
 }
 
 /// The index of the first byte at or after `at` that is not JSON whitespace (`line.len()` if none is).
-fn skip_whitespace(line: &[u8], mut at: usize) -> usize {
+pub(crate) fn skip_whitespace(line: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = line.get(at) {
         at += 1;
     }
@@ -156,7 +156,7 @@ fn skip_whitespace(line: &[u8], mut at: usize) -> usize {
 /// The index of the closing quote of a string whose opening quote is just before `start`; `None` when the string
 /// holds a backslash or a control character before it (JSON's escapes, and bytes JSON refuses unescaped), or is
 /// never closed.
-fn plain_string_end(line: &[u8], start: usize) -> Option<usize> {
+pub(crate) fn plain_string_end(line: &[u8], start: usize) -> Option<usize> {
     let rest = line.get(start..)?;
     let end = first_special(rest)?;
     (rest.get(end) == Some(&b'"')).then_some(start + end)
@@ -186,7 +186,7 @@ pub(super) fn printable_ascii_without_escapes(bytes: &[u8]) -> bool {
 }
 
 /// The index of the first `\n` in `bytes`, eight bytes at a time.
-pub(super) fn first_newline(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn first_newline(bytes: &[u8]) -> Option<usize> {
     first_matching(bytes, |word| zero_bytes(word ^ (ONES * u64::from(b'\n'))), |byte| byte == b'\n')
 }
 

@@ -136,6 +136,16 @@ impl<'a> Event<'a> {
         if text.len() > MAX_EVENT_BYTES {
             return Err(too_long());
         }
+        match super::plain::scan(text) {
+            Some(event) => Ok(event),
+            None => Event::read_line_in_full(text),
+        }
+    }
+
+    /// [`Event::read_line`] without the plain-line shortcut: serde_json and the event visitor, for every line.
+    /// Public for the tests and the fuzz target that hold the shortcut to it.
+    #[doc(hidden)]
+    pub fn read_line_in_full(text: &'a [u8]) -> Result<Event<'a>, Unreadable> {
         from_json(text, EventVisitor)
     }
 
@@ -347,7 +357,7 @@ fn granted_of_text(text: &str) -> Option<bool> {
 
 /// The members an event is read from.
 #[derive(Clone, Copy)]
-enum Field {
+pub(super) enum Field {
     Timestamp,
     RequestId,
     UserId,
@@ -360,23 +370,30 @@ enum Field {
 }
 
 impl Field {
-    fn named(name: &str) -> Option<Field> {
-        Some(match name {
-            "event_timestamp" => Field::Timestamp,
-            "request_id" => Field::RequestId,
-            "user_id" => Field::UserId,
-            "impersonator_id" => Field::ImpersonatorId,
-            "protocol" => Field::Protocol,
-            "source_ip" => Field::SourceIp,
-            "scope" => Field::Scope,
-            "rule_id" => Field::RuleId,
-            "access_granted" => Field::AccessGranted,
+    pub(super) fn named(name: &str) -> Option<Field> {
+        // By length first, then one comparison of fixed length (a few word compares, no `memcmp` call): the
+        // plain-line scanner asks this for every member of every event.
+        fn is<const N: usize>(name: &[u8], candidate: &[u8; N]) -> bool {
+            <&[u8; N]>::try_from(name).is_ok_and(|name| name == candidate)
+        }
+        let name = name.as_bytes();
+        let field = match name.len() {
+            5 if is(name, b"scope") => Field::Scope,
+            7 if is(name, b"user_id") => Field::UserId,
+            7 if is(name, b"rule_id") => Field::RuleId,
+            8 if is(name, b"protocol") => Field::Protocol,
+            9 if is(name, b"source_ip") => Field::SourceIp,
+            10 if is(name, b"request_id") => Field::RequestId,
+            14 if is(name, b"access_granted") => Field::AccessGranted,
+            15 if is(name, b"event_timestamp") => Field::Timestamp,
+            15 if is(name, b"impersonator_id") => Field::ImpersonatorId,
             _ => return None,
-        })
+        };
+        Some(field)
     }
 
     /// The event's member for this field, when it holds text.
-    fn text<'e, 'a>(self, event: &'e mut Event<'a>) -> Option<&'e mut Option<Cow<'a, str>>> {
+    pub(super) fn text<'e, 'a>(self, event: &'e mut Event<'a>) -> Option<&'e mut Option<Cow<'a, str>>> {
         Some(match self {
             Field::RequestId => &mut event.request_id,
             Field::UserId => &mut event.user_id,

@@ -103,6 +103,15 @@ pub struct RuleSet<'p> {
 
 type Answer<'p> = Result<Verdict<'p>, Refusal>;
 
+/// What the cache keeps for a request and a logged `rule_id`: both rule sets' answers, and whether the `rule_id`
+/// names a rule (so that a repeated event costs one lookup, not a search of the rules too).
+#[derive(Debug, Clone)]
+struct Cached<'p> {
+    answer: Answer<'p>,
+    against: Option<Answer<'p>>,
+    names_a_rule: bool,
+}
+
 /// Replays events against a rule set, and, optionally, a second one; answers are cached by request.
 ///
 /// A replayer is cheap to make, and one per thread is the way to use several: it keeps its own cache. Logs repeat
@@ -131,7 +140,7 @@ type Answer<'p> = Result<Verdict<'p>, Refusal>;
 pub struct Replayer<'p> {
     rules: RuleSet<'p>,
     against: Option<RuleSet<'p>>,
-    cache: HashMap<Box<[u8]>, (Answer<'p>, Option<Answer<'p>>), IdBuildHasher>,
+    cache: HashMap<Box<[u8]>, Cached<'p>, IdBuildHasher>,
     key: Vec<u8>,
 }
 
@@ -171,32 +180,38 @@ impl<'p> Replayer<'p> {
                 });
             }
         };
-        let (answer, against) = self.answers(&request);
+        let rule_id = event.rule_id.as_deref();
+        let Cached { answer, against, names_a_rule } = self.answers(&request, rule_id);
         let verdict = match answer {
             Ok(verdict) => verdict,
             Err(refusal) => return Outcome::Unreplayable(refusal),
         };
-        let rule_id = event.rule_id.as_deref();
-        let names_a_rule = rule_id.is_some_and(|rule| self.names_a_rule(&request, rule));
         let agrees = (verdict.effect == Effect::Allow) == granted
             && uncertain::logged_rule_agrees(rule_id, names_a_rule, &verdict.matched_rules);
         Outcome::Judged(Judged { class, granted, verdict, agrees, rule_id_compared: names_a_rule, against })
     }
 
-    /// The answers of both rule sets, from the cache when the request was asked before.
-    fn answers(&mut self, request: &Request<'_>) -> (Answer<'p>, Option<Answer<'p>>) {
+    /// The answers of both rule sets and whether `rule_id` names a rule, from the cache when the request was asked
+    /// before with the same `rule_id`.
+    fn answers(&mut self, request: &Request<'_>, rule_id: Option<&str>) -> Cached<'p> {
         self.key.clear();
         cache_key(request, &mut self.key);
-        if let Some((answer, against)) = self.cache.get(self.key.as_slice()) {
-            return (answer.clone(), against.clone());
+        if let Some(rule) = rule_id {
+            self.key.extend_from_slice(rule.as_bytes());
         }
-        let answer = ask(self.rules.policy, request);
-        let against = self.against.map(|rules| ask(rules.policy, request));
+        if let Some(cached) = self.cache.get(self.key.as_slice()) {
+            return cached.clone();
+        }
+        let cached = Cached {
+            answer: ask(self.rules.policy, request),
+            against: self.against.map(|rules| ask(rules.policy, request)),
+            names_a_rule: rule_id.is_some_and(|rule| self.names_a_rule(request, rule)),
+        };
         if self.cache.len() >= CACHED_REQUESTS {
             self.cache.clear();
         }
-        self.cache.insert(self.key.as_slice().into(), (answer.clone(), against.clone()));
-        (answer, against)
+        self.cache.insert(self.key.as_slice().into(), cached.clone());
+        cached
     }
 
     /// Whether a logged `rule_id` names a rule the request could have matched (SEMANTICS 6.4): an access-control
@@ -239,7 +254,8 @@ fn ask<'p>(policy: &'p Policy, request: &Request<'_>) -> Answer<'p> {
 }
 
 /// The request as cache key bytes: the operation, then each member's presence and length-prefixed bytes, so that
-/// two requests share a key only when they are the same request.
+/// two requests share a key only when they are the same request (and bytes appended after it cannot make two
+/// keys alike).
 pub(super) fn cache_key(request: &Request<'_>, key: &mut Vec<u8>) {
     let mut member = |value: Option<&str>| match value {
         None => key.push(0),

@@ -53,6 +53,7 @@
 
 mod event;
 mod judge;
+mod plain;
 mod reader;
 mod report;
 mod summary;

@@ -3,6 +3,7 @@
 //! See [`LogReader`], the module's one type, and [`Records`], what it fills.
 
 use super::{LogShape, MAX_EVENT_BYTES};
+use crate::batch::plain::first_newline;
 use crate::batch::LineBlocks;
 
 /// How many bytes the reader looks at, at most, to tell a log's shape; a file whose first member is not found in
@@ -20,15 +21,16 @@ const KEY_BYTES: usize = 16;
 /// event lines, and the text of record `i` is [`Records::text`]`(i)`.
 #[derive(Debug, Clone, Default)]
 pub struct Records {
-    /// The records' text, each followed by `\n`.
+    /// The records' text, each followed by `\n` (and, between event lines, the blank lines of the input).
     text: Vec<u8>,
-    /// Each record: where its text starts in `text`, the input line it starts on, and what it is.
+    /// Each record: where its text is in `text`, the input line it starts on, and what it is.
     entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     start: usize,
+    end: usize,
     line: u64,
     kind: RecordKind,
 }
@@ -74,8 +76,7 @@ impl Records {
     /// When `i` is not below [`Records::len`].
     pub fn get(&self, i: usize) -> (&[u8], u64, RecordKind) {
         let entry = self.entries[i];
-        let end = self.entries.get(i + 1).map_or(self.text.len(), |next| next.start);
-        (&self.text[entry.start..end - 1], entry.line, entry.kind)
+        (&self.text[entry.start..entry.end], entry.line, entry.kind)
     }
 
     /// The records in order.
@@ -89,8 +90,9 @@ impl Records {
     }
 
     fn push(&mut self, line: u64, kind: RecordKind, text: &[u8]) {
-        self.entries.push(Entry { start: self.text.len(), line, kind });
+        let start = self.text.len();
         self.text.extend_from_slice(text);
+        self.entries.push(Entry { start, end: self.text.len(), line, kind });
         self.text.push(b'\n');
     }
 }
@@ -147,10 +149,9 @@ pub struct LogReader {
     shape: Option<LogShape>,
     /// The first bytes, kept until the shape is told.
     head: Vec<u8>,
-    /// Event lines: the line cutter, the next line's number, and a block its lines go to before becoming records.
+    /// Event lines: the line cutter and the next line's number.
     lines: LineBlocks,
     next_line: u64,
-    scratch: Vec<u8>,
     /// Pages: where the reader is in the document.
     page: PageState,
 }
@@ -212,7 +213,6 @@ impl LogReader {
             head: Vec::new(),
             lines: LineBlocks::new(MAX_EVENT_BYTES),
             next_line: 1,
-            scratch: Vec::new(),
             page: PageState::new(),
         }
     }
@@ -245,9 +245,9 @@ impl LogReader {
         }
         match self.shape {
             Some(LogShape::EventLines) => {
-                self.scratch.clear();
-                self.lines.finish(&mut self.scratch);
-                self.take_lines(records);
+                let from = records.text.len();
+                self.lines.finish(&mut records.text);
+                self.take_lines(records, from);
             }
             Some(shape) => {
                 let page = &mut self.page;
@@ -289,25 +289,45 @@ impl LogReader {
     fn read(&mut self, shape: LogShape, bytes: &[u8], records: &mut Records) {
         match shape {
             LogShape::EventLines => {
-                self.scratch.clear();
-                self.lines.push(bytes, &mut self.scratch);
-                self.take_lines(records);
+                let from = records.text.len();
+                self.lines.push(bytes, &mut records.text);
+                self.take_lines(records, from);
             }
             LogShape::FilterLogEvents | LogShape::QueryResults => read_pages(&mut self.page, shape, bytes, records),
         }
     }
 
-    /// Moves the whole lines in `scratch` into `records`, one record a line; blank lines are counted, not kept.
-    fn take_lines(&mut self, records: &mut Records) {
-        for line in self.scratch.split_inclusive(|&byte| byte == b'\n') {
+    /// Makes records of the whole lines just appended to `records`' text, from `from` on: one record a line, its
+    /// `\r` and (on the log's first line) a byte-order mark left out; blank lines are counted, not kept. The text
+    /// stays where it is: only the places are noted.
+    fn take_lines(&mut self, records: &mut Records, from: usize) {
+        let mut start = from;
+        let text_end = records.text.len();
+        while start < text_end {
+            let rest = &records.text[start..text_end];
+            let line_end = first_newline(rest).map_or(text_end, |at| start + at);
             let number = self.next_line;
             self.next_line += 1;
-            let text = line.strip_suffix(b"\n").unwrap_or(line);
-            let text = text.strip_suffix(b"\r").unwrap_or(text);
-            let text = if number == 1 { text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text) } else { text };
-            if !text.iter().all(u8::is_ascii_whitespace) {
-                records.push(number, RecordKind::Event(LogShape::EventLines), text);
+            let (mut first, mut last) = (start, line_end);
+            if records.text[first..last].ends_with(b"\r") {
+                last -= 1;
             }
+            if number == 1 && records.text[first..last].starts_with(b"\xEF\xBB\xBF") {
+                first += 3;
+            }
+            if !records.text[first..last].iter().all(u8::is_ascii_whitespace) {
+                records.entries.push(Entry {
+                    start: first,
+                    end: last,
+                    line: number,
+                    kind: RecordKind::Event(LogShape::EventLines),
+                });
+            }
+            start = line_end + 1;
+        }
+        // The last line of a log without a final newline: keep the text's one-`\n`-per-record shape.
+        if text_end > from && records.text.last() != Some(&b'\n') {
+            records.text.push(b'\n');
         }
     }
 }
