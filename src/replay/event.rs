@@ -118,11 +118,11 @@ impl<'a> Event<'a> {
         match shape {
             LogShape::EventLines => Event::read_line(text),
             LogShape::FilterLogEvents => {
-                let message = from_json(text, MessageVisitor)?;
+                let message = from_json(text, MessageVisitor, b'{', "an element of `events`: a JSON object")?;
                 event_from_message(message, "message", scratch)
             }
             LogShape::QueryResults => {
-                let row = from_json(text, RowVisitor)?;
+                let row = from_json(text, RowVisitor, b'[', "a row of `results`: a JSON list")?;
                 match row.message {
                     Some(message) => event_from_message(message, "@message", scratch),
                     None => Ok(row.event),
@@ -146,7 +146,7 @@ impl<'a> Event<'a> {
     /// Public for the tests and the fuzz target that hold the shortcut to it.
     #[doc(hidden)]
     pub fn read_line_in_full(text: &'a [u8]) -> Result<Event<'a>, Unreadable> {
-        from_json(text, EventVisitor)
+        from_json(text, EventVisitor, b'{', "an event: a JSON object")
     }
 
     /// The event's simulate call (SEMANTICS 6.3), or why it is not judged.
@@ -218,11 +218,11 @@ pub(crate) fn shorten(value: &str) -> Cow<'_, str> {
     }
 }
 
-fn from_json<'a, V: Visitor<'a>>(text: &'a [u8], visitor: V) -> Result<V::Value, Unreadable> {
-    // A record that is not even JSON says so plainly, rather than with the parser's first complaint.
-    let first = text.iter().find(|byte| !byte.is_ascii_whitespace());
-    if !matches!(first, Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')) {
-        return Err(Unreadable("not JSON".to_owned()));
+/// Reads `text` with `visitor`, which expects a JSON value starting with `opening` (`{` or `[`): anything else is
+/// refused as not `what`, rather than with the parser's first complaint (`expected ident` for `not json`).
+fn from_json<'a, V: Visitor<'a>>(text: &'a [u8], visitor: V, opening: u8, what: &str) -> Result<V::Value, Unreadable> {
+    if text.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&opening) {
+        return Err(Unreadable(format!("not {what}")));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let value = deserializer.deserialize_any(visitor).map_err(json_error)?;
@@ -253,7 +253,8 @@ fn event_from_message<'a>(
             scratch
         }
     };
-    from_json(text.as_bytes(), EventVisitor).map_err(|Unreadable(why)| Unreadable(format!("`{member}`: {why}")))
+    from_json(text.as_bytes(), EventVisitor, b'{', "an event: a JSON object")
+        .map_err(|Unreadable(why)| Unreadable(format!("`{member}`: {why}")))
 }
 
 /// A string, borrowed from the input when it has no escapes.

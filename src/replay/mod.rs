@@ -60,7 +60,7 @@ mod summary;
 
 pub use event::{Class, Event, Replayable, Skip, Unreadable};
 pub use judge::{Judged, Outcome, Refusal, Replayer, RuleSet, Verdict};
-pub use reader::{LogReader, RecordKind, Records};
+pub use reader::{Broken, LogReader, RecordKind, Records};
 pub use report::{report, Report};
 pub use summary::{Change, Disagreement, Problem, Seen, Summary, MAX_GROUPS, MAX_PROBLEMS};
 
@@ -128,9 +128,9 @@ impl<'p> Replayer<'p> {
             };
             let shape = match kind {
                 RecordKind::Event(shape) => shape,
-                RecordKind::Broken { to_line } => {
+                RecordKind::Broken { to_line, why } => {
                     let head = String::from_utf8_lossy(text);
-                    return unreadable(broken_message(&head), Some(to_line));
+                    return unreadable(broken_message(why, &head), Some(to_line));
                 }
             };
             let read = match shape {
@@ -147,12 +147,12 @@ impl<'p> Replayer<'p> {
     }
 }
 
-fn broken_message(head: &str) -> String {
+fn broken_message(why: Broken, head: &str) -> String {
     let head = event::shorten(head.trim());
     if head.is_empty() {
-        "the log ends inside a page".to_owned()
+        why.message().to_owned()
     } else {
-        format!("not a page of the log's shape; skipped to the next page (starting `{head}`)")
+        format!("{} (it starts `{head}`)", why.message())
     }
 }
 

@@ -45,7 +45,34 @@ pub enum RecordKind {
     Broken {
         /// The last line skipped.
         to_line: u64,
+        /// What broke.
+        why: Broken,
     },
+}
+
+/// How a page of `filter-log-events` or `get-query-results` output broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broken {
+    /// Something other than a page where a page should start.
+    NotAPage,
+    /// A line end inside a string, which JSON does not allow.
+    LineEndInString,
+    /// A closing bracket that closes nothing.
+    ClosesNothing,
+    /// The log ends inside a page.
+    EndsInsidePage,
+}
+
+impl Broken {
+    /// What broke, for a person.
+    pub fn message(self) -> &'static str {
+        match self {
+            Broken::NotAPage => "not a page of the log's shape; skipped to the next page",
+            Broken::LineEndInString => "a line end inside a string breaks the page; skipped to the next page",
+            Broken::ClosesNothing => "a closing bracket closes nothing; skipped to the next page",
+            Broken::EndsInsidePage => "the log ends inside a page",
+        }
+    }
 }
 
 impl Records {
@@ -174,8 +201,9 @@ struct PageState {
     /// The event being kept (depth 3 and more) and the line it started on.
     event: Vec<u8>,
     event_line: u64,
-    /// Skipping broken input to the next line that starts a page: the line skipping started on, and its first bytes.
-    broken: Option<(u64, Vec<u8>)>,
+    /// Skipping broken input to the next line that starts a page: the line skipping started on, its first bytes,
+    /// and what broke.
+    broken: Option<(u64, Vec<u8>, Broken)>,
     /// At the start of a line (for telling where a page starts when skipping).
     line_start: bool,
 }
@@ -249,23 +277,17 @@ impl LogReader {
                 self.lines.finish(&mut records.text);
                 self.take_lines(records, from);
             }
-            Some(shape) => {
+            Some(_) => {
                 let page = &mut self.page;
-                if let Some((from, head)) = page.broken.take() {
-                    records.push(from, RecordKind::Broken { to_line: page.line }, &head);
+                if let Some((from, head, why)) = page.broken.take() {
+                    records.push(from, RecordKind::Broken { to_line: page.line, why }, &head);
                 } else if page.depth > 0 {
-                    let (from, head) = if page.depth >= 3 {
-                        (page.event_line, std::mem::take(&mut page.event))
-                    } else {
-                        (page.line, Vec::new())
-                    };
-                    // An event cut off by the end of the file is still an event's text: let its reading say what
-                    // is missing, unless the page around it is all that is left.
-                    if page.depth >= 3 {
-                        records.push(from, RecordKind::Event(shape), &head);
-                    } else {
-                        records.push(from, RecordKind::Broken { to_line: page.line }, &head);
-                    }
+                    // The page was cut short (a download stopped, a file truncated): its unfinished event, if any,
+                    // is where the report points.
+                    let from = if page.depth >= 3 { page.event_line } else { page.line };
+                    let mut head = std::mem::take(&mut page.event);
+                    head.truncate(64);
+                    records.push(from, RecordKind::Broken { to_line: page.line, why: Broken::EndsInsidePage }, &head);
                 }
             }
             None => {}
@@ -384,7 +406,7 @@ fn read_pages(page: &mut PageState, shape: LogShape, bytes: &[u8], records: &mut
     for &byte in bytes {
         let line_start = page.line_start;
         page.line_start = byte == b'\n';
-        if let Some((_, head)) = &mut page.broken {
+        if let Some((_, head, _)) = &mut page.broken {
             // Skipping to a line that starts a page.
             if !(line_start && byte == b'{') {
                 if head.len() < 64 && byte != b'\n' && byte != b'\r' {
@@ -395,8 +417,9 @@ fn read_pages(page: &mut PageState, shape: LogShape, bytes: &[u8], records: &mut
                 }
                 continue;
             }
-            let (from, head) = page.broken.take().unwrap_or_default();
-            records.push(from, RecordKind::Broken { to_line: page.line - 1 }, &head);
+            if let Some((from, head, why)) = page.broken.take() {
+                records.push(from, RecordKind::Broken { to_line: page.line - 1, why }, &head);
+            }
         }
         if page.depth >= 3 {
             // An event longer than kept is cut one byte past the limit, so that its record reads as too long.
@@ -415,7 +438,7 @@ fn read_pages(page: &mut PageState, shape: LogShape, bytes: &[u8], records: &mut
                     page.reading_key = false;
                 }
             } else if byte == b'\n' {
-                break_page(page);
+                break_page(page, Broken::LineEndInString);
                 page.line += 1;
                 continue;
             } else if page.reading_key && page.key.len() <= KEY_BYTES {
@@ -439,7 +462,7 @@ fn read_pages(page: &mut PageState, shape: LogShape, bytes: &[u8], records: &mut
                         page.in_list = false;
                     }
                     0 => {
-                        start_broken(page, byte);
+                        start_broken(page, byte, Broken::NotAPage);
                         continue;
                     }
                     1 => page.in_list = byte == b'[' && page.key == list_name(shape),
@@ -454,7 +477,7 @@ fn read_pages(page: &mut PageState, shape: LogShape, bytes: &[u8], records: &mut
             }
             b'}' | b']' => {
                 if page.depth == 0 {
-                    start_broken(page, byte);
+                    start_broken(page, byte, Broken::ClosesNothing);
                     continue;
                 }
                 page.depth -= 1;
@@ -469,7 +492,7 @@ fn read_pages(page: &mut PageState, shape: LogShape, bytes: &[u8], records: &mut
             b'\n' => page.line += 1,
             _ if byte.is_ascii_whitespace() => {}
             _ if page.depth == 0 => {
-                start_broken(page, byte);
+                start_broken(page, byte, Broken::NotAPage);
                 continue;
             }
             _ => {}
@@ -479,19 +502,19 @@ fn read_pages(page: &mut PageState, shape: LogShape, bytes: &[u8], records: &mut
 
 /// The document broke here: what was being read becomes part of a [`RecordKind::Broken`] record, which runs to the
 /// next line that starts a page.
-fn break_page(page: &mut PageState) {
+fn break_page(page: &mut PageState, why: Broken) {
     let (from, head) =
         if page.depth >= 3 { (page.event_line, std::mem::take(&mut page.event)) } else { (page.line, Vec::new()) };
     let mut head = head;
     head.truncate(64);
     reset(page);
-    page.broken = Some((from, head));
+    page.broken = Some((from, head, why));
 }
 
-fn start_broken(page: &mut PageState, byte: u8) {
+fn start_broken(page: &mut PageState, byte: u8, why: Broken) {
     let from = page.line;
     reset(page);
-    page.broken = Some((from, vec![byte]));
+    page.broken = Some((from, vec![byte], why));
 }
 
 fn reset(page: &mut PageState) {
