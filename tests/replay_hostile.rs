@@ -209,7 +209,7 @@ fn damaged_pages_are_skipped_to_the_next_page_and_reported() {
     let mut log = page(&[good.clone(), good.clone()], true);
     // Garbage between pages.
     log.push_str("garbage\nmore garbage\n");
-    log.push_str(&page(&[good.clone()], true));
+    log.push_str(&page(std::slice::from_ref(&good), true));
     // An element whose message is not an event, and one without a message.
     log.push_str(&page(&["not json".into()], true).replace("\"timestamp\": 0,", "\"timestamp\": 0, \"x\": 1,"));
     log.push_str("{\n    \"events\": [\n        {\"timestamp\": 1}\n    ]\n}\n");
@@ -233,7 +233,7 @@ fn damaged_pages_are_skipped_to_the_next_page_and_reported() {
 #[test]
 fn a_line_end_inside_a_string_of_a_page_breaks_only_that_page() {
     let good = event("IMAP", false, "no-imap");
-    let mut log = page(&[good.clone()], true);
+    let mut log = page(std::slice::from_ref(&good), true);
     log.push_str("{\n    \"events\": [\n        {\"message\": \"{\\\"scope\n\": 1}\n    ]\n}\n");
     log.push_str(&page(&[good], false));
     let report = replayed(log.as_bytes());

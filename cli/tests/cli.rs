@@ -1190,3 +1190,98 @@ fn batch_with_threads_answers_exactly_as_one_thread_in_input_order() {
     assert!(one.stdout == two.stdout, "--threads 2 differs from --threads 1");
     assert!(one.stdout == default.stdout, "the default thread count differs from --threads 1");
 }
+
+const LOG_EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/logs/acme-events.jsonl");
+const LOG_EVENTS_GZ: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/logs/acme-events.jsonl.gz");
+const LOG_PAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/logs/acme-filter-log-events.json");
+const LOG_QUERY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/logs/acme-query-results.json");
+
+/// SEMANTICS 6: the bundled logs, generated with the reference evaluator's verdicts, agree in every shape (exit 0),
+/// and the counts add up.
+#[test]
+fn replay_of_the_bundled_logs_agrees_and_exits_zero() {
+    let run = wmpolicy(&["replay", ACME, "--logs", LOG_EVENTS, LOG_PAGES, LOG_QUERY, "--json"]).expect_code(0);
+    let report = run.json();
+    let skipped = &report["Skipped"];
+    let not_judged: u64 = ["DeviceAccessControl", "MailFlow", "Unreadable", "Unreplayable"]
+        .iter()
+        .map(|reason| skipped[reason].as_u64().unwrap())
+        .sum();
+    assert_eq!(report["Events"].as_u64(), Some(report["Replayed"].as_u64().unwrap() + not_judged));
+    assert_eq!(report["Agreed"], report["Replayed"]);
+    assert_eq!(report["Disagreed"], 0);
+    assert_eq!((skipped["Unreadable"].as_u64(), skipped["Unreplayable"].as_u64()), (Some(0), Some(0)));
+    assert!(report.get("Changed").is_none(), "no impact without --against");
+    let text = wmpolicy(&["replay", ACME, "--logs", LOG_EVENTS]).expect_code(0).stdout;
+    assert!(text.contains("agree with the log, 0 disagree"), "{text}");
+}
+
+/// A gzip-compressed log (as S3 delivers it) and the same log on stdin read as the file does.
+#[test]
+fn replay_reads_gzip_and_stdin_as_the_plain_file() {
+    let plain = wmpolicy(&["replay", ACME, "--logs", LOG_EVENTS, "--json"]).expect_code(0).json();
+    let gz = wmpolicy(&["replay", ACME, "--logs", LOG_EVENTS_GZ, "--json"]).expect_code(0).json();
+    let bytes = std::fs::read(LOG_EVENTS).expect("the example log reads");
+    let stdin = wmpolicy_with_stdin(&["replay", ACME, "--logs", "-", "--json"], &bytes).expect_code(0).json();
+    assert_eq!(plain["Events"], gz["Events"]);
+    assert_eq!(plain["Agreed"], gz["Agreed"]);
+    assert_eq!(plain["Events"], stdin["Events"]);
+    assert_eq!(plain["Agreed"], stdin["Agreed"]);
+}
+
+/// `--against`: the impact of acme-proposed.json (WebMail only from the offices) on the logged logins: a one-line
+/// summary first, exit 5, groups by user, protocol and network whose counts add up, and an example request that
+/// `wmpolicy access` answers as the report says.
+#[test]
+fn replay_against_proposed_rules_reports_who_would_be_denied() {
+    let args = ["replay", ACME, "--logs", LOG_EVENTS, LOG_PAGES, LOG_QUERY, "--against", ACME_PROPOSED];
+    let text = wmpolicy(&args).expect_code(5).stdout;
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.contains("would now be denied;") && first.ends_with("would now be allowed."), "{first}");
+    let report = wmpolicy(&[&args[..], &["--json"]].concat()).expect_code(5).json();
+    let changed = report["Changed"].as_u64().unwrap();
+    assert!(changed > 0 && report["NowDenied"].as_u64().unwrap() > 0, "{report:#}");
+    for groups in ["ChangesByUser", "ChangesByProtocol", "ChangesBySourceNetwork"] {
+        let total: u64 = report[groups].as_array().unwrap().iter().map(|g| g["Events"].as_u64().unwrap()).sum();
+        assert_eq!(total, changed, "{groups} add up to the changed events");
+    }
+    let group = &report["ChangesByUser"][0];
+    let example = &group["Example"];
+    let mut ask = vec!["access".to_owned(), ACME_PROPOSED.to_owned()];
+    ask.extend(
+        ["--ip-address", "--action", "--user-id"]
+            .iter()
+            .zip(["IpAddress", "Action", "UserId"])
+            .flat_map(|(flag, member)| [flag.to_string(), example[member].as_str().unwrap().to_owned()]),
+    );
+    let ask: Vec<&str> = ask.iter().map(String::as_str).collect();
+    let answer = wmpolicy(&ask).expect_code(0).json();
+    assert_eq!(answer["Effect"], group["After"]["Effect"]);
+    assert_eq!(answer["MatchedRules"], group["After"]["MatchedRules"]);
+}
+
+/// Output is the same whatever the thread count; a log that disagrees exits 5 and names the line; an unreadable
+/// log file exits 3.
+#[test]
+fn replay_threads_disagreements_and_missing_logs() {
+    let mut log = std::fs::read(LOG_EVENTS).expect("the example log reads");
+    log.extend_from_slice(
+        format!(r#"{{"user_id":"{ALICE}","protocol":"IMAP","source_ip":"192.0.2.1","scope":"AccessControl","rule_id":"default","access_granted":true}}"#)
+            .as_bytes(),
+    );
+    log.extend_from_slice(b"\nnot an event\n");
+    let file = TempFile::new("disagreeing.jsonl", &log);
+    let one = wmpolicy(&["replay", ACME, "--logs", file.path(), "--threads", "1", "--json"]).expect_code(5);
+    let two = wmpolicy(&["replay", ACME, "--logs", file.path(), LOG_PAGES, "--threads", "2", "--json"]).expect_code(5);
+    let one_again = wmpolicy(&["replay", ACME, "--logs", file.path(), LOG_PAGES, "--threads", "1", "--json"]);
+    assert_eq!(two.stdout, one_again.stdout, "--threads 2 differs from --threads 1");
+    let report = one.json();
+    let lines = log.split(|&b| b == b'\n').count() as u64;
+    assert_eq!(report["Disagreed"], 1);
+    assert_eq!(report["Disagreements"][0]["Line"].as_u64(), Some(lines - 2));
+    assert_eq!(report["Disagreements"][0]["Engine"]["Effect"], "DENY");
+    assert_eq!(report["Problems"][0]["Line"].as_u64(), Some(lines - 1));
+    let missing = std::env::temp_dir().join(format!("wmpolicy-cli-{}-missing.log", std::process::id()));
+    let run = wmpolicy(&["replay", ACME, "--logs", missing.to_str().unwrap()]).expect_code(3);
+    assert!(run.stderr.contains("cannot read"), "{run:?}");
+}

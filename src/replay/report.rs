@@ -162,6 +162,9 @@ pub struct Impact {
 pub struct ChangeReport {
     /// The user, protocol or network.
     pub key: String,
+    /// For a user of the directory, their email address or user name, so that a person can tell who it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
     /// Changed events.
     pub events: u64,
     /// Of those, now denied.
@@ -215,11 +218,17 @@ pub fn report(summary: &Summary, files: &[String], explain_on: Option<&Organizat
             message: problem.message.clone(),
         })
         .collect();
-    let changes = |groups: Vec<(&str, &Change)>| -> Vec<ChangeReport> {
+    // Who a user id is, from the directory of the rules judged against.
+    let who = |id: &str| -> Option<String> {
+        let user = explain_on?.users.as_ref()?.iter().find(|user| user.id == id)?;
+        user.email.clone().or_else(|| user.name.clone())
+    };
+    let changes = |groups: Vec<(&str, &Change)>, users: bool| -> Vec<ChangeReport> {
         groups
             .into_iter()
             .map(|(key, group)| ChangeReport {
                 key: key.to_owned(),
+                user: if users { who(key) } else { None },
                 events: group.count,
                 now_denied: group.now_denied,
                 now_allowed: group.now_allowed,
@@ -251,9 +260,9 @@ pub fn report(summary: &Summary, files: &[String], explain_on: Option<&Organizat
             now_allowed: summary.now_allowed,
             users_now_denied: denied_users,
             users_now_allowed: summary.users_now_allowed().0,
-            changes_by_user: changes(summary.changes_by_user()),
-            changes_by_protocol: changes(summary.changes_by_protocol()),
-            changes_by_source_network: changes(summary.changes_by_network()),
+            changes_by_user: changes(summary.changes_by_user(), true),
+            changes_by_protocol: changes(summary.changes_by_protocol(), false),
+            changes_by_source_network: changes(summary.changes_by_network(), false),
         }
     });
     Report {
@@ -341,12 +350,12 @@ fn seen_text(first: &Option<String>, last: &Option<String>) -> String {
     }
 }
 
-/// The command that asks the request of the engine: what to paste.
-fn command(call: &Call) -> String {
+/// The command that asks the request of the engine, of the rules `rules` stands for: what to paste.
+fn command(call: &Call, rules: &str) -> String {
     match call.request() {
         Request::Access(r) => {
             let mut text =
-                format!("wmpolicy access ORG --ip-address {} --action {}", quote(r.ip_address), quote(r.action));
+                format!("wmpolicy access {rules} --ip-address {} --action {}", quote(r.ip_address), quote(r.action));
             if let Some(user) = r.user_id {
                 let _ = write!(text, " --user-id {}", quote(user));
             }
@@ -356,7 +365,7 @@ fn command(call: &Call) -> String {
             text
         }
         Request::Impersonation(r) => format!(
-            "wmpolicy impersonation ORG --impersonation-role-id {} --target-user {}",
+            "wmpolicy impersonation {rules} --impersonation-role-id {} --target-user {}",
             quote(r.impersonation_role_id),
             quote(r.target_user)
         ),
@@ -438,7 +447,7 @@ impl Display for Report {
                 if let Some(reason) = &group.reason {
                     writeln!(f, "    why: {reason}")?;
                 }
-                writeln!(f, "    ask: {}", command(&group.request))?;
+                writeln!(f, "    ask: {}", command(&group.request, "ORG"))?;
             }
             if self.disagreements_not_listed > 0 {
                 writeln!(f, "  and {} events in groups not listed", thousands(self.disagreements_not_listed))?;
@@ -463,11 +472,13 @@ impl Display for Report {
                 }
                 writeln!(f, "{title}:")?;
                 for group in groups {
+                    let who = group.user.as_ref().map_or(String::new(), |user| format!(" ({user})"));
                     writeln!(
                         f,
-                        "  {}: {} events ({} now denied, {} now allowed){}",
+                        "  {}{who}: {} {} ({} now denied, {} now allowed){}",
                         group.key,
                         thousands(group.events),
+                        if group.events == 1 { "event" } else { "events" },
                         thousands(group.now_denied),
                         thousands(group.now_allowed),
                         seen_text(&group.first_seen, &group.last_seen)
@@ -481,7 +492,7 @@ impl Display for Report {
                         verdict_text(&group.before),
                         after
                     )?;
-                    writeln!(f, "    ask: {}", command(&group.example))?;
+                    writeln!(f, "    ask: {}", command(&group.example, "NEW"))?;
                 }
             }
         }
