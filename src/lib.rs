@@ -25,6 +25,7 @@
 //! | analyse | [`analyse::explain`] (one request, rule by rule), [`analyse::diff()`] (every request two organizations answer differently), [`analyse::lint()`] |
 //! | write | [`format::canonical`] (an input in canonical form) |
 //! | request lines | [`batch::answer_line`] (one JSON request line in, the service's JSON answer out) |
+//! | audit logs | [`replay`]: [`replay::LogReader`] (three shapes, in bounded memory), [`replay::Replayer`] (SEMANTICS 6.3, 6.4), [`replay::Summary`], [`replay::report`] |
 //!
 //! [`load`] keeps each input document in the shape it came in ([`load::Document`]), which [`format`](mod@format)
 //! writes back canonically (`wmpolicy fmt`). Reading holds every input to [`load::Limits`], and the engine to its
