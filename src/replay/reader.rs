@@ -18,7 +18,7 @@ const KEY_BYTES: usize = 16;
 ///
 /// A record's text never holds a raw line end: an event of a pretty-printed page, spread over lines, has them
 /// turned into spaces, which JSON allows between tokens and never inside a string. So a block is also a run of
-/// event lines, and the text of record `i` is [`Records::text`]`(i)`.
+/// event lines, and record `i` is [`Records::get`]`(i)`.
 #[derive(Debug, Clone, Default)]
 pub struct Records {
     /// The records' text, each followed by `\n` (and, between event lines, the blank lines of the input).
