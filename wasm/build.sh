@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the WebAssembly package into wasm/pkg, two modules from the crate workmail-policy-wasm, and the editor's
+# Builds the WebAssembly package into wasm/pkg, three modules from the crate workmail-policy-wasm, and the editor's
 # copy of it in wasm/www:
 #
 #   workmail_policy_wasm.js      (+ _bg.wasm)  the engine: load, validate, compile, the simulate calls, batch
 #   workmail_policy_analysis.js  (+ _bg.wasm)  the analyses: compile, explain, lint, diff
+#   workmail_policy_replay.js    (+ _bg.wasm)  audit-log replay: replay
 #
 # each within the budget of 150 KB (150,000 bytes) gzipped, which this script enforces. From a fresh machine with only
 # the package registries: the wasm32 target through rustup, and wasm-bindgen-cli through cargo at exactly the
@@ -42,7 +43,7 @@ pkg="$here/pkg"
 rm -rf "$pkg"
 
 # build NAME PROFILE FEATURES: one module of the package, wasm/pkg/NAME.js and NAME_bg.wasm. Cargo keeps each
-# profile's build, so a second run of this script rebuilds neither.
+# profile's build, so a second run of this script rebuilds none of them.
 build() {
   local name="$1" profile="$2" features="$3"
   say "compiling $name (profile $profile, features $features)"
@@ -54,6 +55,7 @@ build() {
 }
 build workmail_policy_wasm wasm-release engine
 build workmail_policy_analysis wasm-analysis analysis
+build workmail_policy_replay wasm-replay replay
 
 # The editor serves its own copy, so that wasm/www alone is the whole site.
 rm -rf "$here/www/pkg"
@@ -63,7 +65,7 @@ cp examples/acme.json "$here/www/examples/acme.json"
 
 gzipped() { gzip -9 -c "$1" | wc -c; }
 over=0
-for name in workmail_policy_wasm workmail_policy_analysis; do
+for name in workmail_policy_wasm workmail_policy_analysis workmail_policy_replay; do
   file="$pkg/${name}_bg.wasm"
   size="$(gzipped "$file")"
   say "$name: $(wc -c < "$file") bytes, $size bytes gzipped (-9)"

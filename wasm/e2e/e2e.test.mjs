@@ -1,18 +1,23 @@
 // The rule editor end to end, in Debian's Chromium driven by playwright-core: wasm/www served from localhost by a
 // tiny static server, the example opened, a rule edited until a test request flips from ALLOW to DENY, the
-// verdict and the "what changed" panel checked, the organization downloaded and opened again.
+// verdict and the "what changed" panel checked, the organization downloaded and opened again; then an audit log
+// generated here replayed in the page (plain and gzipped), a rule added that denies some of its traffic, and a
+// 20 MB log replayed while the page keeps painting.
 //
 //   node --test wasm/e2e/e2e.test.mjs      (after wasm/build.sh; Chromium at /usr/bin/chromium)
 //
-// Leaves wasm/e2e/screenshot.png (the page after the edit) and wasm/e2e/output/downloaded-acme.json (the
-// download, which .ci/run also feeds to `wmpolicy validate`).
+// Leaves wasm/e2e/screenshot.png (the page after the edit), wasm/e2e/screenshot-replay.png (the replay's impact
+// after its edit) and wasm/e2e/output/downloaded-acme.json (the download, which .ci/run also feeds to
+// `wmpolicy validate`).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +52,105 @@ function serve(root) {
     }
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// ---- Audit logs for "Replay a log" ------------------------------------------------------------------------------
+
+const ACME = JSON.parse(readFileSync(join(here, "..", "..", "examples", "acme.json"), "utf8"));
+const CAROL = "carol@acme.example.com";
+/** The rule the replay test adds in the editor, as acme-proposed.json has it (WebMail from the offices only). */
+const WEBMAIL_RULE = {
+  Name: "webmail-from-offices-only",
+  Effect: "DENY",
+  Description: "",
+  Actions: ["WebMail"],
+  NotIpRanges: ["198.51.100.0/24", "203.0.113.0/26"],
+  NotUserIds: [CAROL],
+};
+
+/** The engine's module in Node, to work out what the replay should find. */
+async function engine() {
+  const module = await import(join(here, "../pkg/workmail_policy_wasm.js"));
+  module.initSync({ module: readFileSync(join(here, "../pkg/workmail_policy_wasm_bg.wasm")) });
+  return module;
+}
+
+/**
+ * A day of sign-ins for acme.json's enabled users, from a fixed seed: every protocol, from both offices, the
+ * datacenter and elsewhere, each event logged as the engine answers it with acme.json's rules except every 37th
+ * (a disagreement), with mail flow, a DeviceAccessControl event and one line that is not an event. Returns the
+ * log's text, the access events replayed, how many of them disagree, and how many mail-flow events there are.
+ */
+function auditLog(policy) {
+  let seed = 0x2545f491;
+  const random = (n) => {
+    seed ^= seed << 13; seed >>>= 0;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5; seed >>>= 0;
+    return seed % n;
+  };
+  const users = ACME.Users.filter((u) => u.State === "ENABLED");
+  const protocols = ["WebMail", "WebMail", "WebMail", "IMAP", "EWS", "ActiveSync", "AutoDiscover", "WindowsOutlook", "SMTP"];
+  const addresses = [
+    () => `198.51.100.${random(256)}`, // the first office
+    () => `203.0.113.${random(64)}`, // the second office, as acme-proposed.json has it (/26)
+    () => `203.0.113.${64 + random(64)}`, // the rest of the second office's /25 in acme.json
+    () => `192.0.2.${random(256)}`, // the datacenter
+    () => `100.64.${random(4)}.${random(256)}`, // home, hotels, phones
+    () => `233.252.0.${random(256)}`,
+  ];
+  const lines = [];
+  const events = [];
+  let disagreed = 0;
+  for (let i = 0; i < 400; i++) {
+    const user = users[random(users.length)];
+    const base = { event_timestamp: 1764547200000 + i * 60_000, request_id: `r${i}`, organization_arn:
+      "arn:aws:workmail:us-east-1:111122223333:organization/m-0123456789abcdef0123456789abcdef", user_id: user.Id };
+    if (i % 50 === 7) {
+      lines.push(JSON.stringify({ ...base, protocol: "IncomingEmail", source_ip: "192.0.2.25", scope: "AccessControl", access_granted: true }));
+      continue;
+    }
+    const event = { ...base, protocol: protocols[random(protocols.length)], source_ip: addresses[random(addresses.length)](), scope: "AccessControl" };
+    const answer = policy.getAccessControlEffect({ IpAddress: event.source_ip, Action: event.protocol, UserId: event.user_id });
+    assert.ok(answer.Effect, JSON.stringify(answer));
+    const granted = (answer.Effect === "ALLOW") !== (i % 37 === 36);
+    if (i % 37 === 36) disagreed++;
+    lines.push(JSON.stringify({ ...event, rule_id: answer.MatchedRules[0], access_granted: granted }));
+    events.push(event);
+  }
+  lines.push(JSON.stringify({ event_timestamp: 1764547200000, scope: "DeviceAccessControl", user_id: users[0].Id, protocol: "ActiveSync", access_granted: true }));
+  lines.push("this line is not an event");
+  return { text: `${lines.join("\n")}\n`, events, disagreed, mailFlow: 400 - events.length, records: lines.length };
+}
+
+/** What the replay of `events` against `before`, then `after`, must report. */
+function expectedImpact(events, before, after) {
+  let changed = 0;
+  let denied = 0;
+  let allowed = 0;
+  const deniedUsers = new Set();
+  const byUser = new Map();
+  for (const event of events) {
+    const request = { IpAddress: event.source_ip, Action: event.protocol, UserId: event.user_id };
+    const [a, b] = [before.getAccessControlEffect(request), after.getAccessControlEffect(request)];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    changed++;
+    byUser.set(event.user_id, (byUser.get(event.user_id) ?? 0) + 1);
+    if (a.Effect === "ALLOW" && b.Effect === "DENY") {
+      denied++;
+      deniedUsers.add(event.user_id);
+    }
+    if (a.Effect === "DENY" && b.Effect === "ALLOW") allowed++;
+  }
+  const users = deniedUsers.size;
+  return { changed, denied, allowed, users, byUser, summary: sentence(denied, events.length, users, allowed) };
+}
+
+/** The report's one-line impact, as the library words it. */
+function sentence(denied, logins, users, allowed) {
+  const n = (x) => x.toLocaleString("en-US");
+  return `${n(denied)} of ${n(logins)} login${logins === 1 ? "" : "s"} by ${n(users)} user${users === 1 ? "" : "s"} ` +
+    `would now be denied; ${n(allowed)} would now be allowed`;
 }
 
 describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
@@ -226,5 +330,155 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
     assert.match(await page.locator("#load-findings").textContent(),
       /InvalidParameterException AccessControlRules\[0\]\.NotIpRange: unknown member `NotIpRange`; did you mean `NotIpRanges`\?/);
     assert.deepEqual(problems, []);
+  });
+
+  describe("Replay a log", () => {
+    let logs;
+    let log;
+    let expected;
+    let acme;
+
+    before(async () => {
+      logs = await mkdtemp(join(tmpdir(), "wm-editor-logs-"));
+      const wasm = await engine();
+      acme = wasm.compile(ACME).Policy;
+      log = auditLog(acme);
+      const edited = wasm.compile({ ...ACME, AccessControlRules: [...ACME.AccessControlRules, WEBMAIL_RULE] }).Policy;
+      expected = { unchanged: expectedImpact(log.events, acme, acme), edited: expectedImpact(log.events, acme, edited) };
+      // The edit must deny some of the log's traffic, and not all of it, for the test to mean something.
+      assert.ok(expected.edited.denied > 10 && expected.edited.denied < log.events.length / 2, expected.edited.summary);
+      await writeFile(join(logs, "acme-access.log"), log.text);
+      await writeFile(join(logs, "acme-access.log.gz"), gzipSync(log.text));
+    });
+
+    after(async () => {
+      if (logs) await rm(logs, { recursive: true, force: true });
+    });
+
+    const impact = () => page.locator("#replay-impact");
+    const replayed = (name) => page.waitForFunction(
+      (name) => document.querySelector("#replay-status").textContent.startsWith(`${name}:`), name, { timeout: TIMEOUT });
+
+    it("replays a chosen log against the rules as loaded", { timeout: TIMEOUT }, async () => {
+      await page.click("#open-example");
+      await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("acme.json: valid"));
+      // The control is labelled and reachable from the keyboard: the file input itself takes the focus.
+      assert.equal(await page.locator("#replay-file").getAttribute("type"), "file");
+      assert.equal(await page.getByLabel("Choose a log…").count(), 1);
+      await page.focus("#replay-file");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "replay-file");
+
+      await page.setInputFiles("#replay-file", join(logs, "acme-access.log"));
+      await replayed("acme-access.log");
+      // Nothing edited: the same rules twice, so nothing changes.
+      assert.equal(await impact().textContent(), `${expected.unchanged.summary}.`);
+      assert.match(expected.unchanged.summary, new RegExp(`^0 of ${log.events.length} logins by 0 users`));
+      const { events, disagreed } = log;
+      assert.ok(disagreed > 5);
+      assert.equal(await page.locator("#replay-agreement").textContent(),
+        `Replayed ${events.length} of ${log.records} events: ${events.length - disagreed} agree with the log, ${disagreed} disagree.`);
+      assert.equal(await page.locator("#replay-skipped").textContent(),
+        `Not judged: ${log.mailFlow} mail flow, 1 DeviceAccessControl, 1 unreadable, 0 unreplayable.`);
+      assert.match(await page.locator("#replay-problems").textContent(), /^1 problem /);
+      assert.match(await page.locator("#replay-body .problems").textContent(), new RegExp(`^line ${log.records}: unreadable`));
+      assert.equal(await page.locator('[data-groups="disagreement"] li').count(), 5);
+      assert.equal(await page.locator("#replay-progress-box").isHidden(), true);
+    });
+
+    it("replays it again when an edit denies some of its traffic", { timeout: 2 * TIMEOUT }, async () => {
+      // Add acme-proposed.json's rule in the editor: WebMail only from the offices, except for the CEO.
+      await page.click('section[data-path="AccessControlRules"] > button.add');
+      const rule = "AccessControlRules[5]";
+      await page.fill(`[data-path="${rule}.Name"] input`, WEBMAIL_RULE.Name);
+      for (const [list, values] of [["Actions", WEBMAIL_RULE.Actions], ["NotIpRanges", WEBMAIL_RULE.NotIpRanges],
+        ["NotUserIds", WEBMAIL_RULE.NotUserIds]]) {
+        for (const [i, value] of values.entries()) {
+          await page.click(`[data-path="${rule}.${list}"] button.add`);
+          await page.fill(`[data-path="${rule}.${list}[${i}]"] input`, value);
+        }
+      }
+      const want = expected.edited;
+      await page.waitForFunction((text) => document.querySelector("#replay-impact")?.textContent === text,
+        `${want.summary}.`, { timeout: TIMEOUT });
+      assert.equal(await page.locator("#replay-changed").textContent(),
+        `Changed by the edits: ${want.changed} events (${want.denied} now denied, ${want.allowed} now allowed, ` +
+        `${want.changed - want.denied - want.allowed} with other MatchedRules only).`);
+      // By user, most events first, each user named as the directory names them; the CEO is excepted.
+      const shown = await page.locator('[data-groups="user"] > li[data-key]')
+        .evaluateAll((items) => items.map((li) => [li.dataset.key, li.textContent]));
+      assert.equal(shown.length, Math.min(want.byUser.size, 5));
+      let most = Infinity;
+      for (const [id, text] of shown) {
+        const changed = want.byUser.get(id);
+        assert.ok(changed <= most, "most events first");
+        most = changed;
+        const email = ACME.Users.find((u) => u.Id === id).Email;
+        assert.ok(text.startsWith(`${email}: ${changed} event${changed === 1 ? "" : "s"} `), text);
+        assert.notEqual(email, CAROL);
+      }
+      assert.match(await page.locator('[data-groups="protocol"]').textContent(), /^WebMail: /);
+      assert.match(await page.locator('[data-groups="network"]').textContent(), /\.0\/24: \d+ events/);
+      const alice = page.locator(`[data-groups="user"] > li[data-key="${ACME.Users[0].Id}"]`);
+      assert.match(await alice.locator(".example").textContent(), /ALLOW \(default\) → DENY \(webmail-from-offices-only\)/);
+      // Its example request, tried, is denied by the edited rules.
+      await alice.locator("button.try").click();
+      assert.equal(await page.locator('#test-access input[name="Action"]').inputValue(), "WebMail");
+      assert.equal(await badge().textContent(), "DENY");
+      assert.match(await page.locator("#test-access output .matched").textContent(), /webmail-from-offices-only/);
+      await page.evaluate(() => document.querySelector("#replay").scrollIntoView());
+      await page.screenshot({ path: join(here, "screenshot-replay.png") });
+    });
+
+    it("reads a gzipped copy of the log, dropped on the control, to the same report", { timeout: TIMEOUT }, async () => {
+      const before = await page.locator("#replay-body").textContent();
+      const bytes = [...await readFile(join(logs, "acme-access.log.gz"))];
+      const dropped = await page.evaluateHandle((bytes) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], "acme-access.log.gz", { type: "application/gzip" }));
+        return transfer;
+      }, bytes);
+      await page.dispatchEvent("#replay-drop", "dragover", { dataTransfer: dropped });
+      assert.equal(await page.locator("#replay-drop.over").count(), 1);
+      await page.dispatchEvent("#replay-drop", "drop", { dataTransfer: dropped });
+      await replayed("acme-access.log.gz");
+      assert.match(await page.locator("#replay-status").textContent(), /gzipped/);
+      assert.equal(await impact().textContent(), `${expected.edited.summary}.`);
+      assert.equal(await page.locator("#replay-body").textContent(), before);
+      assert.deepEqual(problems, []);
+    });
+
+    it("keeps the page painting while it replays a 20 MB log", { timeout: 3 * TIMEOUT }, async () => {
+      // The same day over and over: every count is the small log's times the copies.
+      const copies = Math.ceil(20e6 / log.text.length);
+      await writeFile(join(logs, "big.log"), log.text.repeat(copies));
+      await page.evaluate(() => {
+        window.frames_ = [];
+        const tick = (time) => {
+          window.frames_.push([time, document.querySelector("#replay-progress").value]);
+          if (!window.stopFrames_) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      const start = Date.now();
+      await page.setInputFiles("#replay-file", join(logs, "big.log"));
+      await replayed("big.log");
+      const elapsed = Date.now() - start;
+      const frames = await page.evaluate(() => {
+        window.stopFrames_ = true;
+        return window.frames_;
+      });
+      const want = expected.edited;
+      assert.equal(await impact().textContent(),
+        `${sentence(want.denied * copies, log.events.length * copies, want.users, want.allowed * copies)}.`);
+      // Frames kept coming (a page that did not yield would show one gap as long as the replay), and the bar moved.
+      let gap = 0;
+      for (let i = 1; i < frames.length; i++) gap = Math.max(gap, frames[i][0] - frames[i - 1][0]);
+      const moving = frames.filter(([, value]) => value > 0 && value < 20e6).length;
+      console.log(`20 MB log: replayed in ${elapsed} ms, ${frames.length} frames, longest gap ${gap.toFixed(0)} ms, ${moving} with the bar part-way`);
+      assert.ok(frames.length >= 10, `${frames.length} frames in ${elapsed} ms`);
+      assert.ok(gap < 250, `a ${gap} ms gap between frames in a ${elapsed} ms replay`);
+      assert.ok(moving >= 3, `the progress bar was part-way in ${moving} frames`);
+      assert.deepEqual(problems, []);
+    });
   });
 });

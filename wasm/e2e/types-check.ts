@@ -5,6 +5,7 @@ import init, {
   load,
   validate,
   type BatchAnswer,
+  type Effect,
   type ErrorCode,
   type Finding,
   type GetAccessControlEffectResponse,
@@ -88,3 +89,34 @@ if (!("Error" in compared)) {
 }
 // @ts-expect-error: the kinds are Access, Mobile and Impersonation
 full.diff(file, file, {}, ["Everything"]);
+
+// The replay's module: a log pushed a chunk at a time, and its report; nothing of the engine's.
+import initReplay, * as logs from "../pkg/workmail_policy_replay.js";
+import type { Replay, ReplayReport } from "../pkg/workmail_policy_replay.js";
+
+await initReplay();
+const started = logs.replay(file, [{ Name: "proposed.json", Content: "{}" }], { RelaxQuotas: true });
+if (started.Replay) {
+  const log: Replay = started.Replay;
+  log.push(new TextEncoder().encode('{"scope": "AccessControl"}\n'));
+  const progress: number = log.bytes + log.events;
+  const report: ReplayReport = log.finish("access.log");
+  const counted: number = report.Replayed + report.Agreed + report.Skipped.MailFlow + report.ReplayedByClass.AccessControl;
+  const line: number | undefined = report.Problems[0]?.ToLine;
+  const logged: boolean | undefined = report.Disagreements[0]?.Logged.AccessGranted;
+  if (report.Summary !== undefined) {
+    const denied: number = report.NowDenied + report.UsersNowDenied;
+    const example: string | undefined = report.ChangesByUser[0]?.Example.Operation;
+    const after: Effect | undefined = report.ChangesBySourceNetwork[0]?.After?.Effect;
+  }
+  // @ts-expect-error: the impact is there only with a second organization
+  const denied: number = report.NowDenied;
+  // @ts-expect-error: a log is pushed as bytes
+  log.push("{}");
+  log.free();
+} else {
+  const path: string | undefined = started.Findings[0]?.Path;
+}
+logs.replay("{}");
+// @ts-expect-error: compile is the engine's and the analyses'
+logs.compile(file);

@@ -16,21 +16,26 @@
 //! | `policy.explain(request)` | one request rule by rule: which matched, the first condition of each that did not |
 //! | `policy.lint()` | dead rules, lockouts, likely mistakes |
 //! | `diff(old, new, options?, kinds?)` | every request two organizations answer differently, as regions with an example each |
+//! | `replay(rules, against?, options?)` | an audit log replayed as it is read: `push(bytes)` a chunk at a time, `finish()` for the report |
 //!
-//! The package is two WebAssembly modules built from this crate, each within the 150 KB (gzipped) budget that
-//! `wasm/build.sh` enforces, so that a page starts on the first and fetches the second only when it needs it:
+//! The package is three WebAssembly modules built from this crate, each within the 150 KB (gzipped) budget that
+//! `wasm/build.sh` enforces, so that a page starts on the first and fetches the others only when it needs them:
 //!
 //! | module | feature | exports |
 //! |---|---|---|
 //! | `workmail_policy_wasm.js` | `engine` | `load`, `validate`, `compile`; the handle's three simulate calls and `batch` |
 //! | `workmail_policy_analysis.js` | `analysis` | `compile`; the handle's `explain` and `lint`; `diff` |
+//! | `workmail_policy_replay.js` | `replay` | `replay` and its `Replay` |
 //!
 //! The analyses ([`workmail_policy::analyse`]) are most of the core's code, and in one module with the engine the
 //! two come to 185 KB. Split, the engine keeps the speed-critical batch loop optimised for speed (its profile
 //! `wasm-release`) and the analyses are built wholly for size (`wasm-analysis`); the analyses' module also leaves
-//! out the correctly rounded float reader (`exact-timestamps`), since it never writes a timestamp back. A handle
-//! belongs to the module that made it. Rust callers, and the tests, get both halves in one crate (the default
-//! features).
+//! out the correctly rounded float reader (`exact-timestamps`), since it never writes a timestamp back. The
+//! replay ([`workmail_policy::replay`]: the log reader, the event reader, the summary and the report) is 35 KB
+//! gzipped, more than the engine's module has left of its budget (8 KB), so it is a module of its own (profile
+//! `wasm-replay`, built for size like the analyses': its loop is the core's code), which reads and compiles the
+//! organizations it replays against itself and, like the analyses', leaves out `exact-timestamps`. A handle belongs to the module that made it. Rust callers, and the tests, get
+//! all three in one crate (the default features).
 //!
 //! Nothing here throws or traps on bad input: every function returns a value, and a bad organization, request or
 //! argument is an object naming the service's error (`{Error: {Code, Message}}`, written by the core's
@@ -46,6 +51,10 @@ mod analysis;
 #[cfg(feature = "engine")]
 mod batch;
 mod input;
+#[cfg(feature = "replay")]
+mod replay;
+#[cfg(feature = "replay")]
+pub use replay::Replay;
 pub mod types;
 
 use js_sys::{Object, Reflect, JSON};
@@ -77,6 +86,7 @@ fn parse_json(text: &str) -> JsValue {
 }
 
 /// A request's JSON text, or the error object for a value that has none.
+#[cfg(any(feature = "engine", feature = "analysis"))]
 fn request_text(request: &JsValue) -> Result<String, JsValue> {
     match JSON::stringify(request) {
         Ok(text) => text
@@ -202,6 +212,7 @@ fn failed(findings: &[Finding], code: ErrorCode, message: String) -> JsValue {
 /// warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
 ///
 /// Its TypeScript declaration is in [`types`], where `options` can be optional.
+#[cfg(any(feature = "engine", feature = "analysis"))]
 #[wasm_bindgen(skip_typescript)]
 pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
     let validation = match read_and_validate(&input, &self::options(options)) {
@@ -237,6 +248,18 @@ pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
     result.into()
 }
 
+/// Starts replaying an audit log (`wmpolicy replay`): `rules` are the rules the log is judged by (does the engine
+/// agree with what the service did), `against`, when given, the rules whose impact on the log's traffic is asked
+/// (whose logins would they deny or allow). `{Replay}` to push the log's bytes into, or `{Error, Findings}` when
+/// either organization has errors (paths start with `rules: ` or `against: `).
+///
+/// Its TypeScript declaration is in [`types`].
+#[cfg(feature = "replay")]
+#[wasm_bindgen(skip_typescript)]
+pub fn replay(rules: JsValue, against: Option<JsValue>, options: Option<JsValue>) -> JsValue {
+    replay::start(&rules, against, options)
+}
+
 #[cfg(feature = "analysis")]
 /// Compares two organizations (`wmpolicy diff`) over every request of the calls in `kinds` (`["Access",
 /// "Mobile", "Impersonation"]`, all when absent): `{Equivalent, Access?, Mobile?, Impersonation?}`, each a list of
@@ -252,6 +275,7 @@ pub fn diff(old: JsValue, new: JsValue, options: Option<JsValue>, kinds: Option<
 /// A compiled organization, answering the service's three simulate calls, and explaining and linting.
 ///
 /// Call `free()` when done with it in long-lived pages (browsers also reclaim it when it is garbage collected).
+#[cfg(any(feature = "engine", feature = "analysis"))]
 #[wasm_bindgen]
 pub struct Policy {
     #[cfg(feature = "engine")]

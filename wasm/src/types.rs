@@ -69,22 +69,11 @@ export interface LoadResult {
   Findings: Finding[];
 }
 
-/**
- * Validates and compiles an organization into a `Policy` to query: `{Policy, Findings}` (the findings are
- * warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
- */
-export function compile(input: OrganizationInput, options?: Options): CompileResult;
-
 /** `validate`'s result: every finding, errors first; `Valid` when none is an error. */
 export interface Validation {
   Valid: boolean;
   Findings: Finding[];
 }
-
-/** `compile`'s result: the compiled policy and any warnings, or the error that stopped it and every finding. */
-export type CompileResult =
-  | { Policy: Policy; Findings: Finding[]; Error?: undefined }
-  | { Policy?: undefined; Findings: Finding[]; Error: ErrorBody };
 
 export type Effect = "ALLOW" | "DENY";
 
@@ -164,6 +153,22 @@ export type BatchAnswer = Readonly<
 >;
 "#;
 
+/// `compile`, which the engine's and the analyses' modules have, each handle with its module's methods.
+#[cfg(any(feature = "engine", feature = "analysis"))]
+#[wasm_bindgen(typescript_custom_section)]
+const COMPILE: &'static str = r#"
+/**
+ * Validates and compiles an organization into a `Policy` to query: `{Policy, Findings}` (the findings are
+ * warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
+ */
+export function compile(input: OrganizationInput, options?: Options): CompileResult;
+
+/** `compile`'s result: the compiled policy and any warnings, or the error that stopped it and every finding. */
+export type CompileResult =
+  | { Policy: Policy; Findings: Finding[]; Error?: undefined }
+  | { Policy?: undefined; Findings: Finding[]; Error: ErrorBody };
+"#;
+
 /// `validate`, which only the engine's module has (feature `engine`).
 #[cfg(feature = "engine")]
 #[wasm_bindgen(typescript_custom_section)]
@@ -173,6 +178,7 @@ const ENGINE_FUNCTIONS: &'static str = r#"
  * warnings, each with its path and the service's error name.
  */
 export function validate(input: OrganizationInput, options?: Options): Validation;
+
 "#;
 
 /// The analyses' types, in the module built with them (feature `analysis`, `workmail_policy_analysis.js`).
@@ -312,4 +318,110 @@ export interface LintFinding {
 export interface LintReport {
   Findings: LintFinding[];
 }
+"#;
+
+/// `replay` and its report, in the module built with them (feature `replay`, `workmail_policy_replay.js`).
+#[cfg(feature = "replay")]
+#[wasm_bindgen(typescript_custom_section)]
+const REPLAY_TYPES: &'static str = r#"
+/**
+ * Starts replaying an audit log (`wmpolicy replay`): `rules` judge the log (does the engine agree with what the
+ * service did), `against`, when given, is asked too (whose logins would it deny or allow). `{Replay}`, or
+ * `{Error, Findings}` when either organization has errors (paths start with `rules: ` or `against: `).
+ */
+export function replay(rules: OrganizationInput, against?: OrganizationInput | null, options?: Options): ReplayStart;
+
+/** `replay`'s result: the replay to push the log into, or the errors that stopped it. */
+export type ReplayStart =
+  | { Replay: Replay; Error?: undefined; Findings?: undefined }
+  | { Replay?: undefined; Error: ErrorBody; Findings: Finding[] };
+
+/** A replayed verdict: `Effect` and `MatchedRules` (rule names, or impersonation rule ids). */
+export interface ReplayVerdict {
+  Effect: Effect;
+  MatchedRules: string[];
+}
+
+/** Replayed events that share a request and a logged verdict, and disagree with the engine. */
+export interface ReplayDisagreement {
+  Events: number;
+  /** The first event's place. */
+  File: string;
+  Line: number;
+  /** The earliest and latest `event_timestamp`, as ISO-8601 UTC. */
+  FirstSeen: string | null;
+  LastSeen: string | null;
+  Class: "AccessControl" | "ImpersonatedAccessControl" | "ImpersonationAccessControl";
+  /** The request the events map to, as a batch request. */
+  Request: BatchRequest;
+  Logged: { AccessGranted: boolean; RuleId: string | null };
+  Engine: ReplayVerdict;
+}
+
+/** A record that could not be read or replayed. */
+export interface ReplayProblem {
+  File: string;
+  Line: number;
+  /** For input skipped as broken, the last line skipped. */
+  ToLine?: number;
+  Kind: "Unreadable" | "Unreplayable";
+  Message: string;
+}
+
+/** Changed events that share a user, a protocol or a source network (the address's `/24`). */
+export interface ReplayChange {
+  Key: string;
+  Events: number;
+  NowDenied: number;
+  NowAllowed: number;
+  FirstSeen: string | null;
+  LastSeen: string | null;
+  /** The first event's place, request and answers. */
+  File: string;
+  Line: number;
+  Example: BatchRequest;
+  Before: ReplayVerdict;
+  /** `null` when the second organization refuses the request. */
+  After: ReplayVerdict | null;
+}
+
+/** What a replay found in every case: counts, disagreements, problems. */
+export interface ReplayCounts {
+  /** Every record read. */
+  Events: number;
+  Replayed: number;
+  Agreed: number;
+  Disagreed: number;
+  ReplayedByClass: { AccessControl: number; ImpersonatedAccessControl: number; ImpersonationAccessControl: number };
+  Skipped: { DeviceAccessControl: number; MailFlow: number; Unreadable: number; Unreplayable: number };
+  /** Replayed events whose `rule_id` names no rule, so only their effect was compared. */
+  RuleIdsNotCompared: number;
+  /** Most events first. */
+  Disagreements: ReplayDisagreement[];
+  DisagreementsNotListed: number;
+  /** In input order. */
+  Problems: ReplayProblem[];
+  ProblemsNotListed: number;
+}
+
+/** What changes against the second organization. */
+export interface ReplayImpact {
+  /** "3 of 120 logins by 2 users would now be denied; 0 would now be allowed". */
+  Summary: string;
+  Changed: number;
+  NowDenied: number;
+  NowAllowed: number;
+  UsersNowDenied: number;
+  UsersNowAllowed: number;
+  /** Each most events first. */
+  ChangesByUser: ReplayChange[];
+  ChangesByProtocol: ReplayChange[];
+  ChangesBySourceNetwork: ReplayChange[];
+}
+
+/**
+ * `replay.finish()`'s report, the JSON of `wmpolicy replay --json` (without the disagreements' reasons): the
+ * impact's members are there exactly when the replay has a second organization.
+ */
+export type ReplayReport = ReplayCounts & (ReplayImpact | { [K in keyof ReplayImpact]?: undefined });
 "#;

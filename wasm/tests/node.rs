@@ -6,14 +6,15 @@
 //! workmail-policy-wasm --target wasm32-unknown-unknown` (`wasm/build.sh` installs the runner).
 
 #![cfg(target_arch = "wasm32")]
-// Built with one half of the package (`--features engine` or `--features analysis`), the helpers only the other
-// half's tests use are unused.
-#![cfg_attr(not(all(feature = "engine", feature = "analysis")), allow(dead_code, unused_imports))]
+// Built with one module of the package (`--features engine`, `analysis` or `replay`), the helpers only the other
+// modules' tests use are unused.
+#![cfg_attr(not(all(feature = "engine", feature = "analysis", feature = "replay")), allow(dead_code, unused_imports))]
 
 use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
+#[cfg(any(feature = "engine", feature = "analysis"))]
 use workmail_policy_wasm::{compile, Policy};
 
 const ACME: &str = include_str!("../../examples/acme.json");
@@ -36,6 +37,7 @@ fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap()
 }
 
+#[cfg(any(feature = "engine", feature = "analysis"))]
 fn acme() -> Policy {
     let compiled = compile(JsValue::from_str(ACME), None);
     assert_eq!(rs(&get(&compiled, "Findings")), json!([]));
@@ -43,6 +45,7 @@ fn acme() -> Policy {
 }
 
 /// The `Policy` instance inside a JS value; wasm-bindgen's generated `TryFromJsValue` takes it.
+#[cfg(any(feature = "engine", feature = "analysis"))]
 fn policy_from(value: JsValue) -> Policy {
     use wasm_bindgen::convert::TryFromJsValue;
     Policy::try_from_js_value(value).unwrap_or_else(|_| panic!("not a Policy"))
@@ -82,6 +85,7 @@ fn bad_values() -> Vec<JsValue> {
     ]
 }
 
+#[cfg(any(feature = "engine", feature = "analysis"))]
 #[wasm_bindgen_test]
 fn compile_gives_a_policy_or_an_error_object_with_the_findings() {
     let compiled = compile(JsValue::from_str(ACME), None);
@@ -721,6 +725,183 @@ mod analysis {
         for value in bad_values() {
             let compared = diff(value.clone(), js(old.clone()), Some(value.clone()), Some(value));
             assert!(get(&compared, "Error").is_object() || get(&compared, "Equivalent").is_truthy());
+        }
+    }
+}
+
+/// Audit-log replay: `replay` and its `Replay` (feature `replay`; the package's `workmail_policy_replay.js`).
+#[cfg(feature = "replay")]
+mod replay {
+    use super::*;
+    use workmail_policy_wasm::{replay, Replay};
+
+    const PROPOSED: &str = include_str!("../../examples/acme-proposed.json");
+
+    /// The directory ids of acme.json's users, as the service logs them.
+    fn id(user: &str) -> String {
+        let n = ["alice", "bob", "carol", "dave", "archive"].iter().position(|u| *u == user).unwrap() + 1;
+        format!("S-1-1-11-4012345678-100000000{n}-200000000{n}-100{n}")
+    }
+
+    /// One `AccessControl` event line.
+    fn event(user: &str, protocol: &str, ip: &str, granted: bool, rule: &str) -> String {
+        json!({
+            "event_timestamp": 1764547200000u64, "request_id": "r", "scope": "AccessControl", "protocol": protocol,
+            "source_ip": ip, "user_id": id(user), "rule_id": rule, "access_granted": granted,
+        })
+        .to_string()
+    }
+
+    /// Eleven records: seven replayed (one disagreeing), three of them now denied by acme-proposed.json's
+    /// `webmail-from-offices-only` (alice twice, dave once); mail flow, a device event, a line that is not JSON and
+    /// a protocol no rule governs.
+    fn log() -> String {
+        let lines = [
+            event("alice", "WebMail", "192.0.2.10", true, "default"),
+            event("alice", "WebMail", "192.0.2.11", true, "default"),
+            event("carol", "WebMail", "192.0.2.12", true, "default"),
+            event("bob", "WebMail", "198.51.100.7", true, "default"),
+            event("dave", "WebMail", "203.0.113.100", true, "default"),
+            event("bob", "IMAP", "198.51.100.7", true, "default"),
+            event("alice", "IMAP", "198.51.100.8", false, "deny-imap-except-archiver"),
+            json!({"scope": "AccessControl", "protocol": "IncomingEmail", "user_id": id("alice"), "access_granted": true})
+                .to_string(),
+            json!({"scope": "DeviceAccessControl", "user_id": id("alice"), "access_granted": true}).to_string(),
+            "not json".to_owned(),
+            event("alice", "POP3", "192.0.2.10", true, "default"),
+        ];
+        lines.join("\n") + "\n"
+    }
+
+    fn start(rules: JsValue, against: Option<JsValue>) -> Replay {
+        use wasm_bindgen::convert::TryFromJsValue;
+        let started = replay(rules, against, None);
+        Replay::try_from_js_value(get(&started, "Replay"))
+            .unwrap_or_else(|_| panic!("not a Replay: {:?}", rs(&started)))
+    }
+
+    fn replayed(log: &[u8], chunk: usize) -> Value {
+        let mut replay = start(JsValue::from_str(ACME), Some(JsValue::from_str(PROPOSED)));
+        for piece in log.chunks(chunk) {
+            replay.push(piece);
+        }
+        assert_eq!(replay.bytes(), log.len() as f64);
+        rs(&replay.finish(Some("acme.log".to_owned())))
+    }
+
+    #[wasm_bindgen_test]
+    fn a_log_replayed_gives_the_agreement_and_the_impact() {
+        let report = replayed(log().as_bytes(), 1 << 16);
+        assert_eq!(
+            (&report["Events"], &report["Replayed"], &report["Agreed"], &report["Disagreed"]),
+            (&json!(11), &json!(7), &json!(6), &json!(1))
+        );
+        assert_eq!(
+            report["Skipped"],
+            json!({"DeviceAccessControl": 1, "MailFlow": 1, "Unreadable": 1, "Unreplayable": 1})
+        );
+        assert_eq!(report["Disagreements"][0]["Request"]["Action"], json!("IMAP"));
+        assert_eq!(report["Disagreements"][0]["Engine"]["MatchedRules"], json!(["deny-imap-except-archiver"]));
+        assert!(report["Disagreements"][0].get("Reason").is_none(), "explain is the analyses' module's");
+        let problems: Vec<_> =
+            report["Problems"].as_array().unwrap().iter().map(|p| (&p["Line"], &p["Kind"])).collect();
+        assert_eq!(problems, [(&json!(10), &json!("Unreadable")), (&json!(11), &json!("Unreplayable"))]);
+        assert_eq!(report["Problems"][0]["File"], json!("acme.log"));
+
+        assert_eq!(report["Summary"], json!("3 of 7 logins by 2 users would now be denied; 0 would now be allowed"));
+        assert_eq!(
+            (&report["Changed"], &report["NowDenied"], &report["NowAllowed"]),
+            (&json!(3), &json!(3), &json!(0))
+        );
+        let groups = |kind: &str| -> Vec<(String, u64)> {
+            let groups = report[kind].as_array().unwrap().iter();
+            groups.map(|g| (g["Key"].as_str().unwrap().to_owned(), g["Events"].as_u64().unwrap())).collect()
+        };
+        assert_eq!(groups("ChangesByUser"), [(id("alice"), 2), (id("dave"), 1)]);
+        assert_eq!(groups("ChangesByProtocol"), [("WebMail".to_owned(), 3)]);
+        assert_eq!(
+            groups("ChangesBySourceNetwork"),
+            [("192.0.2.0/24".to_owned(), 2), ("203.0.113.0/24".to_owned(), 1)]
+        );
+        let dave = &report["ChangesByUser"][1];
+        assert_eq!(dave["Line"], json!(5));
+        assert_eq!(dave["Example"]["IpAddress"], json!("203.0.113.100"));
+        assert_eq!(dave["Before"], json!({"Effect": "ALLOW", "MatchedRules": ["default"]}));
+        assert_eq!(
+            dave["After"],
+            json!({"Effect": "DENY", "MatchedRules": ["contractors-office-only", "webmail-from-offices-only"]})
+        );
+        assert_eq!(dave["FirstSeen"], json!("2025-12-01T00:00:00.000Z"));
+    }
+
+    #[wasm_bindgen_test]
+    fn chunks_may_end_anywhere() {
+        let log = log();
+        let whole = replayed(log.as_bytes(), log.len());
+        for chunk in [1, 7, 64] {
+            assert_eq!(replayed(log.as_bytes(), chunk), whole, "chunks of {chunk}");
+        }
+        // The same events as aws logs filter-log-events output, pretty-printed, read alike.
+        let events: Vec<Value> =
+            log.lines().map(|line| json!({"timestamp": 1764547200000u64, "message": line})).collect();
+        let pages = serde_json::to_string_pretty(&json!({"events": events, "nextToken": "t"})).unwrap();
+        let paged = replayed(pages.as_bytes(), 100);
+        for key in ["Events", "Replayed", "Agreed", "Disagreed", "Skipped", "Summary", "ChangesByUser"] {
+            if key == "ChangesByUser" {
+                assert_eq!(paged[key].as_array().unwrap().len(), 2);
+            } else {
+                assert_eq!(paged[key], whole[key], "{key}");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn without_a_second_organization_the_report_has_no_impact() {
+        let mut replay = start(JsValue::from_str(ACME), None);
+        replay.push(log().as_bytes());
+        assert_eq!(replay.events(), 11.0);
+        let report = replay.finish(None);
+        let keys: Vec<String> =
+            Object::keys(report.unchecked_ref::<Object>()).iter().map(|k| k.as_string().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "Events",
+                "Replayed",
+                "Agreed",
+                "Disagreed",
+                "ReplayedByClass",
+                "Skipped",
+                "RuleIdsNotCompared",
+                "Disagreements",
+                "DisagreementsNotListed",
+                "Problems",
+                "ProblemsNotListed"
+            ]
+        );
+        assert_eq!(rs(&report)["Problems"][0]["File"], json!("log"));
+        // The replay starts again: another log against the same rules.
+        assert_eq!(replay.events(), 0.0);
+        replay.push(event("alice", "WebMail", "192.0.2.10", true, "default").as_bytes());
+        assert_eq!(rs(&replay.finish(None))["Agreed"], json!(1));
+        // `null` is no second organization either.
+        let mut replay = start(JsValue::from_str(ACME), Some(JsValue::NULL));
+        assert!(rs(&replay.finish(None)).get("Summary").is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_organizations_are_errors_with_their_side() {
+        let started = rs(&replay(JsValue::from_str("{"), Some(JsValue::from_str(ACME)), None));
+        assert_eq!(error_code(&started), Some("SerializationException"));
+        assert!(started["Findings"][0]["Path"].as_str().unwrap().starts_with("rules: "), "{started}");
+        let bad = json!({"AccessControlRules": [{"Name": "x", "Effect": "DENY", "Description": "", "IpRanges": ["1.2.3/8"]}]});
+        let started = rs(&replay(JsValue::from_str(ACME), Some(js(bad)), None));
+        assert_eq!(error_code(&started), Some("InvalidParameterException"));
+        assert_eq!(started["Findings"][0]["Path"], json!("against: AccessControlRules[0].IpRanges[0]"));
+        assert!(started.get("Replay").is_none());
+        for value in bad_values() {
+            let started = replay(value.clone(), Some(value), Some(JsValue::from_str("x")));
+            assert!(get(&started, "Error").is_object() || get(&started, "Replay").is_object());
         }
     }
 }

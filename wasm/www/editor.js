@@ -7,10 +7,11 @@
 // load → edit → download loses nothing the user wrote. Forms re-render only when the structure changes (a rule
 // added, removed or moved); typing changes one member and re-runs validation, the tests and the change list.
 //
-// The package's two modules serve it: the engine (load, validate, compile, the simulate calls), loaded first, and
+// The package's modules serve it: the engine (load, validate, compile, the simulate calls), loaded first, and
 // the analyses (explain, diff), fetched in the background. Once the second is ready, the test panel explains each
 // answer and "What changed" compares every request. A handle belongs to the module that made it, so the edited
-// organization is compiled in each: `state.policy` answers, `state.explainer` explains.
+// organization is compiled in each: `state.policy` answers, `state.explainer` explains. The third module, the
+// audit-log replay, is fetched when a log is first chosen ("Replay a log").
 
 import initEngine, { compile, load, validate } from "./pkg/workmail_policy_wasm.js";
 
@@ -454,6 +455,7 @@ function refresh() {
     errors ? "bad" : "good");
   runTests();
   showChanges();
+  scheduleReplay();
 }
 
 function findingNode(finding) {
@@ -721,6 +723,277 @@ function showChanges() {
   body.replaceChildren(...parts);
 }
 
+// ---- Replay a log ------------------------------------------------------------------------------------------------
+//
+// The log is read as a stream (`file.stream()`, through `DecompressionStream("gzip")` when it starts with gzip's
+// magic bytes) and pushed a chunk at a time into the replay module's `Replay`, which keeps only a chunk and one
+// event: a log of any size is read in bounded memory. Between chunks the loop yields to the event loop every few
+// milliseconds, so the page keeps painting and answering input. The File is kept (not its bytes): an edit replays
+// it again from the start, once the typing stops.
+
+/** At most this much of a decompressed chunk is pushed in one call, so that no call runs long. */
+const PUSH_BYTES = 256 * 1024;
+/** How long the reading loop runs before it yields to the event loop, in milliseconds. */
+const SLICE_MS = 12;
+/** How long after the last edit the log is replayed again. */
+const REPLAY_DEBOUNCE_MS = 400;
+/** Groups of each kind shown. */
+const GROUPS_SHOWN = 5;
+
+const logReplay = {
+  /** The log chosen, kept to replay again after edits. */
+  file: null,
+  /** Each run's number; a run that is no longer the latest stops at its next chunk. */
+  run: 0,
+  /** What the last finished (or running) replay was of: the file and both organizations, as text. */
+  key: null,
+  timer: null,
+  /** The replay module, once asked for: a promise of it. */
+  module: null,
+};
+
+function replayModule() {
+  logReplay.module ??= import("./pkg/workmail_policy_replay.js").then(async (module) => {
+    await module.default();
+    return module;
+  });
+  return logReplay.module;
+}
+
+function setReplayStatus(text, kind = "") {
+  const status = $("#replay-status");
+  status.textContent = text;
+  status.className = `small ${kind}`;
+}
+
+/** `12.3 MB`. */
+function megabytes(bytes) {
+  return `${(bytes / 1e6).toLocaleString("en-US", { maximumFractionDigits: bytes < 1e7 ? 1 : 0 })} MB`;
+}
+
+function count(n) {
+  return n.toLocaleString("en-US");
+}
+
+/**
+ * Lets the browser paint and handle input: a task posted to a message channel, which runs as soon as the browser
+ * has done what was due. (`scheduler.yield()` resumes ahead of rendering, so Chromium paints only when it starves,
+ * about every 100 ms; `setTimeout(0)` is held to 4 ms once nested.)
+ */
+const yieldChannel = new MessageChannel();
+const yieldWaiting = [];
+yieldChannel.port1.onmessage = () => yieldWaiting.shift()?.();
+function yieldToEventLoop() {
+  return new Promise((resolve) => {
+    yieldWaiting.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
+}
+
+/** The log as a stream of bytes, ungzipped when it is gzip, and a counter of the file's own bytes read so far. */
+async function logStream(file) {
+  const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const read = { bytes: 0, gzip };
+  let stream = file.stream().pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      read.bytes += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  }));
+  if (gzip) stream = stream.pipeThrough(new DecompressionStream("gzip"));
+  return { stream, read };
+}
+
+/** The log is chosen or dropped: replay it now. */
+function chooseLog(file) {
+  if (!file) return;
+  logReplay.file = file;
+  logReplay.key = null;
+  replayLog();
+}
+
+/** The rules changed: replay the log again once the edits pause (nothing to do if they came back to the last). */
+function scheduleReplay() {
+  if (!logReplay.file) return;
+  clearTimeout(logReplay.timer);
+  logReplay.timer = setTimeout(replayLog, REPLAY_DEBOUNCE_MS);
+}
+
+/** Replays the chosen log against the organization as loaded and as edited, and shows the report. */
+async function replayLog() {
+  clearTimeout(logReplay.timer);
+  const file = logReplay.file;
+  if (!file) return;
+  if (!state.original) {
+    setReplayStatus("Open an organization first: the log is replayed against its rules.");
+    return;
+  }
+  const key = JSON.stringify([file.name, file.size, file.lastModified, state.original, state.org, options()]);
+  if (key === logReplay.key) return;
+  logReplay.key = key;
+  const run = ++logReplay.run;
+  const current = () => run === logReplay.run;
+
+  let module;
+  try {
+    setReplayStatus(`Replaying ${file.name}…`);
+    module = await replayModule();
+  } catch (error) {
+    logReplay.module = null;
+    logReplay.key = null;
+    if (current()) setReplayStatus(`The replay could not be loaded (${error}).`, "bad");
+    return;
+  }
+  if (!current()) return;
+  const started = module.replay(state.original, state.org, options());
+  if (!started.Replay) {
+    const edited = started.Findings.some((f) => f.Path.startsWith("against: "));
+    setReplayStatus(edited
+      ? "Fix the organization's errors to replay the log against the edits; the figures below are from before."
+      : `The organization as loaded has errors; the log cannot be replayed against it (${started.Error.Message}).`, "bad");
+    return;
+  }
+  const replay = started.Replay;
+  const box = $("#replay-progress-box");
+  const bar = $("#replay-progress");
+  const progressText = $("#replay-progress-text");
+  const total = file.size;
+  const started_at = performance.now();
+  let reader;
+  try {
+    const { stream, read } = await logStream(file);
+    reader = stream.getReader();
+    bar.max = Math.max(total, 1);
+    bar.value = 0;
+    box.hidden = false;
+    const showProgress = () => {
+      bar.value = read.bytes;
+      progressText.textContent = `${megabytes(read.bytes)} of ${megabytes(total)} read${read.gzip ? " (gzip)" : ""} · ` +
+        `${count(replay.events)} events`;
+    };
+    let slice = performance.now();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (!current()) return;
+      if (done) break;
+      for (let at = 0; at < value.length; at += PUSH_BYTES) {
+        replay.push(value.subarray(at, Math.min(at + PUSH_BYTES, value.length)));
+        if (performance.now() - slice > SLICE_MS) {
+          showProgress();
+          await yieldToEventLoop();
+          if (!current()) return;
+          slice = performance.now();
+        }
+      }
+    }
+    showProgress();
+    const report = replay.finish(file.name);
+    const seconds = (performance.now() - started_at) / 1000;
+    setReplayStatus(`${file.name}: ${megabytes(total)}${read.gzip ? " gzipped" : ""}, ${count(report.Events)} events, ` +
+      `replayed in ${seconds.toFixed(1)} s.`);
+    renderReplay(report);
+  } catch (error) {
+    if (current()) {
+      logReplay.key = null;
+      setReplayStatus(`${file.name} could not be read: ${error.message ?? error}.`, "bad");
+    }
+  } finally {
+    reader?.cancel().catch(() => {});
+    replay.free();
+    if (current()) box.hidden = true;
+  }
+}
+
+/** A user as the directory names them, the logged id otherwise. */
+function userName(id) {
+  const user = (state.original?.Users ?? []).find((u) => u.Id === id);
+  return user ? (user.Email ?? user.Name ?? id) : id;
+}
+
+function verdictText(verdict) {
+  if (!verdict) return "refused";
+  return `${verdict.Effect}${verdict.MatchedRules.length ? ` (${verdict.MatchedRules.join(", ")})` : ""}`;
+}
+
+/** One kind of group (by user, protocol, source network): the first few, each with its example request to try. */
+function renderGroups(title, kind, groups, name = (key) => key) {
+  if (!groups.length) return [];
+  const shown = groups.slice(0, GROUPS_SHOWN).map((group) => el("li", { dataset: { key: group.Key } },
+    el("div", {}, el("strong", { title: group.Key }, name(group.Key)), `: ${count(group.Events)} event${group.Events === 1 ? "" : "s"} `,
+      el("span", { class: "muted" }, `(${count(group.NowDenied)} now denied, ${count(group.NowAllowed)} now allowed)`)),
+    el("div", { class: "example" }, `e.g. line ${count(group.Line)}: `, el("code", { class: "request" }, JSON.stringify(group.Example)), " ",
+      el("strong", {}, verdictText(group.Before)), " → ", el("strong", {}, verdictText(group.After)), " ",
+      el("button", { type: "button", class: "small try", onclick: () => tryRequest(group.Example.Operation, group.Example) }, "Try"))));
+  if (groups.length > GROUPS_SHOWN) shown.push(el("li", { class: "muted" }, `and ${count(groups.length - GROUPS_SHOWN)} more`));
+  return [el("h4", {}, title), el("ul", { class: "groups", dataset: { groups: kind } }, shown)];
+}
+
+function renderReplay(report) {
+  const parts = [];
+  const impactClass = report.NowDenied ? "impact denied" : report.Changed ? "impact" : "impact none";
+  parts.push(el("p", { class: impactClass, id: "replay-impact" }, `${report.Summary}.`));
+  const other = report.Changed - report.NowDenied - report.NowAllowed;
+  parts.push(el("p", { class: "counts", id: "replay-changed" },
+    `Changed by the edits: ${count(report.Changed)} event${report.Changed === 1 ? "" : "s"} (${count(report.NowDenied)} now denied, ` +
+    `${count(report.NowAllowed)} now allowed, ${count(other)} with other MatchedRules only).`));
+  parts.push(...renderGroups("By user", "user", report.ChangesByUser, userName),
+    ...renderGroups("By protocol", "protocol", report.ChangesByProtocol),
+    ...renderGroups("By source network", "network", report.ChangesBySourceNetwork));
+  const skipped = report.Skipped;
+  parts.push(el("h3", {}, "The rules as loaded, against the log"),
+    el("p", { class: "counts", id: "replay-agreement" },
+      `Replayed ${count(report.Replayed)} of ${count(report.Events)} events: ${count(report.Agreed)} agree with the log, ` +
+      `${count(report.Disagreed)} disagree.`),
+    el("p", { class: "counts muted small", id: "replay-skipped" },
+      `Not judged: ${count(skipped.MailFlow)} mail flow, ${count(skipped.DeviceAccessControl)} DeviceAccessControl, ` +
+      `${count(skipped.Unreadable)} unreadable, ${count(skipped.Unreplayable)} unreplayable.`));
+  if (report.Disagreements.length) {
+    parts.push(el("ul", { class: "groups", dataset: { groups: "disagreement" } },
+      report.Disagreements.slice(0, GROUPS_SHOWN).map((group) => el("li", {},
+        `${count(group.Events)} event${group.Events === 1 ? "" : "s"} from line ${count(group.Line)}: the log says `,
+        el("strong", {}, group.Logged.AccessGranted ? "granted" : "denied"), ", the engine ",
+        el("strong", {}, verdictText(group.Engine)), " ",
+        el("code", { class: "request" }, JSON.stringify(group.Request))))));
+  }
+  const problems = report.Problems.length + report.ProblemsNotListed;
+  parts.push(el("p", { class: "counts", id: "replay-problems" },
+    `${count(problems)} problem${problems === 1 ? "" : "s"} (records that could not be read or replayed)${problems ? ":" : "."}`));
+  if (problems) {
+    parts.push(el("ul", { class: "problems" }, report.Problems.slice(0, GROUPS_SHOWN).map((problem) => el("li", {},
+      `line ${count(problem.Line)}${problem.ToLine > problem.Line ? `–${count(problem.ToLine)}` : ""}: ${problem.Kind.toLowerCase()}: ${problem.Message}`))));
+  }
+  $("#replay-body").replaceChildren(...parts);
+}
+
+function wireReplay() {
+  const input = $("#replay-file");
+  input.addEventListener("change", () => {
+    chooseLog(input.files[0]);
+    input.value = "";
+  });
+  const zone = $("#replay-drop");
+  const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes("Files");
+  zone.addEventListener("dragover", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    chooseLog(event.dataTransfer.files[0]);
+  });
+  // A file dropped beside the zone would make the browser open it in place of the editor, edits and all.
+  for (const type of ["dragover", "drop"]) {
+    window.addEventListener(type, (event) => {
+      if (hasFiles(event) && !zone.contains(event.target)) event.preventDefault();
+    });
+  }
+}
+
 // ---- Wiring ------------------------------------------------------------------------------------------------------
 
 function selectTab(name) {
@@ -758,6 +1031,7 @@ async function main() {
     form.addEventListener("submit", (e) => e.preventDefault());
   }
   for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+  wireReplay();
   setStatus("Ready: open the example, upload files or paste an organization.");
   document.body.dataset.ready = "true";
   loadAnalyses().catch((error) => {
