@@ -171,7 +171,7 @@ fn check_impact(seed: u64) -> Result<(), TestCaseError> {
     let by_protocol: u64 = summary.changes_by_protocol().iter().map(|(_, group)| group.count).sum();
     let by_network: u64 = summary.changes_by_network().iter().map(|(_, group)| group.count).sum();
     prop_assert_eq!((by_user, by_protocol, by_network), (summary.changed, summary.changed, summary.changed));
-    let json = serde_json::to_value(report(&summary, &["log".into()], Some(&old))).expect("serializes");
+    let json = serde_json::to_value(report(&summary, &["log".into()], Some(&old)).explain(&old)).expect("serializes");
     prop_assert_eq!(json["Changed"].as_u64(), Some(expected_changed));
     prop_assert_eq!(json["NowDenied"].as_u64(), Some(expected_denied));
     prop_assert_eq!(json["NowAllowed"].as_u64(), Some(expected_allowed));

@@ -48,7 +48,7 @@ fn replayed(bytes: &[u8]) -> Value {
     for one in replayer.replay(0, &records) {
         summary.add(&one);
     }
-    serde_json::to_value(report(&summary, &["log".into()], Some(&org.org))).expect("serializes")
+    serde_json::to_value(report(&summary, &["log".into()], Some(&org.org)).explain(&org.org)).expect("serializes")
 }
 
 /// `(line, kind, message)` of each problem.

@@ -476,7 +476,12 @@ fn run(cli: Cli) -> Result<u8, u8> {
                 eprintln!("error: cannot read {}: {}", failed.path, failed.error);
                 exit::UNREADABLE
             })?;
-            let report = workmail_policy::replay::report(&summary, &logs, Some(&org));
+            let report = {
+                // Stdin is named as compilers name it in their `file:line`.
+                let names: Vec<String> =
+                    logs.iter().map(|log| if log == "-" { "<stdin>".to_owned() } else { log.clone() }).collect();
+                workmail_policy::replay::report(&summary, &names, Some(&org)).explain(&org)
+            };
             print_value(&report, json);
             Ok(if summary.disagreed > 0 || summary.changed > 0 { exit::FOUND } else { exit::OK })
         }

@@ -98,6 +98,8 @@ pub struct DisagreementReport {
     pub file: String,
     /// Its line.
     pub line: u64,
+    /// Its `request_id`, to find it in CloudWatch.
+    pub request_id: Option<String>,
     /// The earliest `event_timestamp`, as ISO-8601 UTC.
     pub first_seen: Option<String>,
     /// The latest.
@@ -110,7 +112,7 @@ pub struct DisagreementReport {
     pub logged: Logged,
     /// What the engine says.
     pub engine: VerdictReport,
-    /// How the engine's verdict followed from the rules (`explain`'s decision), when the report was asked for it.
+    /// How the engine's verdict followed from the rules (`explain`'s decision), once [`Report::explain`] added it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -187,10 +189,10 @@ pub struct ChangeReport {
     pub after: Option<VerdictReport>,
 }
 
-/// The report of `summary`, whose positions index `files`. With `explain_on` (the organization the log was judged
-/// against), each disagreement says how the engine's verdict followed from the rules; without it (a WebAssembly
-/// module that leaves `explain` out) the reason is left out.
-pub fn report(summary: &Summary, files: &[String], explain_on: Option<&Organization>) -> Report {
+/// The report of `summary`, whose positions index `files`. With `directory` (the organization the log was judged
+/// against), users of its directory are named beside their ids. Each disagreement's reason is added by
+/// [`Report::explain`], a separate step so that a build without `explain` (a WebAssembly module) leaves it out.
+pub fn report(summary: &Summary, files: &[String], directory: Option<&Organization>) -> Report {
     let file = |index: u32| files.get(index as usize).cloned().unwrap_or_else(|| format!("#{index}"));
     let disagreements = summary
         .disagreements()
@@ -198,13 +200,14 @@ pub fn report(summary: &Summary, files: &[String], explain_on: Option<&Organizat
             events: group.count,
             file: file(group.first.file),
             line: group.first.line,
+            request_id: group.request_id.clone(),
             first_seen: group.seen.first.map(iso_8601),
             last_seen: group.seen.last.map(iso_8601),
             class: group.class.name(),
             request: group.request.clone(),
             logged: Logged { access_granted: group.granted, rule_id: group.rule_id.clone() },
             engine: VerdictReport { effect: group.effect, matched_rules: group.matched_rules.clone() },
-            reason: explain_on.map(|org| reason(org, &group.request)),
+            reason: None,
         })
         .collect();
     let problems = summary
@@ -220,7 +223,7 @@ pub fn report(summary: &Summary, files: &[String], explain_on: Option<&Organizat
         .collect();
     // Who a user id is, from the directory of the rules judged against.
     let who = |id: &str| -> Option<String> {
-        let user = explain_on?.users.as_ref()?.iter().find(|user| user.id == id)?;
+        let user = directory?.users.as_ref()?.iter().find(|user| user.id == id)?;
         user.email.clone().or_else(|| user.name.clone())
     };
     let changes = |groups: Vec<(&str, &Change)>, users: bool| -> Vec<ChangeReport> {
@@ -287,6 +290,17 @@ pub fn report(summary: &Summary, files: &[String], explain_on: Option<&Organizat
         problems,
         problems_not_listed: summary.problems_not_listed(),
         impact,
+    }
+}
+
+impl Report {
+    /// Adds to each disagreement how the engine's verdict followed from the rules of `org` (the organization the log
+    /// was judged against): `explain`'s decision for the group's request.
+    pub fn explain(mut self, org: &Organization) -> Report {
+        for group in &mut self.disagreements {
+            group.reason = Some(reason(org, &group.request));
+        }
+        self
     }
 }
 
@@ -434,9 +448,10 @@ impl Display for Report {
                     (false, Some(rule)) => format!("denied (rule_id {rule})"),
                     (false, None) => "denied (no rule_id)".to_owned(),
                 };
+                let request_id = group.request_id.as_ref().map_or(String::new(), |id| format!(" (request_id {id})"));
                 writeln!(
                     f,
-                    "  {} {} at {}:{}{}",
+                    "  {} {} from {}:{}{request_id}{}",
                     thousands(group.events),
                     if group.events == 1 { "event" } else { "events" },
                     group.file,

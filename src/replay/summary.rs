@@ -77,6 +77,8 @@ pub struct Disagreement {
     pub granted: bool,
     /// The logged `rule_id`.
     pub rule_id: Option<String>,
+    /// The first event's `request_id`, to find it in CloudWatch.
+    pub request_id: Option<String>,
     /// The engine's answer.
     pub effect: Effect,
     /// The engine's `MatchedRules`.
@@ -368,6 +370,7 @@ impl Summary {
                 request: Call::from(request),
                 granted: judged.granted,
                 rule_id: event.rule_id.as_deref().map(str::to_owned),
+                request_id: event.request_id.as_deref().map(str::to_owned),
                 effect: judged.verdict.effect,
                 matched_rules: owned(&judged.verdict).1,
             },

@@ -108,7 +108,9 @@ impl Replay {
         self.replay_records();
         let summary = std::mem::replace(&mut self.summary, Summary::new(self.against.is_some()));
         self.bytes = 0;
-        to_js(&report(&summary, &[name.unwrap_or_else(|| "log".to_owned())], None))
+        // Directory users are named beside their ids; no `explain`, which stays out of this module.
+        let files = [name.unwrap_or_else(|| "log".to_owned())];
+        to_js(&report(&summary, &files, Some(&self.rules.organization)))
     }
 
     /// The bytes pushed since the log started.
