@@ -357,7 +357,7 @@ fn granted_of_text(text: &str) -> Option<bool> {
 }
 
 /// The members an event is read from.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Field {
     Timestamp,
     RequestId,
@@ -371,9 +371,12 @@ pub(super) enum Field {
 }
 
 impl Field {
+    /// How many fields there are: the length of an array indexed by `field as usize`.
+    pub(super) const COUNT: usize = Field::AccessGranted as usize + 1;
+
     pub(super) fn named(name: &str) -> Option<Field> {
-        // By length first, then one comparison of fixed length (a few word compares, no `memcmp` call): the
-        // plain-line scanner asks this for every member of every event.
+        // By length first, then one comparison of fixed length (a few word compares, no `memcmp` call): the full
+        // reader asks this for every member of every event it reads.
         fn is<const N: usize>(name: &[u8], candidate: &[u8; N]) -> bool {
             <&[u8; N]>::try_from(name).is_ok_and(|name| name == candidate)
         }
@@ -438,7 +441,7 @@ impl<'de> Visitor<'de> for EventVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
         let mut event = Event::default();
-        let mut seen = [false; 9];
+        let mut seen = [false; Field::COUNT];
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             let Some(field) = Field::named(&name) else {
                 map.next_value::<IgnoredAny>()?;
