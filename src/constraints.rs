@@ -481,6 +481,41 @@ pub(crate) fn parse_cidr(s: &str) -> Option<(u32, u8)> {
     Some((parse_ipv4(addr)?, len))
 }
 
+/// A UTC date and time, to the millisecond.
+pub(crate) struct UtcTime {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+    pub millisecond: i64,
+}
+
+/// Milliseconds since the epoch as a UTC date and time, in the proleptic Gregorian calendar (Howard Hinnant's
+/// `civil_from_days`): for the times a replay reports and the generated logs write.
+pub(crate) fn utc_of_millis(millis: i64) -> UtcTime {
+    let (days, in_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    UtcTime {
+        year,
+        month,
+        day,
+        hour: in_day / 3_600_000,
+        minute: in_day / 60_000 % 60,
+        second: in_day / 1000 % 60,
+        millisecond: in_day % 1000,
+    }
+}
+
 /// Whether `s` is an ISO-8601 instant as the service and the aws CLI write them (RFC 3339): `YYYY-MM-DD`, `T`,
 /// `hh:mm:ss` with an optional fraction, then `Z` or an offset `±hh:mm`; the date must exist in the calendar
 /// (leap years included) and the time of day be in range (second 60 allowed, for a leap second).

@@ -189,6 +189,7 @@ fn integer_at(line: &[u8], at: usize) -> Option<(i64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
 
     /// Events as the service writes them: a judged one, mail flow (no `rule_id`), an impersonation, a device check.
     const LINES: [&str; 4] = [
@@ -379,26 +380,6 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator, so that a failure reproduces.
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn pick<'t, T>(&mut self, items: &'t [T]) -> &'t T {
-            &items[self.below(items.len())]
-        }
-    }
-
     /// Bytes that mean something to JSON or to the scanner.
     const BYTES: &[u8] = b"\"\\{}[],:0123456789eE.-+tfnrul \t\n\r\x0C\x00\x01\x1F\x7F\xC3\xA9\xFF\x80";
 
@@ -464,7 +445,7 @@ mod tests {
         Some((start, end))
     }
 
-    fn mutate(rng: &mut XorShift, line: &mut Vec<u8>) {
+    fn mutate(rng: &mut Rng, line: &mut Vec<u8>) {
         let at = rng.below(line.len() + 1);
         match rng.below(8) {
             0 => line.insert(at, *rng.pick(BYTES)),
@@ -514,7 +495,7 @@ mod tests {
 
     #[test]
     fn a_line_the_scanner_reads_is_read_the_same_by_the_full_reader() {
-        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         let (mut tried, mut read) = (0, 0);
         for _ in 0..60_000 {
             let mut line = rng.pick(&LINES).as_bytes().to_vec();

@@ -9,6 +9,7 @@ use super::event::Class;
 use super::summary::{Change, Disagreement, Seen, Summary};
 use crate::analyse::explain;
 use crate::batch::{Call, Request};
+use crate::constraints::{utc_of_millis, UtcTime};
 use crate::organization::{Effect, Organization};
 
 /// A replay's report: the summary's counts and lists, with file names, times and each disagreement's reason.
@@ -338,22 +339,10 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// Milliseconds since the epoch as ISO-8601 UTC, `2026-11-02T09:15:03.123Z` (the proleptic Gregorian calendar,
-/// by Howard Hinnant's `civil_from_days`).
+/// Milliseconds since the epoch as ISO-8601 UTC, `2026-11-02T09:15:03.123Z`.
 pub(crate) fn iso_8601(millis: i64) -> String {
-    let days = millis.div_euclid(86_400_000);
-    let in_day = millis.rem_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, ms) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ms:03}Z")
+    let UtcTime { year, month, day, hour, minute, second, millisecond } = utc_of_millis(millis);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millisecond:03}Z")
 }
 
 fn seen_text(first: &Option<String>, last: &Option<String>) -> String {

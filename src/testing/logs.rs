@@ -659,24 +659,9 @@ struct QueryResults<'a> {
 
 /// `ms` since the epoch as Logs Insights shows `@timestamp`: `2026-11-02 09:15:03.123`, UTC.
 fn insights_timestamp(ms: i64) -> String {
-    let (days, in_day) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
-        in_day / HOUR_MS,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    )
+    let crate::constraints::UtcTime { year, month, day, hour, minute, second, millisecond } =
+        crate::constraints::utc_of_millis(ms);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{millisecond:03}")
 }
 
 /// `events` in `shape` (SEMANTICS 6.1), as the real tools print them; `seed` fixes what the tools add (log
