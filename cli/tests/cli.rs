@@ -1212,8 +1212,9 @@ fn replay_of_the_bundled_logs_agrees_and_exits_zero() {
     assert_eq!(report["Disagreed"], 0);
     assert_eq!((skipped["Unreadable"].as_u64(), skipped["Unreplayable"].as_u64()), (Some(0), Some(0)));
     assert!(report.get("Changed").is_none(), "no impact without --against");
-    let text = wmpolicy(&["replay", ACME, "--logs", LOG_EVENTS]).expect_code(0).stdout;
-    assert!(text.contains("agree with the log, 0 disagree"), "{text}");
+    let run = wmpolicy(&["replay", ACME, "--logs", LOG_EVENTS]).expect_code(0);
+    assert!(run.stdout.contains("agree with the log, 0 disagree"), "{run:?}");
+    assert!(run.stderr.is_empty(), "no progress bar when stderr is not a terminal: {run:?}");
 }
 
 /// A gzip-compressed log (as S3 delivers it) and the same log on stdin read as the file does.
