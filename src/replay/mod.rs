@@ -79,17 +79,6 @@ pub enum LogShape {
     QueryResults,
 }
 
-impl LogShape {
-    /// The shape's name in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            LogShape::EventLines => "event lines",
-            LogShape::FilterLogEvents => "filter-log-events output",
-            LogShape::QueryResults => "get-query-results output",
-        }
-    }
-}
-
 /// Where a record starts: the input (its index among the logs replayed) and the line (from 1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {

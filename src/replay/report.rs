@@ -6,7 +6,7 @@ use std::fmt::{self, Display, Write as _};
 use serde::Serialize;
 
 use super::event::Class;
-use super::summary::{Change, Disagreement, Seen, Summary};
+use super::summary::{Change, Disagreement, Summary};
 use crate::analyse::explain;
 use crate::batch::{Call, Request};
 use crate::constraints::{utc_of_millis, UtcTime};
@@ -514,13 +514,6 @@ impl Display for Report {
             }
         }
         Ok(())
-    }
-}
-
-impl Seen {
-    /// The earliest and latest times as ISO-8601 UTC.
-    pub fn iso_8601(&self) -> (Option<String>, Option<String>) {
-        (self.first.map(iso_8601), self.last.map(iso_8601))
     }
 }
 
