@@ -29,7 +29,8 @@ mod exit {
     pub const REQUEST_REJECTED: u8 = 1;
     /// `fmt --check`: some file is not in canonical form; their names are on stdout.
     pub const WOULD_CHANGE: u8 = 1;
-    // 2 is clap's usage error.
+    /// A usage error: clap's, or an argument that names nothing (`effective-access --user`).
+    pub const USAGE: u8 = 2;
     /// An input file could not be read (or, by `fmt`, written).
     pub const UNREADABLE: u8 = 3;
     /// The organization has validation errors; findings are on stderr.
@@ -177,6 +178,23 @@ enum Command {
         #[command(flatten)]
         inputs: Inputs,
         /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who can reach mail, with which protocol, from which addresses: a row per directory user (or per user the
+    /// rules name, and any other user) and per impersonation role, a column per protocol, computed over every
+    /// address. With --against, the cells that change; exit 5 when some do.
+    EffectiveAccess {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Show one row in full (a user's ID, email or name, or a role's ID): each answer, the rules that decide
+        /// it and its addresses.
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        /// Proposed rules (files merged in order, like FILE): print the cells that change.
+        #[arg(long, num_args = 1.., value_name = "NEW")]
+        against: Vec<String>,
+        /// Print JSON (the shape is in the README).
         #[arg(long)]
         json: bool,
     },
@@ -458,6 +476,28 @@ fn run(cli: Cli) -> Result<u8, u8> {
             Ok(exit::OK)
         }
         Command::Fmt { files, check, size } => Ok(fmt(&files, check, &size.limits())),
+        Command::EffectiveAccess { inputs, user, against, json } => {
+            let org = organization(&inputs)?;
+            if !against.is_empty() {
+                let inputs = Inputs { files: against, relax_quotas: inputs.relax_quotas, size: inputs.size };
+                let new = organization(&inputs)?;
+                let changes = analyse::effective_access_changes(&org, &new);
+                print_value(&changes, json);
+                return Ok(if changes.changes.is_empty() { exit::OK } else { exit::FOUND });
+            }
+            let matrix = analyse::effective_access(&org);
+            match user {
+                None => print_value(&matrix, json),
+                Some(user) => {
+                    let Some(row) = matrix.row(&user) else {
+                        eprintln!("error: --user {user}: the directory lists no such user, and no role has that ID");
+                        return Err(exit::USAGE);
+                    };
+                    print_value(row, json);
+                }
+            }
+            Ok(exit::OK)
+        }
         Command::Replay { inputs, logs, against, json, threads } => {
             let org = organization(&inputs)?;
             let policy = compile_organization(&org)?;

@@ -19,7 +19,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::diff::{self, AddressRange};
+use super::diff::{self, AddressRange, PrincipalKind};
+use super::effective::{self, Matrix, Reach, Row, PROTOCOLS};
 use super::space::*;
 use crate::diagnostic::{ErrorCode, Finding};
 use crate::hash::IdHashMap;
@@ -41,10 +42,14 @@ pub enum Category {
 pub enum Check {
     /// Removing the rule changes no answer.
     DeadRule,
-    /// A user is denied every action from every address.
+    /// A user, every user, or every user but a few, is denied every protocol from every address.
     UserLockedOut,
-    /// `ActiveSync` is denied to every user from every address.
+    /// Every user, or every user but a few, is denied every protocol from every address outside some ranges.
+    ReachableOnlyFrom,
+    /// `ActiveSync` is denied to every user, or every user but a few, from every address.
     ActiveSyncDenied,
+    /// A user that `--must-reach` names cannot reach mail by the protocol named, or by any, from any address.
+    MustReach,
     /// No mobile-device rule allows any device.
     NoDeviceAllowed,
     /// The organization has no rules of a kind: everything of that kind is denied.
@@ -65,7 +70,9 @@ impl Check {
         match self {
             Check::DeadRule => Category::DeadRule,
             Check::UserLockedOut
+            | Check::ReachableOnlyFrom
             | Check::ActiveSyncDenied
+            | Check::MustReach
             | Check::NoDeviceAllowed
             | Check::NoRules
             | Check::RoleAllowsNoOne => Category::Lockout,
@@ -89,6 +96,130 @@ pub struct LintFinding {
     /// For a dead rule, the rules that shadow it (paths); empty when it matches no request at all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shadowed_by: Vec<String>,
+    /// For a lockout of users: who, how far, and the rules that cause it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lockout: Option<Lockout>,
+}
+
+/// Who a lockout is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Who {
+    /// These users (labels: email, else name, else ID; "every user no rule names" without a directory).
+    Users(Vec<String>),
+    /// Every user that can sign in (directory users whose `State` is `ENABLED` or not given).
+    EveryUser,
+    /// Every user but these.
+    EveryUserBut(Vec<String>),
+}
+
+/// How far a lockout reaches, over the seven documented protocols ([`effective::PROTOCOLS`]): clients connect
+/// with nothing else, so an undocumented action that some rule still allows is no way in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Extent {
+    /// Denied every protocol from every address: no way to reach mail at all.
+    EveryProtocolEverywhere,
+    /// Denied every protocol from every address outside these ranges, the only ones mail is reachable from.
+    EveryProtocolOutside(Vec<AddressRange>),
+    /// Denied these protocols from every address; each other protocol is allowed from somewhere.
+    ProtocolsEverywhere(Vec<&'static str>),
+}
+
+/// A lockout finding's details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Lockout {
+    /// Who is locked out.
+    pub who: Who,
+    /// How far.
+    pub extent: Extent,
+    /// The rules that decide the `DENY` there, by name, in rule order.
+    pub rules: Vec<String>,
+    /// Somewhere there no rule matches at all, which denies too (SEMANTICS 1.2).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_rule_matches: bool,
+}
+
+impl Lockout {
+    /// `by "a", "b"`, and the implicit deny where no rule matches.
+    fn cause(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.rules.is_empty() {
+            let names: Vec<String> = self.rules.iter().map(|r| format!("{r:?}")).collect();
+            parts.push(format!("by {}", names.join(", ")));
+        }
+        if self.no_rule_matches {
+            parts.push("where no rule matches (SEMANTICS 1.2)".into());
+        }
+        parts.join(", and ")
+    }
+}
+
+impl fmt::Display for Who {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |users: &[String]| {
+            let mut shown: Vec<String> = users.iter().take(super::TEXT_LIST_LIMIT).cloned().collect();
+            if users.len() > shown.len() {
+                shown.push(format!("{} more", users.len() - shown.len()));
+            }
+            shown.join(", ")
+        };
+        match self {
+            Who::Users(users) if users.len() == 1 && users[0] == OTHER_USERS => f.write_str(OTHER_USERS),
+            Who::Users(users) => write!(f, "user {}", list(users)),
+            Who::EveryUser => f.write_str("every user"),
+            Who::EveryUserBut(users) => write!(f, "every user but {}", list(users)),
+        }
+    }
+}
+
+/// How lint names the users no rule names, without a directory.
+const OTHER_USERS: &str = "every user no rule names";
+
+/// An account that must keep access: `lint --must-reach USER[:PROTOCOL]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MustReach {
+    /// The user's ID, email or name.
+    pub user: String,
+    /// One of the seven protocols; `None`: any of them will do.
+    pub protocol: Option<&'static str>,
+}
+
+impl std::str::FromStr for MustReach {
+    type Err = String;
+
+    /// `USER` or `USER:PROTOCOL`; the protocol is one of the seven, in any case (`imap` is `IMAP`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (user, protocol) = match s.split_once(':') {
+            Some((user, protocol)) => {
+                let Some(&known) = PROTOCOLS.iter().find(|p| p.eq_ignore_ascii_case(protocol)) else {
+                    return Err(format!("{protocol:?} is not a protocol: use one of {}", PROTOCOLS.join(", ")));
+                };
+                (user, Some(known))
+            }
+            None => (s, None),
+        };
+        if user.is_empty() {
+            return Err("the user is empty: give a user's ID, email or name, as USER or USER:PROTOCOL".into());
+        }
+        Ok(MustReach { user: user.to_string(), protocol })
+    }
+}
+
+impl fmt::Display for MustReach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.protocol {
+            Some(protocol) => write!(f, "{}:{protocol}", self.user),
+            None => f.write_str(&self.user),
+        }
+    }
+}
+
+/// What lint checks besides its own checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Accounts that must keep access (the admin's mailbox, an archiver's service account): a finding for each
+    /// that cannot reach mail by its protocol, or by any, from any address.
+    pub must_reach: Vec<MustReach>,
 }
 
 impl LintFinding {
@@ -99,6 +230,7 @@ impl LintFinding {
             path: path.into(),
             message: message.into(),
             shadowed_by: vec![],
+            lockout: None,
         }
     }
 }
@@ -165,10 +297,32 @@ impl fmt::Display for LintReport {
 /// assert_eq!(report.findings[0].shadowed_by, ["AccessControlRules[0]"]);
 /// ```
 pub fn lint(org: &Organization, warnings: &[Finding]) -> LintReport {
+    lint_with(org, warnings, &Options::default())
+}
+
+/// [`lint`], with the accounts that must keep access checked too.
+///
+/// ```
+/// use workmail_policy::analyse::lint::{lint_with, Check, Extent, Options};
+/// use workmail_policy::{load, validate};
+///
+/// let file = load::parse(br#"{"AccessControlRules": [
+///     {"Name": "no-legacy", "Effect": "DENY", "Description": "", "Actions": ["IMAP", "SMTP"]},
+///     {"Name": "default", "Effect": "ALLOW", "Description": "Default WorkMail Rule"}
+/// ]}"#).unwrap();
+/// let org = validate::validate(&file, &Default::default()).organization.unwrap();
+/// let options = Options { must_reach: vec!["S-1-1-11-0000000001:imap".parse().unwrap()] };
+/// let report = lint_with(&org, &[], &options);
+/// assert_eq!(report.findings[0].check, Check::MustReach);
+/// let lockout = report.findings[0].lockout.as_ref().unwrap();
+/// assert_eq!(lockout.extent, Extent::ProtocolsEverywhere(vec!["IMAP"]));
+/// assert_eq!(lockout.rules, ["no-legacy"]);
+/// ```
+pub fn lint_with(org: &Organization, warnings: &[Finding], options: &Options) -> LintReport {
     let mut dead = Vec::new();
     let mut lockouts = Vec::new();
     let mut mistakes = Vec::new();
-    access(org, &mut dead, &mut lockouts, &mut mistakes);
+    access(org, &options.must_reach, &mut dead, &mut lockouts, &mut mistakes);
     mobile(org, &mut dead, &mut lockouts);
     impersonation(org, &mut dead, &mut lockouts);
     // Rule counts over the per-organization quota are validation's warnings when quotas are relaxed (errors
@@ -289,18 +443,31 @@ impl Usage {
 
 fn access(
     org: &Organization,
+    must_reach: &[MustReach],
     dead: &mut Vec<LintFinding>,
     lockouts: &mut Vec<LintFinding>,
     mistakes: &mut Vec<LintFinding>,
 ) {
     let rules = &org.access_control_rules;
+    let mut space = AccessSpace::new(org, org);
+    // The effective-access cells: lockouts over the seven protocols, and the accounts that must keep access.
+    let matrix = Matrix::new(&mut space, org, 0);
+    let rows = matrix.rows(&space, [org, org], 0);
+    let users: Vec<&Row> = rows.iter().filter(|r| r.principal.kind == PrincipalKind::User).collect();
     if rules.is_empty() {
         let message = "there are no access-control rules: every request is denied (SEMANTICS 1.2)";
         lockouts.push(LintFinding::new(Check::NoRules, "AccessControlRules", message));
+    } else {
+        user_lockouts(org, &users, lockouts);
+    }
+    for must in must_reach {
+        must_reach_finding(org, &users, must, lockouts);
+    }
+    if rules.is_empty() {
         return;
     }
-    let space = AccessSpace::new(org, org);
-    let deny = &space.answers.deny[0];
+    let deny = space.answers.deny[0].clone();
+    let deny = &deny;
     let n = rules.len();
     let set_list = |dim: &Dimension| holding(dim).into_iter().map(|(_, s)| s.clone()).collect::<Vec<_>>();
     let addresses = set_list(&space.addresses);
@@ -333,7 +500,6 @@ fn access(
     };
     usage.dead_rules(n, path, name, never, proved, dead);
 
-    // Per user (directory users, or every named identifier and anyone else), per action, per address.
     let allowed = |matching: &RuleSet| matching.decide(deny).0 == Effect::Allow;
     // The rule set of a named action, as users request it.
     let action_set = |action: &str| -> Option<&RuleSet> {
@@ -344,12 +510,6 @@ fn access(
             Cond::Settled { .. } => None,
         }
     };
-    let active = |example: &str| match org.resolve_user(example) {
-        // A user whose state is present and not ENABLED cannot sign in anyway.
-        Ok(Some(i)) => org.users.as_ref().and_then(|u| u[i].state.as_deref()).is_none_or(|s| s == "ENABLED"),
-        Ok(None) => true,
-        Err(()) => false,
-    };
     let who = |value: &Value| {
         if value.other {
             "every user no rule names".to_string()
@@ -357,61 +517,6 @@ fn access(
             format!("user {}", value.label)
         }
     };
-    let all_actions = set_list(&space.user_actions);
-    let mut locked_out = Vec::new();
-    let mut every_user_locked = true;
-    for (class, members) in space.users.members.iter().enumerate() {
-        let Cond::Holds(principal) = &space.users.conds[0][space.users.classes[class][0] as usize] else { continue };
-        let reachable = all_actions.iter().any(|a| {
-            let pa = principal.and(a);
-            addresses.iter().any(|addr| allowed(&pa.and(addr)))
-        });
-        for &value in members {
-            let value = &space.user_values[value as usize];
-            if value.other && org.users.is_some() {
-                continue;
-            }
-            let Some(example) = value.example.as_deref() else { continue };
-            if !active(example) {
-                continue;
-            }
-            if reachable {
-                every_user_locked = false;
-            } else {
-                locked_out.push(value.clone());
-            }
-        }
-    }
-    if every_user_locked && !locked_out.is_empty() {
-        let message = "every user is denied every action from every address: no one can reach their mail";
-        lockouts.push(LintFinding::new(Check::UserLockedOut, "AccessControlRules", message));
-    } else {
-        for value in &locked_out {
-            let message = format!("{} is denied every action from every address", who(value));
-            // The directory entry when there is one, else the identifier the rules name.
-            let path = match value.example.as_deref().map(|user| org.resolve_user(user)) {
-                _ if value.other => "AccessControlRules".to_string(),
-                Some(Ok(Some(i))) => format!("Users[{i}]"),
-                _ => format!("UserId {}", value.label),
-            };
-            lockouts.push(LintFinding::new(Check::UserLockedOut, path, message));
-        }
-    }
-
-    // ActiveSync for everyone.
-    let users = set_list(&space.users);
-    if !every_user_locked || locked_out.is_empty() {
-        if let Some(active_sync) = action_set("ActiveSync") {
-            let anyone = users.iter().any(|u| {
-                let pa = u.and(active_sync);
-                addresses.iter().any(|addr| allowed(&pa.and(addr)))
-            });
-            if !anyone {
-                let message = "ActiveSync is denied to every user from every address: no mobile device can sync mail";
-                lockouts.push(LintFinding::new(Check::ActiveSyncDenied, "AccessControlRules", message));
-            }
-        }
-    }
 
     // Outlook needs WindowsOutlook, AutoDiscover and EWS for the same user and address.
     let (Some(outlook), Some(autodiscover), Some(ews)) =
@@ -476,6 +581,231 @@ fn access(
         );
         mistakes.push(LintFinding::new(Check::OutlookIncomplete, "AccessControlRules", message));
     }
+}
+
+/// Whether a user can sign in at all: a directory user whose `State` is given and not `ENABLED` cannot, whatever
+/// the rules say.
+fn can_sign_in(row: &Row) -> bool {
+    row.principal.state.as_deref().is_none_or(|s| s == "ENABLED")
+}
+
+fn label(row: &Row) -> String {
+    if row.principal.any_other {
+        OTHER_USERS.into()
+    } else {
+        row.principal.label.clone()
+    }
+}
+
+/// How far one user's lockout reaches, with the rules that cause it; `None` when every protocol is allowed from
+/// somewhere and some protocol from everywhere... that is, when the user reaches mail every way from some address
+/// and from every address some way.
+fn lockout_of(cells: &[Reach]) -> Option<(Extent, Vec<String>, bool)> {
+    let mut reachable: Vec<AddressRange> = cells.iter().flat_map(|c| c.allowed()).collect();
+    reachable.sort_unstable_by_key(|r| r.first);
+    let reachable = join(reachable);
+    let everywhere = reachable.len() == 1 && reachable[0].is_everything();
+    let (extent, causes): (Extent, Vec<&Reach>) = if reachable.is_empty() {
+        (Extent::EveryProtocolEverywhere, cells.iter().collect())
+    } else if !everywhere {
+        (Extent::EveryProtocolOutside(reachable.clone()), cells.iter().collect())
+    } else {
+        let denied: Vec<&Reach> = cells.iter().filter(|c| c.is_denied_everywhere()).collect();
+        if denied.is_empty() {
+            return None;
+        }
+        (Extent::ProtocolsEverywhere(denied.iter().map(|c| c.protocol).collect()), denied)
+    };
+    // The rules that decide a DENY where the user is locked out: outside the reachable ranges, or everywhere for
+    // the protocols denied everywhere.
+    let outside = |range: &AddressRange| !reachable.iter().any(|r| r.first <= range.first && range.last <= r.last);
+    let mut rules: Vec<String> = Vec::new();
+    let mut unmatched = false;
+    for cell in causes {
+        for region in &cell.regions {
+            let super::Outcome::Answer(answer) = &region.answer else { continue };
+            let locked = match extent {
+                Extent::EveryProtocolOutside(_) => region.ranges.iter().any(outside),
+                _ => true,
+            };
+            if answer.effect != Effect::Deny || !locked {
+                continue;
+            }
+            unmatched |= answer.matched_rules.is_empty();
+            for rule in &answer.matched_rules {
+                if !rules.iter().any(|r| r == rule) {
+                    rules.push(rule.to_string());
+                }
+            }
+        }
+    }
+    Some((extent, rules, unmatched))
+}
+
+fn join(ranges: Vec<AddressRange>) -> Vec<AddressRange> {
+    let mut joined: Vec<AddressRange> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match joined.last_mut() {
+            Some(last) if u64::from(u32::from(last.last)) + 1 >= u64::from(u32::from(range.first)) => {
+                last.last = last.last.max(range.last)
+            }
+            _ => joined.push(range),
+        }
+    }
+    joined
+}
+
+/// Lockouts of users, over the seven protocols. Users locked out alike are one finding. A user denied every
+/// protocol everywhere is always reported; the partial lockouts (every protocol outside some ranges; `ActiveSync`
+/// everywhere) only when they reach every user or every user but a few, because a rule that names a user (the
+/// contractor kept to the office) says that the restriction is meant, and `--must-reach` checks named accounts.
+fn user_lockouts(org: &Organization, users: &[&Row], out: &mut Vec<LintFinding>) {
+    let directory = org.users.is_some();
+    let active: Vec<&Row> =
+        users.iter().copied().filter(|r| can_sign_in(r) && !(directory && r.principal.any_other)).collect();
+    let mut groups: Vec<(Extent, Vec<usize>, Vec<String>, bool)> = Vec::new();
+    for (i, row) in active.iter().enumerate() {
+        let Some((extent, rules, unmatched)) = lockout_of(&row.protocols.0) else { continue };
+        match groups.iter_mut().find(|g| g.0 == extent) {
+            Some(group) => {
+                group.1.push(i);
+                for rule in rules {
+                    if !group.2.contains(&rule) {
+                        group.2.push(rule);
+                    }
+                }
+                group.3 |= unmatched;
+            }
+            None => groups.push((extent, vec![i], rules, unmatched)),
+        }
+    }
+    for (extent, members, mut rules, no_rule_matches) in groups {
+        in_rule_order(org, &mut rules);
+        let exceptions: Vec<String> =
+            (0..active.len()).filter(|i| !members.contains(i)).map(|i| label(active[i])).collect();
+        let covers_others = directory || members.iter().any(|&i| active[i].principal.any_other);
+        let who = if exceptions.is_empty() {
+            Some(Who::EveryUser)
+        } else if covers_others && exceptions.len() <= super::TEXT_LIST_LIMIT && exceptions.len() < members.len() {
+            Some(Who::EveryUserBut(exceptions))
+        } else {
+            None
+        };
+        let lockout = |who: Who| Lockout { who, extent: extent.clone(), rules: rules.clone(), no_rule_matches };
+        match (&extent, who) {
+            (Extent::EveryProtocolEverywhere, None) => {
+                for &i in &members {
+                    let row = active[i];
+                    let path = match (&row.principal.path, row.principal.any_other) {
+                        (_, true) => "AccessControlRules".to_string(),
+                        (Some(path), false) => path.clone(),
+                        (None, false) => format!("UserId {}", row.principal.id),
+                    };
+                    out.push(lockout_finding(Check::UserLockedOut, path, lockout(Who::Users(vec![label(row)]))));
+                }
+            }
+            (Extent::EveryProtocolEverywhere, Some(who)) => {
+                out.push(lockout_finding(Check::UserLockedOut, "AccessControlRules", lockout(who)))
+            }
+            (Extent::EveryProtocolOutside(_), Some(who)) => {
+                out.push(lockout_finding(Check::ReachableOnlyFrom, "AccessControlRules", lockout(who)))
+            }
+            (Extent::ProtocolsEverywhere(protocols), Some(who)) if protocols.contains(&"ActiveSync") => {
+                out.push(lockout_finding(Check::ActiveSyncDenied, "AccessControlRules", lockout(who)))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Sorts rule names as the organization lists the rules.
+fn in_rule_order(org: &Organization, rules: &mut [String]) {
+    rules.sort_by_key(|name| org.access_control_rules.iter().position(|r| r.name == *name));
+}
+
+/// A lockout finding, its message made from its details.
+fn lockout_finding(check: Check, path: impl Into<String>, lockout: Lockout) -> LintFinding {
+    let who = lockout.who.to_string();
+    let cause = lockout.cause();
+    let message = match (&lockout.extent, check) {
+        (Extent::EveryProtocolEverywhere, _) => {
+            let consequence = match lockout.who {
+                Who::EveryUser => "no one can reach their mail",
+                _ => "no way to reach mail is left",
+            };
+            format!(
+                "{who} is denied every protocol ({}) from every address, {cause}: {consequence}",
+                PROTOCOLS.join(", ")
+            )
+        }
+        (Extent::EveryProtocolOutside(ranges), _) => format!(
+            "{who} is denied every protocol from every address outside {}, {cause}: mail is reachable from there only",
+            effective::describe_addresses(ranges)
+        ),
+        (Extent::ProtocolsEverywhere(protocols), Check::ActiveSyncDenied) => format!(
+            "{who} is denied {} from every address, {cause}: no mobile device can sync mail",
+            protocols.join(", ")
+        ),
+        (Extent::ProtocolsEverywhere(protocols), _) => {
+            format!("{who} is denied {} from every address, {cause}", protocols.join(", "))
+        }
+    };
+    LintFinding { lockout: Some(lockout), ..LintFinding::new(check, path, message) }
+}
+
+/// `--must-reach USER[:PROTOCOL]`: a finding when the user cannot reach mail that way from any address.
+fn must_reach_finding(org: &Organization, users: &[&Row], must: &MustReach, out: &mut Vec<LintFinding>) {
+    let directory = org.users.is_some();
+    let row = users.iter().find(|r| r.principal.is_named_by(&must.user)).or_else(|| {
+        if directory {
+            None
+        } else {
+            users.iter().find(|r| r.principal.any_other)
+        }
+    });
+    let Some(row) = row else {
+        let message = format!(
+            "--must-reach {must}: the directory holds no user named {:?}, so the service refuses every request for it (EntityNotFoundException)",
+            must.user
+        );
+        out.push(LintFinding::new(Check::MustReach, "Users", message));
+        return;
+    };
+    let path = row.principal.path.clone().unwrap_or_else(|| format!("UserId {}", must.user));
+    if !can_sign_in(row) {
+        let state = row.principal.state.as_deref().unwrap_or_default();
+        let message =
+            format!("--must-reach {must}: the user's State is {state}: it cannot sign in, whatever the rules say");
+        out.push(LintFinding::new(Check::MustReach, path, message));
+        return;
+    }
+    let cells: Vec<Reach> = match must.protocol {
+        Some(protocol) => row.protocols.iter().filter(|c| c.protocol == protocol).cloned().collect(),
+        None => row.protocols.0.to_vec(),
+    };
+    if cells.iter().any(|c| !c.is_denied_everywhere()) {
+        return;
+    }
+    let Some((extent, rules, no_rule_matches)) = lockout_of(&row.protocols.0) else { return };
+    // The finding is about the protocol asked for, or all seven.
+    let extent = match (extent, must.protocol) {
+        (Extent::EveryProtocolEverywhere, _) => Extent::EveryProtocolEverywhere,
+        (_, Some(protocol)) => Extent::ProtocolsEverywhere(vec![protocol]),
+        (extent, None) => extent,
+    };
+    let (rules, no_rule_matches) = match &extent {
+        Extent::ProtocolsEverywhere(_) => {
+            let (rules, unmatched) = cells[0].denied_by();
+            (rules.into_iter().map(str::to_string).collect(), unmatched)
+        }
+        _ => (rules, no_rule_matches),
+    };
+    let mut rules = rules;
+    in_rule_order(org, &mut rules);
+    let lockout = Lockout { who: Who::Users(vec![label(row)]), extent, rules, no_rule_matches };
+    let mut finding = lockout_finding(Check::MustReach, path, lockout);
+    finding.message = format!("--must-reach {must}: {}", finding.message);
+    out.push(finding);
 }
 
 fn mobile(org: &Organization, dead: &mut Vec<LintFinding>, lockouts: &mut Vec<LintFinding>) {

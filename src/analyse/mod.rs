@@ -20,6 +20,7 @@
 //! compiled [`crate::Policy`] and to the reference evaluator to confirm it.
 
 pub mod diff;
+pub mod effective;
 pub mod explain;
 pub mod lint;
 mod space;
@@ -34,6 +35,7 @@ use crate::diagnostic::ErrorCode;
 use crate::request::RequestError;
 
 pub use diff::{diff, Diff, Kind};
+pub use effective::{effective_access, effective_access_changes, EffectiveAccess};
 pub use explain::Explanation;
 pub use lint::{lint, LintFinding, LintReport};
 
