@@ -12,7 +12,11 @@
 //! - `lint/service_maximum`: every check on one organization, dead rules proved by diff (its ten access rules
 //!   are dead, as above, so this includes ten access diffs).
 //!
-//! `cargo bench --bench analysis`. Targets: diff ≤ 50 ms, lint ≤ 200 ms.
+//! - `effective_access/service_maximum` and `effective_access/service_maximum_rules_match`: the whole
+//!   effective-access matrix (a row per directory user, of whom there are a thousand, and per role; a cell per
+//!   protocol with its regions and their address ranges), on the two service-maximum shapes above.
+//!
+//! `cargo bench --bench analysis`. Targets: diff ≤ 50 ms, lint ≤ 200 ms, effective access ≤ 200 ms.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -63,5 +67,17 @@ fn lint(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, diff, lint);
+fn effective_access(c: &mut Criterion) {
+    let (_, org) = validated(&testing::organization(1, &Shape::service_maximum()).file);
+    let matching = Shape { not_ip_ranges: 0, ..Shape::service_maximum() };
+    let (_, matching) = validated(&testing::organization(1, &matching).file);
+    assert_eq!(org.users.as_ref().map(Vec::len), Some(1000), "the bench's organization has a thousand users");
+    let mut group = c.benchmark_group("effective_access");
+    group.sample_size(20).measurement_time(Duration::from_secs(5));
+    group.bench_function("service_maximum", |b| b.iter(|| analyse::effective_access(black_box(&org))));
+    group.bench_function("service_maximum_rules_match", |b| b.iter(|| analyse::effective_access(black_box(&matching))));
+    group.finish();
+}
+
+criterion_group!(benches, diff, lint, effective_access);
 criterion_main!(benches);

@@ -177,6 +177,11 @@ enum Command {
     Lint {
         #[command(flatten)]
         inputs: Inputs,
+        /// An account that must keep access (repeatable): a finding when USER (an ID, email or name) cannot reach
+        /// mail by PROTOCOL (one of the seven: ActiveSync, AutoDiscover, EWS, IMAP, SMTP, WindowsOutlook,
+        /// WebMail), or without one by any protocol, from any address.
+        #[arg(long, value_name = "USER[:PROTOCOL]")]
+        must_reach: Vec<analyse::lint::MustReach>,
         /// Print the findings as JSON.
         #[arg(long)]
         json: bool,
@@ -567,14 +572,15 @@ fn run(cli: Cli) -> Result<u8, u8> {
             print_value(&diff, json);
             Ok(if diff.equivalent { exit::OK } else { exit::FOUND })
         }
-        Command::Lint { inputs, json } => {
+        Command::Lint { inputs, must_reach, json } => {
             let validation = read_and_validate(&inputs)?;
             let Some(org) = &validation.organization else {
                 print_findings(&validation.findings);
                 return Err(exit::INVALID);
             };
             // Validation's warnings are part of the report, not printed twice.
-            let report = analyse::lint(org, &validation.findings);
+            let options = analyse::lint::Options { must_reach };
+            let report = analyse::lint::lint_with(org, &validation.findings, &options);
             print_value(&report, json);
             Ok(if report.is_clean() { exit::OK } else { exit::FOUND })
         }

@@ -936,6 +936,128 @@ fn lint_reports_dead_rules_lockouts_and_mistakes_and_exits_five() {
     assert_eq!(dead["ShadowedBy"], json!(["AccessControlRules[0]"]));
 }
 
+/// The issue's organization: every documented protocol denied, an undocumented spelling still allowed by
+/// `default`. Every user is locked out, and the finding names the rule.
+#[test]
+fn lint_finds_every_user_locked_out_of_the_seven_protocols() {
+    let file = TempFile::new(
+        "deny-all-protocols.json",
+        r#"{"AccessControlRules": [
+            {"Name": "deny-all-protocols", "Effect": "DENY", "Description": "d",
+             "Actions": ["WebMail", "EWS", "IMAP", "ActiveSync", "AutoDiscover", "SMTP", "WindowsOutlook"]},
+            {"Name": "default", "Effect": "ALLOW", "Description": "Default WorkMail Rule"}]}"#,
+    );
+    let run = wmpolicy(&["lint", file.path()]).expect_code(5);
+    assert_eq!(
+        run.stdout,
+        "lockout: AccessControlRules: every user is denied every protocol (ActiveSync, AutoDiscover, EWS, IMAP, SMTP, \
+         WindowsOutlook, WebMail) from every address, by \"deny-all-protocols\": no one can reach their mail\n\
+         0 dead rule(s), 1 lockout(s), 0 likely mistake(s)\n"
+    );
+    let value = wmpolicy(&["lint", file.path(), "--json"]).expect_code(5).json();
+    assert_eq!(
+        value["Findings"][0]["Lockout"],
+        json!({"Who": "EveryUser", "Extent": "EveryProtocolEverywhere", "Rules": ["deny-all-protocols"]})
+    );
+    // The undocumented spelling is still allowed: the lockout is judged over the protocols clients use.
+    let run = wmpolicy(&[
+        "access",
+        file.path(),
+        "--ip-address",
+        "192.0.2.1",
+        "--action",
+        "Foo",
+        "--user-id",
+        "S-1-1-11-0000000001",
+    ]);
+    assert_eq!(run.expect_code(0).json()["Effect"], json!("ALLOW"));
+}
+
+#[test]
+fn lint_must_reach_checks_named_accounts() {
+    let run = wmpolicy(&[
+        "lint",
+        ACME,
+        "--must-reach",
+        "archive@acme.example.com:IMAP",
+        "--must-reach",
+        "dave@acme.example.com",
+    ]);
+    assert_eq!(run.expect_code(0).stdout, "0 dead rule(s), 0 lockout(s), 0 likely mistake(s)\n");
+    let run = wmpolicy(&["lint", ACME, "--must-reach", "dave@acme.example.com:imap", "--json"]).expect_code(5).json();
+    let finding = &run["Findings"][0];
+    assert_eq!(finding["Check"], json!("MustReach"));
+    assert_eq!(finding["Path"], json!("Users[3]"));
+    assert_eq!(finding["Lockout"]["Extent"], json!({"ProtocolsEverywhere": ["IMAP"]}));
+    assert_eq!(finding["Lockout"]["Rules"], json!(["deny-imap-except-archiver", "contractors-office-only"]));
+    // What the finding says, the access call confirms.
+    let ask = |ip: &str| {
+        wmpolicy(&["access", ACME, "--ip-address", ip, "--action", "IMAP", "--user-id", "dave@acme.example.com"])
+            .expect_code(0)
+            .json()["Effect"]
+            .clone()
+    };
+    assert_eq!((ask("198.51.100.9"), ask("192.0.2.9")), (json!("DENY"), json!("DENY")));
+    let run = wmpolicy(&["lint", ACME, "--must-reach", "dave@acme.example.com:IMAP4"]).expect_code(2);
+    assert!(run.stderr.contains("\"IMAP4\" is not a protocol"), "{run:?}");
+}
+
+// --- effective-access -------------------------------------------------------------------------------------------
+
+#[test]
+fn effective_access_of_the_example_is_a_table_and_json_the_access_call_agrees_with() {
+    let run = wmpolicy(&["effective-access", ACME]).expect_code(0);
+    let dave = run.stdout.lines().find(|l| l.starts_with("dave@acme.example.com")).expect("a row for dave");
+    assert_eq!(
+        dave.split_whitespace().collect::<Vec<_>>(),
+        ["dave@acme.example.com", "[1]", "[1]", "[1]", "nowhere", "[1]", "[1]", "[1]"]
+    );
+    assert!(run.stdout.contains("\n[1] 198.51.100.0/24, 203.0.113.0/25\n"), "{}", run.stdout);
+
+    let value = wmpolicy(&["effective-access", ACME, "--json"]).expect_code(0).json();
+    let rows = value["Rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 8, "six users and two roles");
+    let dave = rows.iter().find(|r| r["Label"] == json!("dave@acme.example.com")).unwrap();
+    assert_eq!(dave["Protocols"]["WebMail"]["Allowed"], json!(["198.51.100.0/24", "203.0.113.0/25"]));
+    let id = dave["Id"].as_str().unwrap();
+    for (ip, effect) in
+        [("198.51.100.200", "ALLOW"), ("203.0.113.127", "ALLOW"), ("203.0.113.128", "DENY"), ("8.8.8.8", "DENY")]
+    {
+        let answer = wmpolicy(&["access", ACME, "--ip-address", ip, "--action", "WebMail", "--user-id", id])
+            .expect_code(0)
+            .json();
+        assert_eq!(answer["Effect"], json!(effect), "{ip}");
+    }
+    let role = rows.iter().find(|r| r["Kind"] == json!("ImpersonationRole")).unwrap();
+    assert_eq!(role["Protocols"]["EWS"]["Allowed"], json!(["192.0.2.0/24"]));
+    assert_eq!(
+        role["Protocols"]["IMAP"]["Regions"][0]["Answer"],
+        json!({"Error": {"Code": "InvalidParameterException"}})
+    );
+}
+
+#[test]
+fn effective_access_of_one_user_and_against_a_proposal() {
+    let run = wmpolicy(&["effective-access", ACME, "--user", "dave@acme.example.com"]).expect_code(0);
+    assert!(run.stdout.contains("  IMAP: nowhere\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("DENY [contractors-office-only] from anywhere but 198.51.100.0/24, 203.0.113.0/25"),
+        "{}",
+        run.stdout
+    );
+    let run = wmpolicy(&["effective-access", ACME, "--user", "nobody@acme.example.com"]).expect_code(2);
+    assert!(run.stderr.contains("no such user"), "{run:?}");
+
+    let run = wmpolicy(&["effective-access", ACME, "--against", ACME]).expect_code(0);
+    assert_eq!(run.stdout, "0 cell(s) changed\n");
+    let value = wmpolicy(&["effective-access", ACME, "--against", ACME_PROPOSED, "--json"]).expect_code(5).json();
+    let changes = value["Changes"].as_array().unwrap();
+    let alice = changes.iter().find(|c| c["Label"] == json!("alice@acme.example.com")).unwrap();
+    assert_eq!(alice["Protocol"], json!("WebMail"));
+    assert_eq!(alice["Old"]["Allowed"], json!(["0.0.0.0/0"]));
+    assert_eq!(alice["New"]["Allowed"], json!(["198.51.100.0/24", "203.0.113.0/26"]));
+}
+
 #[test]
 fn lint_refuses_an_invalid_organization() {
     let bad = TempFile::new("lint-bad-range.json", BAD_RANGE);

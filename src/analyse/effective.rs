@@ -557,8 +557,8 @@ impl fmt::Display for EffectiveAccess<'_> {
 
 fn row_label(principal: &Principal) -> String {
     let mut label = match principal.kind {
-        PrincipalKind::User => principal.label.clone(),
-        PrincipalKind::ImpersonationRole => format!("role {}", principal.label),
+        PrincipalKind::ImpersonationRole if !principal.any_other => format!("role {}", principal.label),
+        _ => principal.label.clone(),
     };
     if let Some(state) = principal.state.as_deref().filter(|s| *s != "ENABLED") {
         label.push_str(&format!(" ({state})"));

@@ -5,15 +5,20 @@
 //!   matches), so one pass over the organization's request space finds the rules that never appear, and which
 //!   DENY rules cover every request an ALLOW rule matches (the rules that shadow it). Each is then proved dead by
 //!   [`diff`](mod@super::diff) against the organization without it.
-//! - **Lockouts**: a directory user (every user, without a directory) denied every action from every address;
-//!   `ActiveSync` denied to everyone; no mobile device allowed by any rule; zero rules of a kind; an impersonation
-//!   role that allows no target.
+//! - **Lockouts**, judged over the seven documented protocols, because clients connect with nothing else (an
+//!   undocumented action some rule still allows is no way in): a user, every user, or every user but a few,
+//!   denied every protocol from every address; every user (but a few) denied every protocol outside some ranges;
+//!   `ActiveSync` denied to every user (but a few); zero rules of a kind; no mobile device allowed by any rule; an
+//!   impersonation role that allows no target. Each user lockout carries a [`Lockout`]: who, how far
+//!   ([`Extent`]), and the rules that cause it. With [`Options::must_reach`], also the named accounts that cannot
+//!   reach mail by their protocol. The user lockouts read the cells of [`effective`](mod@super::effective).
 //! - **Likely mistakes**: validation's warnings (globs in device values, CIDRs with host bits set, undocumented
 //!   actions); `WindowsOutlook` allowed where `AutoDiscover` or `EWS` is denied (Outlook needs all three); rule
 //!   counts over the quotas.
 //!
 //! Cost: the request space of one organization as `analyse::space` cuts it, walked once per check over its
-//! distinct rule sets (a product of distinct conditions, not of values), plus one diff per dead rule.
+//! distinct rule sets (a product of distinct conditions, not of values), plus one diff per dead rule, plus the
+//! effective-access cells (one walk over the address intervals per distinct principal-and-protocol condition).
 
 use std::fmt;
 
@@ -456,7 +461,14 @@ fn access(
     let users: Vec<&Row> = rows.iter().filter(|r| r.principal.kind == PrincipalKind::User).collect();
     if rules.is_empty() {
         let message = "there are no access-control rules: every request is denied (SEMANTICS 1.2)";
-        lockouts.push(LintFinding::new(Check::NoRules, "AccessControlRules", message));
+        let lockout = Lockout {
+            who: Who::EveryUser,
+            extent: Extent::EveryProtocolEverywhere,
+            rules: vec![],
+            no_rule_matches: true,
+        };
+        let finding = LintFinding::new(Check::NoRules, "AccessControlRules", message);
+        lockouts.push(LintFinding { lockout: Some(lockout), ..finding });
     } else {
         user_lockouts(org, &users, lockouts);
     }
