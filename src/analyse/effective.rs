@@ -284,12 +284,13 @@ fn is_allow(answer: &Outcome<AccessControlEffect>) -> bool {
     matches!(answer, Outcome::Answer(AccessControlEffect { effect: Effect::Allow, .. }))
 }
 
-fn join_adjacent(ranges: Vec<AddressRange>) -> Vec<AddressRange> {
+/// Ranges sorted by their first address, with overlapping and adjacent ones joined.
+pub(crate) fn join_adjacent(ranges: Vec<AddressRange>) -> Vec<AddressRange> {
     let mut joined: Vec<AddressRange> = Vec::with_capacity(ranges.len());
     for range in ranges {
         match joined.last_mut() {
-            Some(last) if u64::from(u32::from(last.last)) + 1 == u64::from(u32::from(range.first)) => {
-                last.last = range.last
+            Some(last) if u64::from(u32::from(last.last)) + 1 >= u64::from(u32::from(range.first)) => {
+                last.last = last.last.max(range.last)
             }
             _ => joined.push(range),
         }

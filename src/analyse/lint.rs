@@ -609,13 +609,12 @@ fn label(row: &Row) -> String {
     }
 }
 
-/// How far one user's lockout reaches, with the rules that cause it; `None` when every protocol is allowed from
-/// somewhere and some protocol from everywhere... that is, when the user reaches mail every way from some address
-/// and from every address some way.
+/// How far one user's lockout reaches, with the rules that cause it; `None` when there is none: from every
+/// address some protocol is allowed, and every protocol is allowed from some address.
 fn lockout_of(cells: &[Reach]) -> Option<(Extent, Vec<String>, bool)> {
     let mut reachable: Vec<AddressRange> = cells.iter().flat_map(|c| c.allowed()).collect();
     reachable.sort_unstable_by_key(|r| r.first);
-    let reachable = join(reachable);
+    let reachable = effective::join_adjacent(reachable);
     let everywhere = reachable.len() == 1 && reachable[0].is_everything();
     let (extent, causes): (Extent, Vec<&Reach>) = if reachable.is_empty() {
         (Extent::EveryProtocolEverywhere, cells.iter().collect())
@@ -652,19 +651,6 @@ fn lockout_of(cells: &[Reach]) -> Option<(Extent, Vec<String>, bool)> {
         }
     }
     Some((extent, rules, unmatched))
-}
-
-fn join(ranges: Vec<AddressRange>) -> Vec<AddressRange> {
-    let mut joined: Vec<AddressRange> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match joined.last_mut() {
-            Some(last) if u64::from(u32::from(last.last)) + 1 >= u64::from(u32::from(range.first)) => {
-                last.last = last.last.max(range.last)
-            }
-            _ => joined.push(range),
-        }
-    }
-    joined
 }
 
 /// Lockouts of users, over the seven protocols. Users locked out alike are one finding. A user denied every
