@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the WebAssembly package into wasm/pkg, three modules from the crate workmail-policy-wasm, and the editor's
+# Builds the WebAssembly package into wasm/pkg, four modules from the crate workmail-policy-wasm, and the editor's
 # copy of it in wasm/www:
 #
 #   workmail_policy_wasm.js      (+ _bg.wasm)  the engine: load, validate, compile, the simulate calls, batch
-#   workmail_policy_analysis.js  (+ _bg.wasm)  the analyses: compile, explain, lint, diff
+#   workmail_policy_analysis.js  (+ _bg.wasm)  the analyses: compile, explain, diff
+#   workmail_policy_access.js    (+ _bg.wasm)  who reaches mail: compile, lint, effectiveAccess, effectiveAccessChanges
 #   workmail_policy_replay.js    (+ _bg.wasm)  audit-log replay: replay
 #
 # each within the budget of 150 KB (150,000 bytes) gzipped, which this script enforces. From a fresh machine with only
@@ -42,12 +43,18 @@ target="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown"
 pkg="$here/pkg"
 rm -rf "$pkg"
 
-# build NAME PROFILE FEATURES: one module of the package, wasm/pkg/NAME.js and NAME_bg.wasm. Cargo keeps each
-# profile's build, so a second run of this script rebuilds none of them.
+# The access module's profile is the analyses' (all of it built for size) under its own name, so that cargo keeps
+# its build apart from theirs. It is defined here, on cargo's command line, rather than beside the others in the
+# workspace's Cargo.toml, since nothing but this script builds it.
+access_profile=(--config 'profile.wasm-access.inherits="wasm-analysis"')
+
+# build NAME PROFILE FEATURES [CARGO ARGS...]: one module of the package, wasm/pkg/NAME.js and NAME_bg.wasm. Cargo
+# keeps each profile's build, so a second run of this script rebuilds none of them.
 build() {
   local name="$1" profile="$2" features="$3"
+  shift 3
   say "compiling $name (profile $profile, features $features)"
-  cargo build -p workmail-policy-wasm --target wasm32-unknown-unknown --profile "$profile" \
+  cargo "$@" build -p workmail-policy-wasm --target wasm32-unknown-unknown --profile "$profile" \
     --no-default-features --features "$features"
   say "generating the JS bindings of $name (wasm-bindgen --target web)"
   wasm-bindgen --target web --remove-name-section --remove-producers-section \
@@ -55,6 +62,7 @@ build() {
 }
 build workmail_policy_wasm wasm-release engine
 build workmail_policy_analysis wasm-analysis analysis
+build workmail_policy_access wasm-access access "${access_profile[@]}"
 build workmail_policy_replay wasm-replay replay
 
 # The editor serves its own copy, so that wasm/www alone is the whole site.
@@ -65,7 +73,7 @@ cp examples/acme.json "$here/www/examples/acme.json"
 
 gzipped() { gzip -9 -c "$1" | wc -c; }
 over=0
-for name in workmail_policy_wasm workmail_policy_analysis workmail_policy_replay; do
+for name in workmail_policy_wasm workmail_policy_analysis workmail_policy_access workmail_policy_replay; do
   file="$pkg/${name}_bg.wasm"
   size="$(gzipped "$file")"
   say "$name: $(wc -c < "$file") bytes, $size bytes gzipped (-9)"

@@ -2,12 +2,14 @@
 // tiny static server, the example opened, a rule edited until a test request flips from ALLOW to DENY, the
 // verdict and the "what changed" panel checked, the organization downloaded and opened again; then an audit log
 // generated here replayed in the page (plain and gzipped), a rule added that denies some of its traffic, and a
-// 20 MB log replayed while the page keeps painting.
+// 20 MB log replayed while the page keeps painting; then "Effective access" checked against the access module in
+// Node, and the cells that removing a rule changes.
 //
 //   node --test wasm/e2e/e2e.test.mjs      (after wasm/build.sh; Chromium at /usr/bin/chromium)
 //
 // Leaves wasm/e2e/screenshot.png (the page after the edit), wasm/e2e/screenshot-replay.png (the replay's impact
-// after its edit) and wasm/e2e/output/downloaded-acme.json (the download, which .ci/run also feeds to
+// after its edit), wasm/e2e/output/screenshot-effective.png (effective access after its edit) and
+// wasm/e2e/output/downloaded-acme.json (the download, which .ci/run also feeds to
 // `wmpolicy validate`).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -480,5 +482,77 @@ describe("rule editor in Chromium", { timeout: 5 * TIMEOUT }, () => {
       assert.ok(moving >= 3, `the progress bar was part-way in ${moving} frames`);
       assert.deepEqual(problems, []);
     });
+  });
+
+  it("shows effective access, and marks the cells an edit changes", { timeout: TIMEOUT }, async () => {
+    // What the access module computes in Node for the example, and for it without the contractors' rule.
+    const access = await import(join(here, "../pkg/workmail_policy_access.js"));
+    access.initSync({ module: readFileSync(join(here, "../pkg/workmail_policy_access_bg.wasm")) });
+    const compiled = access.compile(ACME);
+    const matrix = compiled.Policy.effectiveAccess();
+    compiled.Policy.free();
+    const edited = structuredClone(ACME);
+    edited.AccessControlRules = edited.AccessControlRules.filter((rule) => rule.Name !== "contractors-office-only");
+    const expectedChanges = access.effectiveAccessChanges(ACME, edited).Changes;
+    assert.equal(expectedChanges.length, 7);
+    // The example's cells are anywhere, nowhere, n/a or a short list of ranges ("anywhere but" shows in none).
+    const words = (cell) => cell.Regions.every((r) => r.Answer.Error) ? "n/a"
+      : !cell.Allowed.length ? "nowhere"
+        : cell.Allowed.join(", ") === "0.0.0.0/0" ? "anywhere" : cell.Allowed.join(", ");
+    const cell = (id, protocol) => page.locator(`#effective-table td[data-id="${id}"][data-protocol="${protocol}"]`);
+
+    await page.click("#open-example");
+    await page.waitForSelector("body[data-access]");
+    await page.waitForFunction(() => document.querySelector("#effective-status")?.textContent === "No cell changed since loading.");
+    // A real table: a column header per protocol, a row header per user and role.
+    assert.equal(await page.locator('#effective-table thead th[scope="col"]').count(), 8);
+    assert.equal(await page.locator('#effective-table tbody th[scope="row"]').count(), matrix.Rows.length);
+    assert.equal(matrix.Rows.length, 8);
+    for (const row of matrix.Rows) {
+      for (const [protocol, expected] of Object.entries(row.Protocols)) {
+        assert.equal(await cell(row.Id, protocol).getAttribute("data-text"), words(expected), `${row.Label} ${protocol}`);
+      }
+    }
+    const dave = matrix.Rows.find((row) => row.Label === "dave@acme.example.com");
+    const role = matrix.Rows.find((row) => row.Kind === "ImpersonationRole");
+    assert.equal(await cell(dave.Id, "WebMail").getAttribute("data-text"), "198.51.100.0/24, 203.0.113.0/25");
+    assert.equal(await cell(dave.Id, "IMAP").getAttribute("data-text"), "nowhere");
+    assert.equal(await cell(role.Id, "EWS").getAttribute("data-text"), "192.0.2.0/24");
+    assert.equal(await cell(role.Id, "IMAP").getAttribute("data-text"), "n/a");
+    // The row header names dave and shows his directory ID.
+    const header = page.locator(`#effective-table tr[data-id="${dave.Id}"] th`);
+    assert.match(await header.textContent(), new RegExp(`dave@acme\\.example\\.com.*${dave.Id}`));
+
+    // The deciding rules, from the keyboard: focus a cell's summary and press Enter.
+    const summary = cell(dave.Id, "ActiveSync").locator("summary");
+    await summary.focus();
+    await page.keyboard.press("Enter");
+    const regions = cell(dave.Id, "ActiveSync").locator(".cell-regions");
+    await regions.waitFor();
+    assert.match(await regions.textContent(),
+      /DENY \(contractors-office-only\) from anywhere but 198\.51\.100\.0\/24, 203\.0\.113\.0\/25.*ALLOW \(default\) from 198\.51\.100\.0\/24, 203\.0\.113\.0\/25/s);
+
+    // Remove the contractors' rule: dave's cells change, and only his.
+    const rules = await page.locator('[data-path^="AccessControlRules["][data-path$=".Name"] input').all();
+    const names = await Promise.all(rules.map((input) => input.inputValue()));
+    const index = names.indexOf("contractors-office-only");
+    assert.ok(index >= 0, names.join(", "));
+    await page.click(`article[data-path="AccessControlRules[${index}]"] > header button.remove`);
+    await page.waitForFunction(() => document.querySelector("#effective-status")?.textContent === "7 cells changed by your edits.");
+    const changed = page.locator("#effective-table td.changed");
+    assert.equal(await changed.count(), expectedChanges.length);
+    for (const change of expectedChanges) {
+      const td = cell(change.Id, change.Protocol);
+      assert.equal(await td.getAttribute("data-changed"), "true");
+      assert.equal(await td.getAttribute("data-was"), words(change.Old));
+      assert.equal(await td.getAttribute("data-text"), words(change.New));
+    }
+    assert.equal(await cell(dave.Id, "WebMail").getAttribute("data-was"), "198.51.100.0/24, 203.0.113.0/25");
+    assert.equal(await cell(dave.Id, "WebMail").getAttribute("data-text"), "anywhere");
+    assert.match(await cell(dave.Id, "WebMail").locator("summary").textContent(), /198\.51\.100\.0\/24, 203\.0\.113\.0\/25 → anywhere/);
+    assert.equal(await cell(matrix.Rows[0].Id, "WebMail").getAttribute("data-changed"), null);
+    await cell(dave.Id, "WebMail").locator("summary").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(output, "screenshot-effective.png") });
+    assert.deepEqual(problems, []);
   });
 });

@@ -61,9 +61,9 @@ if (compiled.Policy) {
   const code: ErrorCode = compiled.Error.Code;
 }
 
-// The analyses' module declares them, and only them: its handle explains and lints, and does not answer.
+// The analyses' module declares them, and only them: its handle explains, and does not answer.
 import initAnalyses, * as full from "../pkg/workmail_policy_analysis.js";
-import type { Diff, Explanation, LintReport } from "../pkg/workmail_policy_analysis.js";
+import type { Diff, Explanation } from "../pkg/workmail_policy_analysis.js";
 
 await initAnalyses();
 const both = full.compile(file);
@@ -75,8 +75,8 @@ if (both.Policy) {
     const kind: string = explained.Decision.Kind;
     const failed: string | undefined = explained.Rules[0]?.Failed?.Reason;
   }
-  const report: LintReport = both.Policy.lint();
-  const dead: string[] | undefined = report.Findings[0]?.ShadowedBy;
+  // @ts-expect-error: lint is the access module's
+  both.Policy.lint();
   // @ts-expect-error: the simulate calls are the engine's
   both.Policy.getAccessControlEffect({ IpAddress: "192.0.2.1", Action: "IMAP", UserId: "u" });
 }
@@ -89,6 +89,40 @@ if (!("Error" in compared)) {
 }
 // @ts-expect-error: the kinds are Access, Mobile and Impersonation
 full.diff(file, file, {}, ["Everything"]);
+
+// The access module: lint, and who reaches mail, by protocol, from where.
+import initAccess, * as reach from "../pkg/workmail_policy_access.js";
+import type { EffectiveAccess, EffectiveCell, LintReport, Protocol } from "../pkg/workmail_policy_access.js";
+
+await initAccess();
+const reaching = reach.compile(file);
+if (reaching.Policy) {
+  const report: LintReport = reaching.Policy.lint();
+  const dead: string[] | undefined = report.Findings[0]?.ShadowedBy;
+  const matrix: EffectiveAccess = reaching.Policy.effectiveAccess();
+  const row = matrix.Rows[0];
+  if (row) {
+    const kind: "User" | "ImpersonationRole" = row.Kind;
+    const imap: EffectiveCell = row.Protocols.IMAP;
+    const allowed: string[] = imap.Allowed;
+    const answer = imap.Regions[0]?.Answer;
+    const rules: string[] | undefined = answer && !("Error" in answer) ? answer.MatchedRules : undefined;
+    // @ts-expect-error: the protocols are the seven documented actions
+    row.Protocols.Imap;
+  }
+  // @ts-expect-error: explain is the analyses' module's
+  reaching.Policy.explain({ Operation: "GetAccessControlEffect", IpAddress: "192.0.2.1", Action: "IMAP", UserId: "u" });
+}
+const cells = reach.effectiveAccessChanges(file, "{}", { RelaxQuotas: true });
+if (!("Error" in cells)) {
+  const protocol: Protocol | undefined = cells.Changes[0]?.Protocol;
+  const before: string[] | undefined = cells.Changes[0]?.Old.Allowed;
+  const label: string | undefined = cells.Changes[0]?.Label;
+} else {
+  const path: string | undefined = cells.Findings[0]?.Path;
+}
+// @ts-expect-error: diff is the analyses' module's
+reach.diff(file, file);
 
 // The replay's module: a log pushed a chunk at a time, and its report; nothing of the engine's.
 import initReplay, * as logs from "../pkg/workmail_policy_replay.js";

@@ -1,5 +1,5 @@
-//! The core's what-if analyses ([`workmail_policy::analyse`]) for JavaScript: `policy.explain(request)`,
-//! `policy.lint()` and `diff(old, new)`.
+//! The core's what-if analyses ([`workmail_policy::analyse`]) for JavaScript: `policy.explain(request)` and
+//! `diff(old, new)`. (`policy.lint()` is the access module's, with the effective-access matrix it reads.)
 //!
 //! They read the checked organization, which [`crate::Policy`] keeps beside its compiled form. Requests come as
 //! `policy.batch` takes them, `{Operation, ...members}`, and are read by the core's request-line reader
@@ -8,8 +8,7 @@
 
 use wasm_bindgen::JsValue;
 use workmail_policy::analyse::{self, explain, Kind};
-use workmail_policy::{batch, validate as core_validate, Organization};
-use workmail_policy::{ErrorCode, Finding};
+use workmail_policy::{batch, ErrorCode, Organization};
 
 use crate::{error_response, error_value, to_js};
 
@@ -35,36 +34,13 @@ fn invalid(message: &str) -> JsValue {
     error_value(ErrorCode::InvalidParameterException, message)
 }
 
-/// Lints `org`: dead rules, lockouts, likely mistakes; `warnings` are validation's findings for it.
-pub fn lint(org: &Organization, warnings: &[Finding]) -> JsValue {
-    to_js(&analyse::lint(org, warnings))
-}
-
 /// Compares two organization inputs over every request of the calls in `kinds` (all three when absent).
 pub fn diff(old: &JsValue, new: &JsValue, options: Option<JsValue>, kinds: Option<JsValue>) -> JsValue {
     let kinds = match kinds_of(kinds) {
         Ok(kinds) => kinds,
         Err(error) => return error,
     };
-    let options = crate::options(options);
-    let mut findings = Vec::new();
-    let mut read = |input: &JsValue, side: &str| -> Option<Organization> {
-        let validation = match crate::read_and_validate(input, &options) {
-            Ok(validation) => validation,
-            Err(problems) => core_validate::Validation { findings: problems, organization: None },
-        };
-        let prefixed = validation.findings.into_iter().filter(Finding::is_error);
-        findings.extend(prefixed.map(|f| Finding { path: format!("{side}: {}", f.path), ..f }));
-        validation.organization
-    };
-    let (old, new) = (read(old, "old"), read(new, "new"));
-    match (old, new) {
-        (Some(old), Some(new)) => to_js(&analyse::diff(&old, &new, &kinds)),
-        _ => {
-            let code = findings.first().map_or(ErrorCode::InvalidParameterException, |f| f.code);
-            crate::failed(&findings, code, format!("an organization to compare has {} error(s)", findings.len()))
-        }
-    }
+    crate::compare(old, new, options, |old, new| to_js(&analyse::diff(old, new, &kinds)))
 }
 
 /// `["Access", "Mobile", "Impersonation"]` or a part of it; every call when absent.

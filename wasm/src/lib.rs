@@ -14,17 +14,20 @@
 //! | `policy.getImpersonationRoleEffect(request)` | `GetImpersonationRoleEffect` |
 //! | `policy.batch(requests)` | an array of `wmpolicy batch` request objects in, an array of answers out, in one call |
 //! | `policy.explain(request)` | one request rule by rule: which matched, the first condition of each that did not |
-//! | `policy.lint()` | dead rules, lockouts, likely mistakes |
 //! | `diff(old, new, options?, kinds?)` | every request two organizations answer differently, as regions with an example each |
+//! | `policy.lint()` | dead rules, lockouts, likely mistakes |
+//! | `policy.effectiveAccess()` | who reaches mail: per user and role, per protocol, the addresses `ALLOW` comes from and the rules that decide |
+//! | `effectiveAccessChanges(old, new, options?)` | the cells of that matrix two organizations answer differently |
 //! | `replay(rules, against?, options?)` | an audit log replayed as it is read: `push(bytes)` a chunk at a time, `finish()` for the report |
 //!
-//! The package is three WebAssembly modules built from this crate, each within the 150 KB (gzipped) budget that
+//! The package is four WebAssembly modules built from this crate, each within the 150 KB (gzipped) budget that
 //! `wasm/build.sh` enforces, so that a page starts on the first and fetches the others only when it needs them:
 //!
 //! | module | feature | exports |
 //! |---|---|---|
 //! | `workmail_policy_wasm.js` | `engine` | `load`, `validate`, `compile`; the handle's three simulate calls and `batch` |
-//! | `workmail_policy_analysis.js` | `analysis` | `compile`; the handle's `explain` and `lint`; `diff` |
+//! | `workmail_policy_analysis.js` | `analysis` | `compile`; the handle's `explain`; `diff` |
+//! | `workmail_policy_access.js` | `access` | `compile`; the handle's `lint` and `effectiveAccess`; `effectiveAccessChanges` |
 //! | `workmail_policy_replay.js` | `replay` | `replay` and its `Replay` |
 //!
 //! The analyses ([`workmail_policy::analyse`]) are most of the core's code, and in one module with the engine the
@@ -34,8 +37,11 @@
 //! replay ([`workmail_policy::replay`]: the log reader, the event reader, the summary and the report) is 35 KB
 //! gzipped, more than the engine's module has left of its budget (8 KB), so it is a module of its own (profile
 //! `wasm-replay`, built for size like the analyses': its loop is the core's code), which reads and compiles the
-//! organizations it replays against itself and, like the analyses', leaves out `exact-timestamps`. A handle belongs to the module that made it. Rust callers, and the tests, get
-//! all three in one crate (the default features).
+//! organizations it replays against itself and, like the analyses', leaves out `exact-timestamps`. The
+//! effective-access matrix ([`workmail_policy::analyse::effective`]) and `lint`, whose lockout checks read it, are
+//! a fourth module (profile `wasm-access`, defined by `wasm/build.sh` as the analyses' profile): with them the
+//! analyses' module is over its budget. A handle belongs to the module that made it. Rust callers, and the
+//! tests, get all four in one crate (the default features).
 //!
 //! Nothing here throws or traps on bad input: every function returns a value, and a bad organization, request or
 //! argument is an object naming the service's error (`{Error: {Code, Message}}`, written by the core's
@@ -46,6 +52,8 @@
 
 #![deny(unsafe_code)]
 
+#[cfg(feature = "access")]
+mod access;
 #[cfg(feature = "analysis")]
 mod analysis;
 #[cfg(feature = "engine")]
@@ -63,7 +71,7 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "engine")]
 use workmail_policy::batch::answer_line;
 use workmail_policy::batch::{ErrorBody, ErrorResponse};
-#[cfg(feature = "analysis")]
+#[cfg(any(feature = "analysis", feature = "access"))]
 use workmail_policy::Organization;
 use workmail_policy::{load as core_load, validate as core_validate, OrganizationFile};
 use workmail_policy::{ErrorCode, Finding};
@@ -212,7 +220,7 @@ fn failed(findings: &[Finding], code: ErrorCode, message: String) -> JsValue {
 /// warnings), or `{Error, Findings}` when it has errors, the error's code the first error's.
 ///
 /// Its TypeScript declaration is in [`types`], where `options` can be optional.
-#[cfg(any(feature = "engine", feature = "analysis"))]
+#[cfg(any(feature = "engine", feature = "analysis", feature = "access"))]
 #[wasm_bindgen(skip_typescript)]
 pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
     let validation = match read_and_validate(&input, &self::options(options)) {
@@ -238,9 +246,9 @@ pub fn compile(input: JsValue, options: Option<JsValue>) -> JsValue {
     let handle = Policy {
         #[cfg(feature = "engine")]
         policy,
-        #[cfg(feature = "analysis")]
+        #[cfg(any(feature = "analysis", feature = "access"))]
         organization,
-        #[cfg(feature = "analysis")]
+        #[cfg(feature = "access")]
         findings: validation.findings,
     };
     set(&result, "Policy", &JsValue::from(handle));
@@ -260,6 +268,36 @@ pub fn replay(rules: JsValue, against: Option<JsValue>, options: Option<JsValue>
     replay::start(&rules, against, options)
 }
 
+/// Reads and validates two organization inputs and hands both to `then`; or `{Error, Findings}` with the errors
+/// of either (paths start with `old: ` or `new: `).
+#[cfg(any(feature = "analysis", feature = "access"))]
+fn compare(
+    old: &JsValue,
+    new: &JsValue,
+    options: Option<JsValue>,
+    then: impl FnOnce(&Organization, &Organization) -> JsValue,
+) -> JsValue {
+    let options = self::options(options);
+    let mut findings = Vec::new();
+    let mut read = |input: &JsValue, side: &str| -> Option<Organization> {
+        let validation = match read_and_validate(input, &options) {
+            Ok(validation) => validation,
+            Err(problems) => core_validate::Validation { findings: problems, organization: None },
+        };
+        let prefixed = validation.findings.into_iter().filter(Finding::is_error);
+        findings.extend(prefixed.map(|f| Finding { path: format!("{side}: {}", f.path), ..f }));
+        validation.organization
+    };
+    let (old, new) = (read(old, "old"), read(new, "new"));
+    match (old, new) {
+        (Some(old), Some(new)) => then(&old, &new),
+        _ => {
+            let code = findings.first().map_or(ErrorCode::InvalidParameterException, |f| f.code);
+            failed(&findings, code, format!("an organization to compare has {} error(s)", findings.len()))
+        }
+    }
+}
+
 #[cfg(feature = "analysis")]
 /// Compares two organizations (`wmpolicy diff`) over every request of the calls in `kinds` (`["Access",
 /// "Mobile", "Impersonation"]`, all when absent): `{Equivalent, Access?, Mobile?, Impersonation?}`, each a list of
@@ -272,19 +310,31 @@ pub fn diff(old: JsValue, new: JsValue, options: Option<JsValue>, kinds: Option<
     analysis::diff(&old, &new, options, kinds)
 }
 
-/// A compiled organization, answering the service's three simulate calls, and explaining and linting.
+/// The cells of the effective-access matrix (`policy.effectiveAccess()`) that differ between two organizations
+/// (`wmpolicy effective-access --against`): `{Changes}`, each with its user or role, the protocol and the cell
+/// `Old` and `New`; or `{Error, Findings}` when either has errors (paths start with `old: ` or `new: `).
+///
+/// Its TypeScript declaration is in [`types`].
+#[cfg(feature = "access")]
+#[wasm_bindgen(js_name = effectiveAccessChanges, skip_typescript)]
+pub fn effective_access_changes(old: JsValue, new: JsValue, options: Option<JsValue>) -> JsValue {
+    access::effective_access_changes(&old, &new, options)
+}
+
+/// A compiled organization, answering the service's three simulate calls, explaining, linting and telling who
+/// reaches mail (each module's handle has its module's methods).
 ///
 /// Call `free()` when done with it in long-lived pages (browsers also reclaim it when it is garbage collected).
-#[cfg(any(feature = "engine", feature = "analysis"))]
+#[cfg(any(feature = "engine", feature = "analysis", feature = "access"))]
 #[wasm_bindgen]
 pub struct Policy {
     #[cfg(feature = "engine")]
     policy: workmail_policy::Policy,
     /// The checked organization, which the analyses read.
-    #[cfg(feature = "analysis")]
+    #[cfg(any(feature = "analysis", feature = "access"))]
     organization: Organization,
     /// Validation's findings (warnings only: a policy compiles from an organization without errors), for lint.
-    #[cfg(feature = "analysis")]
+    #[cfg(feature = "access")]
     findings: Vec<Finding>,
 }
 
@@ -359,10 +409,24 @@ impl Policy {
     pub fn explain(&self, #[wasm_bindgen(unchecked_param_type = "BatchRequest")] request: JsValue) -> JsValue {
         analysis::explain(&self.organization, &request)
     }
+}
 
+/// The access module's methods: lint, and the effective-access matrix it reads.
+#[cfg(feature = "access")]
+#[wasm_bindgen]
+impl Policy {
     /// Dead rules, lockouts and likely mistakes (`wmpolicy lint`): `{Findings}`.
     #[wasm_bindgen(unchecked_return_type = "LintReport")]
     pub fn lint(&self) -> JsValue {
-        analysis::lint(&self.organization, &self.findings)
+        access::lint(&self.organization, &self.findings)
+    }
+
+    /// Who reaches mail (`wmpolicy effective-access --json`): `{Rows}`, a row per directory user (or, without a
+    /// directory, per user a rule names and "any other user") and per impersonation role, each with a cell per
+    /// protocol: the addresses from which the answer is `ALLOW`, and every region of addresses with its answer and
+    /// the rules that decide it.
+    #[wasm_bindgen(js_name = effectiveAccess, unchecked_return_type = "EffectiveAccess")]
+    pub fn effective_access(&self) -> JsValue {
+        access::effective_access(&self.organization)
     }
 }

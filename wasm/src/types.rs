@@ -153,8 +153,8 @@ export type BatchAnswer = Readonly<
 >;
 "#;
 
-/// `compile`, which the engine's and the analyses' modules have, each handle with its module's methods.
-#[cfg(any(feature = "engine", feature = "analysis"))]
+/// `compile`, which the engine's, the analyses' and the access modules have, each handle with its module's methods.
+#[cfg(any(feature = "engine", feature = "analysis", feature = "access"))]
 #[wasm_bindgen(typescript_custom_section)]
 const COMPILE: &'static str = r#"
 /**
@@ -185,10 +185,6 @@ export function validate(input: OrganizationInput, options?: Options): Validatio
 #[cfg(feature = "analysis")]
 #[wasm_bindgen(typescript_custom_section)]
 const ANALYSIS_TYPES: &'static str = r#"
-/** The service's error without its message, as an analysis reports an outcome. */
-export interface ErrorCodeOnly {
-  Error: { Code: ErrorCode };
-}
 
 /** How the verdict of an explained request followed from the rules. */
 export type DecisionKind =
@@ -294,7 +290,23 @@ export function diff(
   options?: Options,
   kinds?: DiffKind[],
 ): Diff | { Error: ErrorBody; Findings: Finding[] };
+"#;
 
+/// The service's error without its message, as the analyses of both modules report an outcome.
+#[cfg(any(feature = "analysis", feature = "access"))]
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_CODE_ONLY: &'static str = r#"
+/** The service's error without its message, as an analysis reports an outcome. */
+export interface ErrorCodeOnly {
+  Error: { Code: ErrorCode };
+}
+"#;
+
+/// `lint` and the effective-access matrix, in the module built with them (feature `access`,
+/// `workmail_policy_access.js`).
+#[cfg(feature = "access")]
+#[wasm_bindgen(typescript_custom_section)]
+const ACCESS_TYPES: &'static str = r#"
 /** One finding of `policy.lint()` (`wmpolicy lint`). */
 export interface LintFinding {
   Category: "DeadRule" | "Lockout" | "LikelyMistake";
@@ -318,6 +330,70 @@ export interface LintFinding {
 export interface LintReport {
   Findings: LintFinding[];
 }
+
+/** The seven protocols (`Action`s) clients connect with: the columns of the effective-access matrix. */
+export type Protocol = "ActiveSync" | "AutoDiscover" | "EWS" | "IMAP" | "SMTP" | "WindowsOutlook" | "WebMail";
+
+/** Addresses answered alike: `a.b.c.d/n`, `a.b.c.d` or `first-last`; ascending, disjoint. */
+export interface EffectiveRegion {
+  /** The service's response (the rules that decide are its `MatchedRules`), or its error. */
+  Answer: GetAccessControlEffectResponse | ErrorCodeOnly;
+  Ranges: string[];
+}
+
+/** One principal's answers for one protocol, over every IPv4 address. */
+export interface EffectiveCell {
+  /** The addresses from which the answer is `ALLOW`; empty when none, `["0.0.0.0/0"]` from anywhere. */
+  Allowed: string[];
+  /** Each distinct answer with its addresses, in the order of their first address; together every address once. */
+  Regions: EffectiveRegion[];
+}
+
+/** Who a row or a changed cell is about. */
+export interface EffectivePrincipal {
+  Kind: "User" | "ImpersonationRole";
+  /** The user's email, else name, else ID; the role's name and ID; or "any other user". */
+  Label: string;
+  /** The `UserId` or `ImpersonationRoleId` to ask with. */
+  Id: string;
+  /** The directory entry (`Users[3]`), when a directory is loaded. */
+  Path?: string;
+  /** The directory user's `State`, when listed. */
+  State?: string;
+  /** It stands for every user (or role) no rule names and no directory lists. */
+  AnyOther?: boolean;
+}
+
+export interface EffectiveRow extends EffectivePrincipal {
+  Protocols: Record<Protocol, EffectiveCell>;
+}
+
+/** `policy.effectiveAccess()`'s result (`wmpolicy effective-access --json`): users first, then roles. */
+export interface EffectiveAccess {
+  Rows: EffectiveRow[];
+}
+
+/** One cell of the matrix that two organizations answer differently. */
+export interface EffectiveCellChange extends EffectivePrincipal {
+  Protocol: Protocol;
+  Old: EffectiveCell;
+  New: EffectiveCell;
+}
+
+/** `effectiveAccessChanges`' result: every changed cell, row by row, protocols in column order. */
+export interface EffectiveAccessChanges {
+  Changes: EffectiveCellChange[];
+}
+
+/**
+ * The cells of the effective-access matrix that differ between two organizations (the allowed addresses, or the
+ * rules that decide); `{Error, Findings}` when either has errors (paths start with `old: ` or `new: `).
+ */
+export function effectiveAccessChanges(
+  old: OrganizationInput,
+  new_: OrganizationInput,
+  options?: Options,
+): EffectiveAccessChanges | { Error: ErrorBody; Findings: Finding[] };
 "#;
 
 /// `replay` and its report, in the module built with them (feature `replay`, `workmail_policy_replay.js`).

@@ -6,15 +6,18 @@
 //! workmail-policy-wasm --target wasm32-unknown-unknown` (`wasm/build.sh` installs the runner).
 
 #![cfg(target_arch = "wasm32")]
-// Built with one module of the package (`--features engine`, `analysis` or `replay`), the helpers only the other
-// modules' tests use are unused.
-#![cfg_attr(not(all(feature = "engine", feature = "analysis", feature = "replay")), allow(dead_code, unused_imports))]
+// Built with one module of the package (`--features engine`, `analysis`, `access` or `replay`), the helpers only the
+// other modules' tests use are unused.
+#![cfg_attr(
+    not(all(feature = "engine", feature = "analysis", feature = "access", feature = "replay")),
+    allow(dead_code, unused_imports)
+)]
 
 use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
-#[cfg(any(feature = "engine", feature = "analysis"))]
+#[cfg(any(feature = "engine", feature = "analysis", feature = "access"))]
 use workmail_policy_wasm::{compile, Policy};
 
 const ACME: &str = include_str!("../../examples/acme.json");
@@ -37,7 +40,7 @@ fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap()
 }
 
-#[cfg(any(feature = "engine", feature = "analysis"))]
+#[cfg(any(feature = "engine", feature = "analysis", feature = "access"))]
 fn acme() -> Policy {
     let compiled = compile(JsValue::from_str(ACME), None);
     assert_eq!(rs(&get(&compiled, "Findings")), json!([]));
@@ -45,7 +48,7 @@ fn acme() -> Policy {
 }
 
 /// The `Policy` instance inside a JS value; wasm-bindgen's generated `TryFromJsValue` takes it.
-#[cfg(any(feature = "engine", feature = "analysis"))]
+#[cfg(any(feature = "engine", feature = "analysis", feature = "access"))]
 fn policy_from(value: JsValue) -> Policy {
     use wasm_bindgen::convert::TryFromJsValue;
     Policy::try_from_js_value(value).unwrap_or_else(|_| panic!("not a Policy"))
@@ -85,7 +88,7 @@ fn bad_values() -> Vec<JsValue> {
     ]
 }
 
-#[cfg(any(feature = "engine", feature = "analysis"))]
+#[cfg(any(feature = "engine", feature = "analysis", feature = "access"))]
 #[wasm_bindgen_test]
 fn compile_gives_a_policy_or_an_error_object_with_the_findings() {
     let compiled = compile(JsValue::from_str(ACME), None);
@@ -603,7 +606,7 @@ mod engine {
     }
 }
 
-/// The core's analyses: the handle's `explain` and `lint`, and `diff` (feature `analysis`; the package's
+/// The core's analyses: the handle's `explain`, and `diff` (feature `analysis`; the package's
 /// `workmail_policy_analysis.js`).
 #[cfg(feature = "analysis")]
 mod analysis {
@@ -670,21 +673,6 @@ mod analysis {
     }
 
     #[wasm_bindgen_test]
-    fn lint_finds_the_shadowed_rule() {
-        let file = json!({"AccessControlRules": [
-            {"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"]},
-            {"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]},
-            {"Name": "default", "Effect": "ALLOW", "Description": "Default WorkMail Rule"}
-        ]});
-        let policy = policy_from(get(&compile(js(file), None), "Policy"));
-        let report = rs(&policy.lint());
-        assert_eq!(report["Findings"][0]["Category"], json!("DeadRule"));
-        assert_eq!(report["Findings"][0]["Path"], json!("AccessControlRules[1]"));
-        assert_eq!(report["Findings"][0]["ShadowedBy"], json!(["AccessControlRules[0]"]));
-        assert!(rs(&acme().lint())["Findings"].is_array());
-    }
-
-    #[wasm_bindgen_test]
     fn diff_finds_every_request_answered_differently_with_an_example() {
         let old: Value = serde_json::from_str(ACME).unwrap();
         let mut new = old.clone();
@@ -725,6 +713,161 @@ mod analysis {
         for value in bad_values() {
             let compared = diff(value.clone(), js(old.clone()), Some(value.clone()), Some(value));
             assert!(get(&compared, "Error").is_object() || get(&compared, "Equivalent").is_truthy());
+        }
+    }
+}
+
+/// Who reaches mail: the handle's `lint` and `effectiveAccess`, and `effectiveAccessChanges` (feature `access`; the
+/// package's `workmail_policy_access.js`).
+#[cfg(feature = "access")]
+mod access {
+    use super::*;
+    use workmail_policy_wasm::effective_access_changes;
+
+    const PROPOSED: &str = include_str!("../../examples/acme-proposed.json");
+    const PROTOCOLS: [&str; 7] = ["ActiveSync", "AutoDiscover", "EWS", "IMAP", "SMTP", "WindowsOutlook", "WebMail"];
+    const DAVE: &str = "dave@acme.example.com";
+    const ARCHIVE: &str = "archive@acme.example.com";
+
+    #[wasm_bindgen_test]
+    fn lint_finds_the_shadowed_rule() {
+        let file = json!({"AccessControlRules": [
+            {"Name": "no-imap", "Effect": "DENY", "Description": "", "Actions": ["IMAP"]},
+            {"Name": "imap-office", "Effect": "ALLOW", "Description": "", "Actions": ["IMAP"], "IpRanges": ["192.0.2.0/24"]},
+            {"Name": "default", "Effect": "ALLOW", "Description": "Default WorkMail Rule"}
+        ]});
+        let policy = policy_from(get(&compile(js(file), None), "Policy"));
+        let report = rs(&policy.lint());
+        assert_eq!(report["Findings"][0]["Category"], json!("DeadRule"));
+        assert_eq!(report["Findings"][0]["Path"], json!("AccessControlRules[1]"));
+        assert_eq!(report["Findings"][0]["ShadowedBy"], json!(["AccessControlRules[0]"]));
+        assert!(rs(&acme().lint())["Findings"].is_array());
+    }
+
+    fn row<'a>(matrix: &'a Value, label: &str) -> &'a Value {
+        let rows = matrix["Rows"].as_array().unwrap();
+        rows.iter().find(|r| r["Label"].as_str().unwrap().starts_with(label)).unwrap_or_else(|| panic!("{label}"))
+    }
+
+    /// acme.json as `wmpolicy effective-access examples/acme.json` shows it: the contractor reaches mail from the
+    /// two offices only, IMAP from nowhere but for the archiver, and the roles EWS from the datacenter only.
+    #[wasm_bindgen_test]
+    fn effective_access_of_the_example() {
+        let matrix = rs(&acme().effective_access());
+        let rows = matrix["Rows"].as_array().unwrap();
+        let kinds: Vec<&str> = rows.iter().map(|r| r["Kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["User", "User", "User", "User", "User", "User", "ImpersonationRole", "ImpersonationRole"]);
+        let dave = row(&matrix, DAVE);
+        assert_eq!(dave["Path"], json!("Users[3]"));
+        assert!(dave["Id"].as_str().unwrap().starts_with("S-1-1-11-"));
+        for protocol in PROTOCOLS {
+            let allowed = &dave["Protocols"][protocol]["Allowed"];
+            if protocol == "IMAP" {
+                assert_eq!(allowed, &json!([]));
+            } else {
+                assert_eq!(allowed, &json!(["198.51.100.0/24", "203.0.113.0/25"]), "{protocol}");
+                let regions = &dave["Protocols"][protocol]["Regions"];
+                assert_eq!(
+                    regions[0]["Answer"],
+                    json!({"Effect": "DENY", "MatchedRules": ["contractors-office-only"]})
+                );
+            }
+        }
+        for user in rows.iter().filter(|r| r["Kind"] == "User") {
+            let imap = &user["Protocols"]["IMAP"]["Allowed"];
+            let expected = if user["Label"] == ARCHIVE { json!(["0.0.0.0/0"]) } else { json!([]) };
+            assert_eq!(imap, &expected, "{}", user["Label"]);
+        }
+        for role in rows.iter().filter(|r| r["Kind"] == "ImpersonationRole") {
+            for protocol in PROTOCOLS {
+                let cell = &role["Protocols"][protocol];
+                if protocol == "EWS" {
+                    assert_eq!(cell["Allowed"], json!(["192.0.2.0/24"]));
+                } else {
+                    assert_eq!(cell["Allowed"], json!([]));
+                    assert_eq!(cell["Regions"][0]["Answer"]["Error"]["Code"], json!("InvalidParameterException"));
+                }
+            }
+        }
+        // Exactly the library's matrix, as `wmpolicy effective-access --json` prints it.
+        let file = workmail_policy::load::parse(ACME.as_bytes()).unwrap();
+        let org = workmail_policy::validate::validate(&file, &Default::default()).organization.unwrap();
+        assert_eq!(matrix, serde_json::to_value(workmail_policy::analyse::effective_access(&org)).unwrap());
+    }
+
+    /// Every range of every region is answered so by the engine, from its first address.
+    #[cfg(feature = "engine")]
+    #[wasm_bindgen_test]
+    fn every_region_is_the_engines_answer() {
+        let policy = acme();
+        let matrix = rs(&policy.effective_access());
+        let mut asked = 0;
+        for row in matrix["Rows"].as_array().unwrap() {
+            let who = if row["Kind"] == "User" { "UserId" } else { "ImpersonationRoleId" };
+            for protocol in PROTOCOLS {
+                for region in row["Protocols"][protocol]["Regions"].as_array().unwrap() {
+                    for range in region["Ranges"].as_array().unwrap() {
+                        let range = range.as_str().unwrap();
+                        let first = range.split(['/', '-']).next().unwrap();
+                        let answer = rs(&policy.get_access_control_effect(js(json!({
+                            "IpAddress": first, "Action": protocol, who: row["Id"]
+                        }))));
+                        match error_code(&answer) {
+                            Some(code) => assert_eq!(region["Answer"]["Error"]["Code"], json!(code), "{range}"),
+                            None => assert_eq!(answer, region["Answer"], "{} {protocol} {range}", row["Label"]),
+                        }
+                        asked += 1;
+                    }
+                }
+            }
+        }
+        assert!(asked > 60, "{asked}");
+    }
+
+    #[wasm_bindgen_test]
+    fn effective_access_changes_between_the_loaded_and_the_edited() {
+        let old: Value = serde_json::from_str(ACME).unwrap();
+        assert_eq!(rs(&effective_access_changes(js(old.clone()), js(old.clone()), None)), json!({"Changes": []}));
+
+        let proposed = rs(&effective_access_changes(JsValue::from_str(ACME), JsValue::from_str(PROPOSED), None));
+        let changes = proposed["Changes"].as_array().unwrap();
+        let alice = changes.iter().find(|c| c["Label"] == ALICE && c["Protocol"] == "WebMail").unwrap();
+        assert_eq!(alice["Kind"], json!("User"));
+        assert_eq!(alice["Old"]["Allowed"], json!(["0.0.0.0/0"]));
+        assert_eq!(alice["New"]["Allowed"], json!(["198.51.100.0/24", "203.0.113.0/26"]));
+
+        // Without the contractors' rule, dave reaches mail from anywhere by every protocol but IMAP, whose cell
+        // changes too: nowhere still, decided by one rule fewer.
+        let mut new = old.clone();
+        new["AccessControlRules"].as_array_mut().unwrap().retain(|r| r["Name"] != "contractors-office-only");
+        let changed = rs(&effective_access_changes(js(old.clone()), js(new.clone()), Some(js(json!({})))));
+        let changes = changed["Changes"].as_array().unwrap();
+        assert!(changes.iter().all(|c| c["Label"] == DAVE), "{changed}");
+        let protocols: Vec<&str> = changes.iter().map(|c| c["Protocol"].as_str().unwrap()).collect();
+        assert_eq!(protocols, PROTOCOLS);
+        for change in changes {
+            let (before, after) = (&change["Old"]["Allowed"], &change["New"]["Allowed"]);
+            if change["Protocol"] == "IMAP" {
+                assert_eq!((before, after), (&json!([]), &json!([])));
+                let regions = change["New"]["Regions"].as_array().unwrap();
+                assert_eq!(regions.len(), 1);
+                assert_eq!(regions[0]["Answer"]["MatchedRules"], json!(["deny-imap-except-archiver"]));
+            } else {
+                assert_eq!((before, after), (&json!(["198.51.100.0/24", "203.0.113.0/25"]), &json!(["0.0.0.0/0"])));
+            }
+        }
+        // The changes' new cells are the edited organization's.
+        let edited = rs(&policy_from(get(&compile(js(new.clone()), None), "Policy")).effective_access());
+        for change in changes {
+            assert_eq!(row(&edited, DAVE)["Protocols"][change["Protocol"].as_str().unwrap()], change["New"]);
+        }
+
+        let broken = rs(&effective_access_changes(js(old.clone()), JsValue::from_str("{"), None));
+        assert_eq!(broken["Error"]["Code"], json!("SerializationException"));
+        assert!(broken["Findings"][0]["Path"].as_str().unwrap().starts_with("new: "));
+        for value in bad_values() {
+            let compared = effective_access_changes(value.clone(), js(old.clone()), Some(value));
+            assert!(get(&compared, "Error").is_object() || get(&compared, "Changes").is_object());
         }
     }
 }

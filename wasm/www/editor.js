@@ -8,10 +8,12 @@
 // added, removed or moved); typing changes one member and re-runs validation, the tests and the change list.
 //
 // The package's modules serve it: the engine (load, validate, compile, the simulate calls), loaded first, and
-// the analyses (explain, diff), fetched in the background. Once the second is ready, the test panel explains each
-// answer and "What changed" compares every request. A handle belongs to the module that made it, so the edited
-// organization is compiled in each: `state.policy` answers, `state.explainer` explains. The third module, the
-// audit-log replay, is fetched when a log is first chosen ("Replay a log").
+// the analyses (explain, diff) and the access module (effective access), fetched in the background. Once the
+// second is ready, the test panel explains each answer and "What changed" compares every request; once the third
+// is, "Effective access" shows who reaches mail. A handle belongs to the module that made it, so the edited
+// organization is compiled in each: `state.policy` answers, `state.explainer` explains, `state.accessPolicy` tells
+// who reaches mail. The fourth module, the audit-log replay, is fetched when a log is first chosen ("Replay a
+// log").
 
 import initEngine, { compile, load, validate } from "./pkg/workmail_policy_wasm.js";
 
@@ -19,6 +21,10 @@ import initEngine, { compile, load, validate } from "./pkg/workmail_policy_wasm.
 let analyses = null;
 /** Why the analyses are not there, once loading them has failed. */
 let analysesMissing = null;
+/** The access module (effective access), once it has loaded. */
+let accessModule = null;
+/** Why the access module is not there, once loading it has failed. */
+let accessMissing = null;
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -171,6 +177,8 @@ const state = {
   policy: null,
   /** The edited organization compiled by the analyses' module, for explanations. */
   explainer: null,
+  /** The edited organization compiled by the access module, for effective access. */
+  accessPolicy: null,
   findings: [],
 };
 
@@ -443,9 +451,12 @@ function refresh() {
   state.policy = null;
   state.explainer?.free();
   state.explainer = null;
+  state.accessPolicy?.free();
+  state.accessPolicy = null;
   if (validation.Valid) {
     state.policy = compile(state.org, options()).Policy ?? null;
     if (analyses) state.explainer = analyses.compile(state.org, options()).Policy ?? null;
+    if (accessModule) state.accessPolicy = accessModule.compile(state.org, options()).Policy ?? null;
   }
   const errors = validation.Findings.filter((f) => f.Severity === "error").length;
   const warnings = validation.Findings.length - errors;
@@ -455,6 +466,7 @@ function refresh() {
     errors ? "bad" : "good");
   runTests();
   showChanges();
+  showEffective();
   scheduleReplay();
 }
 
@@ -720,6 +732,167 @@ function showChanges() {
   parts.push(el("h3", {}, "Test requests answered differently"),
     flipped.length ? el("ul", { class: "flips" }, flipped)
       : el("p", { class: "muted" }, state.policy ? "None of the test requests changed its answer." : "Not evaluated: the organization has errors."));
+  body.replaceChildren(...parts);
+}
+
+// ---- Effective access --------------------------------------------------------------------------------------------
+//
+// The access module's matrix for the rules as edited: a row per directory user (or per user a rule names, and any
+// other user) and per impersonation role, a column per protocol, each cell the addresses from which the answer is
+// ALLOW. `effectiveAccessChanges` compares it with the rules as loaded; the cells it lists are marked old → new.
+
+const PROTOCOLS = ["ActiveSync", "AutoDiscover", "EWS", "IMAP", "SMTP", "WindowsOutlook", "WebMail"];
+/** A cell shows at most this many ranges; its title and its details have them all. */
+const RANGES_SHOWN = 2;
+
+/** `a.b.c.d` as a number. */
+function ipNumber(text) {
+  return text.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+function ipText(n) {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}
+
+/** `a.b.c.d/n`, `a.b.c.d` or `first-last` as `[first, last]`. */
+function rangeBounds(text) {
+  if (text.includes("-")) return text.split("-").map(ipNumber);
+  const [address, bits = "32"] = text.split("/");
+  const first = ipNumber(address);
+  return [first, first + 2 ** (32 - Number(bits)) - 1];
+}
+
+/** A range as the core writes one: the address, the CIDR block it is, or `first-last`. */
+function rangeText(first, last) {
+  if (first === last) return ipText(first);
+  const size = last - first + 1;
+  const bits = 32 - Math.log2(size);
+  if (Number.isInteger(bits) && first % size === 0) return `${ipText(first)}/${bits}`;
+  return `${ipText(first)}-${ipText(last)}`;
+}
+
+/** The addresses outside `ranges` (ascending, disjoint). */
+function complement(ranges) {
+  const out = [];
+  let next = 0;
+  for (const range of ranges) {
+    const [first, last] = rangeBounds(range);
+    if (first > next) out.push(rangeText(next, first - 1));
+    next = last + 1;
+  }
+  if (next <= 2 ** 32 - 1) out.push(rangeText(next, 2 ** 32 - 1));
+  return out;
+}
+
+/**
+ * Addresses in a few words, as `wmpolicy effective-access` writes them: `anywhere`, `nowhere`, the ranges, or
+ * `anywhere but` the ranges outside when those are fewer. `{prefix, shown}`: the words before the list, the list.
+ */
+function addressWords(ranges) {
+  if (!ranges.length) return { prefix: "nowhere", shown: [] };
+  if (ranges.length === 1 && ranges[0] === "0.0.0.0/0") return { prefix: "anywhere", shown: [] };
+  const outside = complement(ranges);
+  return outside.length < ranges.length ? { prefix: "anywhere but ", shown: outside } : { prefix: "", shown: ranges };
+}
+
+function addressesText(ranges, limit = Infinity) {
+  const { prefix, shown } = addressWords(ranges);
+  const listed = shown.slice(0, limit).join(", ");
+  return `${prefix}${listed}${shown.length > limit ? ` +${shown.length - limit} more` : ""}`;
+}
+
+/** Every address is refused (an impersonation role with a protocol other than EWS). */
+function isRefused(cell) {
+  return cell.Regions.every((region) => region.Answer.Error);
+}
+
+/** A cell in a few words (`short`: at most RANGES_SHOWN ranges), and which of anywhere/nowhere/n-a/ranges it is. */
+function cellWords(cell, short = false) {
+  if (isRefused(cell)) return { text: "n/a", kind: "na" };
+  const text = addressesText(cell.Allowed, short ? RANGES_SHOWN : Infinity);
+  return { text, kind: text === "anywhere" ? "anywhere" : text === "nowhere" ? "nowhere" : "ranges" };
+}
+
+/** Each answer of a cell with the rules that decide it and its addresses. */
+function regionList(cell) {
+  return el("ul", { class: "cell-regions" }, cell.Regions.map((region) => el("li", {},
+    el("strong", {}, describe(region.Answer)), region.Answer.MatchedRules?.length === 0 ? " (no rule matched)" : "",
+    " from ", addressesText(region.Ranges))));
+}
+
+function cellKey(principal, protocol) {
+  return `${principal.Kind}\u0000${principal.Id}\u0000${protocol}`;
+}
+
+function renderMatrixCell(row, protocol, change) {
+  const cell = row.Protocols[protocol];
+  const now = cellWords(cell);
+  const attributes = {
+    class: `${now.kind}${change ? " changed" : ""}`,
+    title: change ? `${cellWords(change.Old).text} → ${now.text}` : now.text,
+    dataset: { protocol, id: row.Id, text: now.text, ...(change ? { changed: "true", was: cellWords(change.Old).text } : {}) },
+  };
+  const summary = change
+    ? el("summary", {}, el("span", { class: "was" }, cellWords(change.Old, true).text), " → ", cellWords(cell, true).text)
+    : el("summary", {}, cellWords(cell, true).text);
+  const details = change
+    ? [el("div", {}, "Before your edits:"), regionList(change.Old), el("div", {}, "Now:"), regionList(cell)]
+    : [regionList(cell)];
+  return el("td", attributes, el("details", {}, summary, ...details));
+}
+
+function rowHeader(row) {
+  const role = row.Kind === "ImpersonationRole";
+  const state = row.State && row.State !== "ENABLED" ? ` (${row.State})` : "";
+  const showId = !row.AnyOther && !row.Label.includes(row.Id);
+  return el("th", { scope: "row", title: `${role ? "ImpersonationRoleId" : "UserId"} ${row.Id}` },
+    role ? "role " : "", row.Label, state, showId ? el("span", { class: "id" }, row.Id) : "");
+}
+
+function setEffectiveStatus(text) {
+  $("#effective-status").textContent = text;
+}
+
+function showEffective() {
+  const body = $("#effective-body");
+  if (!state.org) return;
+  if (!accessModule) {
+    setEffectiveStatus("");
+    body.replaceChildren(el("p", { class: "muted" }, accessMissing ?? "Loading the effective-access analysis…"));
+    return;
+  }
+  if (!state.accessPolicy) {
+    setEffectiveStatus("");
+    body.replaceChildren(el("p", { class: "muted" }, "Fix the organization's errors to see who reaches mail."));
+    return;
+  }
+  const matrix = state.accessPolicy.effectiveAccess();
+  const compared = accessModule.effectiveAccessChanges(state.original, state.org, options());
+  const changes = new Map((compared.Changes ?? []).map((change) => [cellKey(change, change.Protocol), change]));
+  const shown = new Set();
+  const rows = matrix.Rows.map((row) => el("tr", { dataset: { id: row.Id, kind: row.Kind } }, rowHeader(row),
+    PROTOCOLS.map((protocol) => {
+      const change = changes.get(cellKey(row, protocol));
+      if (change) shown.add(change);
+      return renderMatrixCell(row, protocol, change);
+    })));
+  const table = el("table", { class: "matrix", id: "effective-table" },
+    el("caption", {}, "Where each user and role can reach mail from (ALLOW), by protocol"),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "User or role"),
+      PROTOCOLS.map((protocol) => el("th", { scope: "col" }, protocol)))),
+    el("tbody", {}, rows));
+  const parts = [el("div", { class: "matrix-scroll" }, table),
+    el("p", { class: "muted small" }, "n/a: the service refuses the request (an impersonation role can only be used with EWS).")];
+  // A changed cell of a user or role the edited rules no longer have a row for.
+  const gone = [...changes.values()].filter((change) => !shown.has(change));
+  if (gone.length) {
+    parts.push(el("ul", { class: "small" }, gone.map((change) => el("li", {},
+      `${change.Label} ${change.Protocol}: ${cellWords(change.Old).text} → ${cellWords(change.New).text}`))));
+  }
+  const count = changes.size;
+  setEffectiveStatus(compared.Error
+    ? `Not compared with the rules as loaded: ${compared.Error.Message}.`
+    : count ? `${count} cell${count === 1 ? "" : "s"} changed by your edits.` : "No cell changed since loading.");
   body.replaceChildren(...parts);
 }
 
@@ -1010,6 +1183,15 @@ async function loadAnalyses() {
   document.body.dataset.analyses = "true";
 }
 
+/** Fetches the access module; "Effective access" waits for it. */
+async function loadAccess() {
+  const module = await import("./pkg/workmail_policy_access.js");
+  await module.default();
+  accessModule = module;
+  if (state.org) refresh();
+  document.body.dataset.access = "true";
+}
+
 async function main() {
   await initEngine();
   $("#open-example").addEventListener("click", openExample);
@@ -1038,6 +1220,11 @@ async function main() {
     // The page works on without them: answers, findings and the rules edited.
     analysesMissing = `The analyses could not be loaded (${error}).`;
     console.warn(analysesMissing);
+    changed();
+  });
+  loadAccess().catch((error) => {
+    accessMissing = `The effective-access analysis could not be loaded (${error}).`;
+    console.warn(accessMissing);
     changed();
   });
 }
