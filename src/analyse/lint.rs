@@ -21,6 +21,7 @@
 //! effective-access cells (one walk over the address intervals per distinct principal-and-protocol condition).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -609,9 +610,12 @@ fn label(row: &Row) -> String {
     }
 }
 
+/// How far a lockout reaches, the rules that cause it, and whether somewhere no rule matches.
+type Reached = (Extent, Vec<String>, bool);
+
 /// How far one user's lockout reaches, with the rules that cause it; `None` when there is none: from every
 /// address some protocol is allowed, and every protocol is allowed from some address.
-fn lockout_of(cells: &[Reach]) -> Option<(Extent, Vec<String>, bool)> {
+fn lockout_of(cells: &[Reach]) -> Option<Reached> {
     let mut reachable: Vec<AddressRange> = cells.iter().flat_map(|c| c.allowed()).collect();
     reachable.sort_unstable_by_key(|r| r.first);
     let reachable = effective::join_adjacent(reachable);
@@ -662,8 +666,11 @@ fn user_lockouts(org: &Organization, users: &[&Row], out: &mut Vec<LintFinding>)
     let active: Vec<&Row> =
         users.iter().copied().filter(|r| can_sign_in(r) && !(directory && r.principal.any_other)).collect();
     let mut groups: Vec<(Extent, Vec<usize>, Vec<String>, bool)> = Vec::new();
+    // Users of one class share their cells: judge each class once.
+    let mut judged: IdHashMap<*const effective::Protocols, Option<Reached>> = IdHashMap::default();
     for (i, row) in active.iter().enumerate() {
-        let Some((extent, rules, unmatched)) = lockout_of(&row.protocols.0) else { continue };
+        let lockout = judged.entry(Arc::as_ptr(&row.protocols)).or_insert_with(|| lockout_of(&row.protocols.0));
+        let Some((extent, rules, unmatched)) = lockout.clone() else { continue };
         match groups.iter_mut().find(|g| g.0 == extent) {
             Some(group) => {
                 group.1.push(i);
@@ -679,8 +686,9 @@ fn user_lockouts(org: &Organization, users: &[&Row], out: &mut Vec<LintFinding>)
     }
     for (extent, members, mut rules, no_rule_matches) in groups {
         in_rule_order(org, &mut rules);
-        let exceptions: Vec<String> =
-            (0..active.len()).filter(|i| !members.contains(i)).map(|i| label(active[i])).collect();
+        let mut member = vec![false; active.len()];
+        members.iter().for_each(|&i| member[i] = true);
+        let exceptions: Vec<String> = (0..active.len()).filter(|&i| !member[i]).map(|i| label(active[i])).collect();
         let covers_others = directory || members.iter().any(|&i| active[i].principal.any_other);
         let who = if exceptions.is_empty() {
             Some(Who::EveryUser)
