@@ -9,7 +9,10 @@
 //!   verdict followed. The verdict is the reference evaluator's.
 //! - [`diff`](mod@diff): two organizations over the whole request space: the regions where their answers (`Effect` and
 //!   `MatchedRules`, the override, the role type, or an error) differ, each with a concrete request that shows it.
-//! - [`lint`](mod@lint): one organization: dead rules (proved by diff), lockouts, likely mistakes.
+//! - [`effective`]: one organization: who can reach mail, with which protocol, from which addresses, for every
+//!   user and role, and the rules that decide; or the cells two organizations answer differently.
+//! - [`lint`](mod@lint): one organization: dead rules (proved by diff), lockouts over the seven protocols,
+//!   accounts that must keep access, likely mistakes.
 //!
 //! All of it is pure: organizations in, plain values out, no I/O. The `wmpolicy` subcommands of the same names
 //! parse flags, call one function here and print its value (`Display` for people, `Serialize` for tools).
