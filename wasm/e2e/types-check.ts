@@ -92,13 +92,20 @@ full.diff(file, file, {}, ["Everything"]);
 
 // The access module: lint, and who reaches mail, by protocol, from where.
 import initAccess, * as reach from "../pkg/workmail_policy_access.js";
-import type { EffectiveAccess, EffectiveCell, LintReport, Protocol } from "../pkg/workmail_policy_access.js";
+import type { EffectiveAccess, EffectiveCell, LintReport, Lockout, Protocol } from "../pkg/workmail_policy_access.js";
 
 await initAccess();
 const reaching = reach.compile(file);
 if (reaching.Policy) {
-  const report: LintReport = reaching.Policy.lint();
-  const dead: string[] | undefined = report.Findings[0]?.ShadowedBy;
+  const linted = reaching.Policy.lint({ MustReach: ["alice@example.com:IMAP"] });
+  if ("Findings" in linted) {
+    const report: LintReport = linted;
+    const dead: string[] | undefined = report.Findings[0]?.ShadowedBy;
+    const lockout: Lockout | undefined = report.Findings[0]?.Lockout;
+    const rules: string[] | undefined = lockout?.Rules;
+  }
+  // @ts-expect-error: MustReach is a list of "USER[:PROTOCOL]"
+  reaching.Policy.lint({ MustReach: "alice" });
   const matrix: EffectiveAccess = reaching.Policy.effectiveAccess();
   const row = matrix.Rows[0];
   if (row) {

@@ -415,10 +415,11 @@ impl Policy {
 #[cfg(feature = "access")]
 #[wasm_bindgen]
 impl Policy {
-    /// Dead rules, lockouts and likely mistakes (`wmpolicy lint`): `{Findings}`.
-    #[wasm_bindgen(unchecked_return_type = "LintReport")]
-    pub fn lint(&self) -> JsValue {
-        access::lint(&self.organization, &self.findings)
+    /// Dead rules, lockouts and likely mistakes (`wmpolicy lint`): `{Findings}`. With `{MustReach: ["USER[:PROTOCOL]",
+    /// ...]}`, also the accounts that must keep access (`wmpolicy lint --must-reach`).
+    #[wasm_bindgen(unchecked_return_type = "LintReport | ErrorResponse")]
+    pub fn lint(&self, #[wasm_bindgen(unchecked_param_type = "LintOptions")] options: Option<JsValue>) -> JsValue {
+        access::lint(&self.organization, &self.findings, options)
     }
 
     /// Who reaches mail (`wmpolicy effective-access --json`): `{Rows}`, a row per directory user (or, without a

@@ -313,7 +313,9 @@ export interface LintFinding {
   Check:
     | "DeadRule"
     | "UserLockedOut"
+    | "ReachableOnlyFrom"
     | "ActiveSyncDenied"
+    | "MustReach"
     | "NoDeviceAllowed"
     | "NoRules"
     | "RoleAllowsNoOne"
@@ -325,6 +327,23 @@ export interface LintFinding {
   Message: string;
   /** For a dead rule, the rules that shadow it. */
   ShadowedBy?: string[];
+  /** For a lockout of users: who, how far (over the seven protocols), and the rules that cause it. */
+  Lockout?: Lockout;
+}
+
+/** A lockout of users, as `wmpolicy lint --json` gives it. */
+export interface Lockout {
+  Who: { Users: string[] } | "EveryUser" | { EveryUserBut: string[] };
+  Extent: "EveryProtocolEverywhere" | { EveryProtocolOutside: string[] } | { ProtocolsEverywhere: Protocol[] };
+  /** The rules that decide the DENY, in rule order. */
+  Rules: string[];
+  /** Somewhere no rule matches at all, which denies too. */
+  NoRuleMatches?: boolean;
+}
+
+/** `policy.lint(options)`: accounts that must keep access, `"USER"` or `"USER:PROTOCOL"`. */
+export interface LintOptions {
+  MustReach?: string[];
 }
 
 export interface LintReport {

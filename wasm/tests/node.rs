@@ -737,11 +737,30 @@ mod access {
             {"Name": "default", "Effect": "ALLOW", "Description": "Default WorkMail Rule"}
         ]});
         let policy = policy_from(get(&compile(js(file), None), "Policy"));
-        let report = rs(&policy.lint());
+        let report = rs(&policy.lint(None));
         assert_eq!(report["Findings"][0]["Category"], json!("DeadRule"));
         assert_eq!(report["Findings"][0]["Path"], json!("AccessControlRules[1]"));
         assert_eq!(report["Findings"][0]["ShadowedBy"], json!(["AccessControlRules[0]"]));
-        assert!(rs(&acme().lint())["Findings"].is_array());
+        assert_eq!(rs(&acme().lint(None)), json!({"Findings": []}));
+    }
+
+    /// `{MustReach}` is `wmpolicy lint --must-reach`: the contractor has no IMAP, the archiver has; a value that is
+    /// not `USER[:PROTOCOL]` is refused with its index.
+    #[wasm_bindgen_test]
+    fn lint_checks_the_accounts_that_must_keep_access() {
+        let options = js(json!({"MustReach": [format!("{ARCHIVE}:IMAP"), format!("{DAVE}:imap")]}));
+        let report = rs(&acme().lint(Some(options)));
+        let findings = report["Findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 1, "{report}");
+        assert_eq!(findings[0]["Check"], json!("MustReach"));
+        assert_eq!(findings[0]["Lockout"]["Extent"], json!({"ProtocolsEverywhere": ["IMAP"]}));
+        assert_eq!(findings[0]["Lockout"]["Rules"], json!(["deny-imap-except-archiver", "contractors-office-only"]));
+        let refused = rs(&acme().lint(Some(js(json!({"MustReach": [DAVE, "dave:IMAP4"]})))));
+        assert_eq!(refused["Error"]["Code"], json!("InvalidParameterException"));
+        assert!(
+            refused["Error"]["Message"].as_str().unwrap().starts_with("MustReach[1]: \"IMAP4\" is not a protocol"),
+            "{refused}"
+        );
     }
 
     fn row<'a>(matrix: &'a Value, label: &str) -> &'a Value {
