@@ -61,6 +61,7 @@ pub mod analyse;
 pub mod batch;
 pub mod constraints;
 pub mod format;
+pub mod hints;
 pub mod load;
 pub mod model;
 pub mod organization;

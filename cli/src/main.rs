@@ -8,10 +8,11 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use workmail_policy::analyse::{self, explain, Kind};
 use workmail_policy::batch::{self, ErrorResponse};
+use workmail_policy::hints;
 use workmail_policy::replay::RuleSet;
 use workmail_policy::validate::{self, Options, Validation};
 use workmail_policy::{
@@ -56,8 +57,12 @@ struct Cli {
 struct Inputs {
     /// Organization files, or aws CLI output (list-access-control-rules, list-mobile-device-access-rules,
     /// list-mobile-device-access-overrides, get-impersonation-role, list-users), merged in order.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "read_as", value_name = "FILE")]
     files: Vec<String>,
+    /// Read FILE as KIND (access-control-rules or mobile-device-access-rules): for `{"Rules": []}`, which both
+    /// list commands print for an organization with none. Read after the FILEs, in the order given; repeatable.
+    #[arg(long = "as", num_args = 2, value_names = ["KIND", "FILE"], action = clap::ArgAction::Append)]
+    read_as: Vec<String>,
     /// Report rule counts over the service's per-organization quotas as warnings, not errors (for analysing
     /// larger, synthetic rule sets).
     #[arg(long)]
@@ -202,6 +207,20 @@ enum Command {
         /// Print JSON (the shape is in the README).
         #[arg(long)]
         json: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout; the README says where to
+    /// put it.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout, or with --out-dir write one page per command there (wmpolicy.1,
+    /// wmpolicy-lint.1, …).
+    Man {
+        /// Write wmpolicy.1 and a page per subcommand into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<std::path::PathBuf>,
     },
     /// Replay audit logs (ACCESS_CONTROL_LOGS) against the rules: list every event whose logged verdict the engine
     /// does not give; with --against, every event whose verdict would change. Exit 5 when any event disagrees or
@@ -425,13 +444,22 @@ fn run(cli: Cli) -> Result<u8, u8> {
             Ok(if validation.has_errors() { exit::INVALID } else { exit::OK })
         }
         Command::Access { inputs, request } => {
-            let policy = compile(&inputs)?;
+            let org = organization(&inputs)?;
+            print_hints(&hints::access(&org, &request.request()));
+            let policy = compile_organization(&org)?;
             respond(policy.access(&request.request()).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
         }
         Command::Mobile { inputs, request } => {
-            let policy = compile(&inputs)?;
+            let org = organization(&inputs)?;
+            print_hints(&hints::mobile(&org, &request.request()));
+            let policy = compile_organization(&org)?;
             respond(policy.mobile(&request.request()).map(|answer| serde_json::to_string_pretty(&answer.to_response())))
         }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "wmpolicy", &mut io::stdout());
+            Ok(exit::OK)
+        }
+        Command::Man { out_dir } => man_pages(out_dir.as_deref()),
         Command::Impersonation { inputs, request } => {
             let policy = compile(&inputs)?;
             let answer = policy.impersonation(&request.request());
@@ -484,7 +512,8 @@ fn run(cli: Cli) -> Result<u8, u8> {
         Command::EffectiveAccess { inputs, user, against, json } => {
             let org = organization(&inputs)?;
             if !against.is_empty() {
-                let inputs = Inputs { files: against, relax_quotas: inputs.relax_quotas, size: inputs.size };
+                let inputs =
+                    Inputs { files: against, read_as: vec![], relax_quotas: inputs.relax_quotas, size: inputs.size };
                 let new = organization(&inputs)?;
                 let changes = analyse::effective_access_changes(&org, &new);
                 print_value(&changes, json);
@@ -509,7 +538,8 @@ fn run(cli: Cli) -> Result<u8, u8> {
             let new = if against.is_empty() {
                 None
             } else {
-                let inputs = Inputs { files: against, relax_quotas: inputs.relax_quotas, size: inputs.size };
+                let inputs =
+                    Inputs { files: against, read_as: vec![], relax_quotas: inputs.relax_quotas, size: inputs.size };
                 let org = organization(&inputs)?;
                 let policy = compile_organization(&org)?;
                 Some((org, policy))
@@ -559,7 +589,7 @@ fn run(cli: Cli) -> Result<u8, u8> {
         Command::Diff { old, new, kind, json, relax_quotas, size } => {
             let read = |path: &str| {
                 let size = InputSize { max_input_mib: size.max_input_mib };
-                let inputs = Inputs { files: vec![path.to_string()], relax_quotas, size };
+                let inputs = Inputs { files: vec![path.to_string()], read_as: vec![], relax_quotas, size };
                 let validation = read_and_validate(&inputs)?;
                 for finding in &validation.findings {
                     eprintln!("{path}: {finding}");
@@ -585,6 +615,39 @@ fn run(cli: Cli) -> Result<u8, u8> {
             Ok(if report.is_clean() { exit::OK } else { exit::FOUND })
         }
     }
+}
+
+/// Hints about the request's values (what the service accepts but that probably means something else), on
+/// stderr: the answer on stdout stays the service's.
+fn print_hints(hints: &[hints::Hint]) {
+    for hint in hints {
+        eprintln!("warning: {hint}");
+    }
+}
+
+/// `wmpolicy man`: the main page on stdout, or every page into a directory.
+fn man_pages(out_dir: Option<&Path>) -> Result<u8, u8> {
+    let command = Cli::command();
+    let Some(dir) = out_dir else {
+        let _ = clap_mangen::Man::new(command).render(&mut io::stdout());
+        return Ok(exit::OK);
+    };
+    let write = |name: &str, page: clap::Command| -> io::Result<()> {
+        let mut file = std::fs::File::create(dir.join(format!("{name}.1")))?;
+        clap_mangen::Man::new(page).render(&mut file)
+    };
+    let mut pages = vec![("wmpolicy".to_string(), command.clone())];
+    for sub in command.get_subcommands() {
+        let name = format!("wmpolicy-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().name(name)));
+    }
+    for (name, page) in pages {
+        write(&name, page).map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", dir.join(format!("{name}.1")).display());
+            exit::UNREADABLE
+        })?;
+    }
+    Ok(exit::OK)
 }
 
 /// Prints a value of the core: `Display` for people, JSON for tools. A closed stdout (`| head`) ends the output
@@ -637,24 +700,49 @@ fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
 /// A library finding in the command's terms: the library names its own knobs (`load::Limits::max_input_bytes`),
 /// and the one a user of this command can turn is the flag.
 fn in_command_terms(finding: Finding) -> Finding {
-    let message = finding.message.replace("load::Limits::max_input_bytes", "--max-input-mib");
+    let message = finding.message.replace("load::Limits::max_input_bytes", "--max-input-mib").replace(
+        "say which kind the input is",
+        "say which with `--as access-control-rules FILE` or `--as mobile-device-access-rules FILE`",
+    );
     Finding { message, ..finding }
+}
+
+/// The inputs in reading order: the FILEs, then each `--as KIND FILE`.
+fn input_files(inputs: &Inputs) -> Result<Vec<(&str, Option<load::RulesAs>)>, u8> {
+    let mut files: Vec<(&str, Option<load::RulesAs>)> = inputs.files.iter().map(|f| (f.as_str(), None)).collect();
+    for pair in inputs.read_as.chunks(2) {
+        let [kind, file] = pair else { return Err(exit::USAGE) };
+        let kind = match kind.as_str() {
+            "access-control-rules" => load::RulesAs::AccessControlRules,
+            "mobile-device-access-rules" => load::RulesAs::MobileDeviceAccessRules,
+            other => {
+                eprintln!(
+                    "error: --as {other} {file}: KIND is access-control-rules or mobile-device-access-rules (what \
+                     aws workmail list-access-control-rules or list-mobile-device-access-rules printed)"
+                );
+                return Err(exit::USAGE);
+            }
+        };
+        files.push((file.as_str(), Some(kind)));
+    }
+    Ok(files)
 }
 
 fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
     let limits = inputs.size.limits();
-    let mut contents = Vec::with_capacity(inputs.files.len());
-    for path in &inputs.files {
+    let files = input_files(inputs)?;
+    let mut contents = Vec::with_capacity(files.len());
+    for &(path, rules_as) in &files {
         match read_bounded(path, limits.max_input_bytes) {
-            Ok(bytes) => contents.push((path.as_str(), bytes)),
+            Ok(bytes) => contents.push((path, bytes, rules_as)),
             Err(e) => {
                 eprintln!("error: cannot read {path}: {e}");
                 return Err(exit::UNREADABLE);
             }
         }
     }
-    let inputs_read = contents.iter().map(|(name, bytes)| (*name, bytes.as_slice()));
-    let (file, sources) = match load::parse_all_with_sources(inputs_read, &limits) {
+    let inputs_read = contents.iter().map(|(name, bytes, rules_as)| load::Input { name, bytes, rules_as: *rules_as });
+    let (file, sources) = match load::parse_inputs(inputs_read, &limits) {
         Ok(read) => read,
         // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
         Err(findings) => {
@@ -667,7 +755,7 @@ fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
     // With several inputs, a merged path (`AccessControlRules[2]`) would not say which file holds the entry; each
     // finding names its input and the entry's path there. One input's findings keep the merged paths, which are
     // that file's own for an organization file.
-    if inputs.files.len() > 1 {
+    if files.len() > 1 {
         sources.locate_all(&mut validation.findings);
     }
     Ok(validation)

@@ -243,8 +243,53 @@ fn access_answers_as_get_access_control_effect() {
     for (args, expected) in cases {
         let run = wmpolicy(&[&["access", ACME], args].concat()).expect_code(0);
         assert_eq!(run.json(), expected, "{args:?}");
-        assert_eq!(run.stderr, "", "{args:?}");
+        if args.contains(&"dave@acme.example.com") {
+            // An email where the API names an ID is answered, with a hint on stderr.
+            assert!(run.stderr.starts_with("warning: UserId: `dave@acme.example.com` is the email address"), "{run:?}");
+        } else {
+            assert_eq!(run.stderr, "", "{args:?}");
+        }
     }
+}
+
+/// Values the service accepts but that probably mean something else get a warning on stderr; the answer on stdout
+/// is still the service's (`Imap` is not `IMAP`, so the rule that denies IMAP does not match it).
+#[test]
+fn access_warns_about_values_that_probably_mean_something_else() {
+    let run = wmpolicy(&["access", ACME, "--ip-address", "192.0.2.5", "--action", "Imap", "--user-id", ALICE]);
+    let run = run.expect_code(0);
+    assert_eq!(run.json(), json!({"Effect": "ALLOW", "MatchedRules": ["default"]}));
+    assert_eq!(
+        run.stderr,
+        "warning: Action: `Imap` is not `IMAP`: actions are compared exactly, so rules that list `IMAP` do not match \
+         it, and clients send `IMAP`; did you mean `IMAP`?\n"
+    );
+    let run = wmpolicy(&["access", ACME, "--ip-address", "192.0.2.5", "--action", "Pop", "--user-id", ALICE]);
+    let run = run.expect_code(0);
+    assert!(run.stderr.contains("`Pop` is not one of the seven actions clients send"), "{run:?}");
+    // Without a directory, an email address is compared with the rules' UserIds as written.
+    let run = wmpolicy(&[
+        "access",
+        AWS_ACCESS_RULES,
+        "--ip-address",
+        "192.0.2.0",
+        "--action",
+        "IMAP",
+        "--user-id",
+        "bob@example.com",
+    ]);
+    assert!(run.expect_code(0).stderr.contains("looks like an email address"));
+    let run = wmpolicy(&[
+        "mobile",
+        ACME,
+        "--device-type",
+        "iPhone",
+        "--user-id",
+        "alice@acme.example.com",
+        "--device-id",
+        "X",
+    ]);
+    assert!(run.expect_code(0).stderr.starts_with("warning: UserId: `alice@acme.example.com` is the email address"));
 }
 
 // --- mobile -----------------------------------------------------------------------------------------------------
@@ -636,6 +681,31 @@ fn batch_with_no_input_answers_nothing() {
 
 // --- the aws CLI's output ---------------------------------------------------------------------------------------
 
+/// `{"Rules": []}` is what both list commands print for an organization with none: refused as ambiguous, with the
+/// way out named; read with `--as KIND FILE`.
+#[test]
+fn an_empty_rules_list_is_read_as_the_kind_named_with_as() {
+    let empty = TempFile::new("no-rules.json", r#"{"Rules": []}"#);
+    let run = wmpolicy(&["validate", empty.path()]).expect_code(4);
+    assert!(
+        run.stdout
+            .contains("say which with `--as access-control-rules FILE` or `--as mobile-device-access-rules FILE`"),
+        "{run:?}"
+    );
+    let run = wmpolicy(&["validate", "--as", "access-control-rules", empty.path()]).expect_code(0);
+    assert_eq!(run.stdout, "0 error(s), 0 warning(s)\n");
+    // No access-control rules at all: every request is denied (SEMANTICS 1.2), and lint says so.
+    let run = wmpolicy(&["lint", "--as", "access-control-rules", empty.path()]).expect_code(5);
+    assert!(run.stdout.contains("there are no access-control rules"), "{run:?}");
+    // Mobile rules: the example's rules keep the place they had; none are added.
+    let device = ["--device-type", "iPhone", "--device-operating-system", "iOS 17.4"];
+    let with = wmpolicy(&[&["mobile", ACME, "--as", "mobile-device-access-rules", empty.path()][..], &device].concat());
+    let without = wmpolicy(&[&["mobile", ACME][..], &device].concat());
+    assert_eq!(with.expect_code(0).json(), without.expect_code(0).json());
+    let run = wmpolicy(&["validate", "--as", "rules", empty.path()]).expect_code(2);
+    assert!(run.stderr.contains("KIND is access-control-rules or mobile-device-access-rules"), "{run:?}");
+}
+
 #[test]
 fn aws_cli_list_access_control_rules_output_is_an_organization() {
     let query = |user: &str| {
@@ -1000,6 +1070,48 @@ fn lint_must_reach_checks_named_accounts() {
     assert_eq!((ask("198.51.100.9"), ask("192.0.2.9")), (json!("DENY"), json!("DENY")));
     let run = wmpolicy(&["lint", ACME, "--must-reach", "dave@acme.example.com:IMAP4"]).expect_code(2);
     assert!(run.stderr.contains("\"IMAP4\" is not a protocol"), "{run:?}");
+}
+
+// --- completions and man page ----------------------------------------------------------------------------------
+
+/// The bash completion script completes subcommands and their flags, as bash runs it.
+#[test]
+fn bash_completion_completes_subcommands_and_flags() {
+    let script = wmpolicy(&["completions", "bash"]).expect_code(0).stdout;
+    let complete = |words: &str| {
+        let program = format!(
+            "{script}\nCOMP_WORDS=({words}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); \
+             _wmpolicy wmpolicy \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let out = Command::new("bash").args(["--norc", "-c", &program]).output().expect("bash runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(complete("wmpolicy li"), "lint\n");
+    assert!(complete("wmpolicy effective").contains("effective-access"));
+    assert!(
+        complete("wmpolicy lint --must").lines().any(|l| l == "--must-reach"),
+        "{}",
+        complete("wmpolicy lint --must")
+    );
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        assert!(wmpolicy(&["completions", shell]).expect_code(0).stdout.contains("must-reach"), "{shell}");
+    }
+}
+
+#[test]
+fn man_pages_cover_every_command() {
+    let page = wmpolicy(&["man"]).expect_code(0).stdout;
+    assert!(page.contains(".TH wmpolicy 1"), "{page}");
+    assert!(page.contains("effective\\-access"), "the main page lists the subcommands");
+    let dir = std::env::temp_dir().join(format!("wmpolicy-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    wmpolicy(&["man", "--out-dir", dir.to_str().unwrap()]).expect_code(0);
+    let lint = std::fs::read_to_string(dir.join("wmpolicy-lint.1")).expect("a page per subcommand");
+    assert!(lint.contains(".TH wmpolicy-lint 1") && lint.contains("must\\-reach"), "{lint}");
+    assert!(dir.join("wmpolicy-effective-access.1").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // --- effective-access -------------------------------------------------------------------------------------------

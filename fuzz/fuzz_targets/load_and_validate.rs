@@ -1,5 +1,6 @@
 //! Arbitrary bytes as an organization file: reading, validating (with quotas enforced and relaxed) and compiling
-//! must never panic, and validation yields an organization exactly when it found no error.
+//! must never panic, and validation yields an organization exactly when it found no error. Read with `Rules`
+//! lists taken as either kind (`wmpolicy --as`), the bytes must not panic either, and a refusal says why.
 
 #![no_main]
 
@@ -7,6 +8,11 @@ use libfuzzer_sys::fuzz_target;
 use workmail_policy::{load, validate, Policy};
 
 fuzz_target!(|data: &[u8]| {
+    for rules_as in [load::RulesAs::AccessControlRules, load::RulesAs::MobileDeviceAccessRules] {
+        if let Err(findings) = load::documents_as(data, &load::Limits::default(), Some(rules_as)) {
+            assert!(!findings.is_empty(), "a refused input says why");
+        }
+    }
     let file = match load::parse(data) {
         Ok(file) => file,
         Err(findings) => {

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::{describe, drain_map, drain_seq, DocumentKind, Value};
+use super::{describe, drain_map, drain_seq, DocumentKind, RulesAs, Value};
 use crate::diagnostic::{nearest, ErrorCode, Finding, Findings};
 use crate::model::OrganizationFile;
 
@@ -190,7 +190,12 @@ impl<'de> Visitor<'de> for RuleScanVisitor {
 }
 
 /// The kind of a document, from its top-level members; `None` (with findings) when it is none of them.
-pub(super) fn detect(top: &TopLevel, prefix: &str, findings: &mut Findings) -> Option<DocumentKind> {
+pub(super) fn detect(
+    top: &TopLevel,
+    prefix: &str,
+    rules_as: Option<RulesAs>,
+    findings: &mut Findings,
+) -> Option<DocumentKind> {
     let keys = match &top.shape {
         Ok(keys) => keys,
         Err(what) => {
@@ -219,12 +224,18 @@ pub(super) fn detect(top: &TopLevel, prefix: &str, findings: &mut Findings) -> O
         return Some(DocumentKind::ImpersonationRole);
     }
     if has("Rules") {
+        // The reader's word beats the content's: what the list holds is then checked against that kind's shape.
+        if let Some(rules_as) = rules_as {
+            return Some(rules_as.kind());
+        }
         return match top.rules {
             RulesKind::Access | RulesKind::Other => Some(DocumentKind::AccessControlRules),
             RulesKind::Mobile => Some(DocumentKind::MobileDeviceAccessRules),
             RulesKind::Empty => {
-                let message = "an empty `Rules` list could be access-control or mobile-device rules; write an \
-                               organization file with `\"AccessControlRules\": []` or `\"MobileDeviceAccessRules\": []`";
+                let message = "an empty `Rules` list could be access-control or mobile-device rules (both aws \
+                               workmail list-access-control-rules and list-mobile-device-access-rules print it for an \
+                               organization with none): say which kind the input is, or write an organization file \
+                               with `\"AccessControlRules\": []` or `\"MobileDeviceAccessRules\": []`";
                 findings.push(Finding::error(format!("{prefix}Rules"), ErrorCode::InvalidParameterException, message));
                 None
             }

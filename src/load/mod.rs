@@ -208,11 +208,49 @@ pub fn parse_all_with_sources<'a>(
     inputs: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     limits: &Limits,
 ) -> Result<(OrganizationFile, Sources), Vec<Finding>> {
+    parse_inputs(inputs.into_iter().map(|(name, bytes)| Input { name, bytes, rules_as: None }), limits)
+}
+
+/// One named input, and how to read a `Rules` list in it that cannot say which kind it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The name findings give it (a file's path).
+    pub name: &'a str,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+    /// Read its `Rules` lists as this kind ([`documents_as`]).
+    pub rules_as: Option<RulesAs>,
+}
+
+/// Which kind a `Rules` list is, when the reader says so ([`documents_as`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesAs {
+    /// `aws workmail list-access-control-rules` output.
+    AccessControlRules,
+    /// `aws workmail list-mobile-device-access-rules` output.
+    MobileDeviceAccessRules,
+}
+
+impl RulesAs {
+    /// The document kind.
+    pub fn kind(self) -> DocumentKind {
+        match self {
+            RulesAs::AccessControlRules => DocumentKind::AccessControlRules,
+            RulesAs::MobileDeviceAccessRules => DocumentKind::MobileDeviceAccessRules,
+        }
+    }
+}
+
+/// [`parse_all_with_sources`], each input with its own [`Input::rules_as`].
+pub fn parse_inputs<'a>(
+    inputs: impl IntoIterator<Item = Input<'a>>,
+    limits: &Limits,
+) -> Result<(OrganizationFile, Sources), Vec<Finding>> {
     let mut organization = OrganizationFile::default();
     let (mut sources, mut lengths) = (Sources::default(), sources::MergedLengths::default());
     let mut findings = Vec::new();
-    for (name, bytes) in inputs {
-        match documents(bytes, limits) {
+    for Input { name, bytes, rules_as } in inputs {
+        match documents_as(bytes, limits, rules_as) {
             Ok(read) => {
                 sources.add(name, &read, &mut lengths);
                 read.into_iter().for_each(|document| organization.merge(document.into_organization()));
@@ -264,6 +302,22 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<OrganizationFile, Vec
 /// assert_eq!(twice.unwrap_err()[0].path, "AccessControlRules[0].Name");
 /// ```
 pub fn documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Document>, Vec<Finding>> {
+    documents_as(bytes, limits, None)
+}
+
+/// [`documents`], with a `Rules` list read as `rules_as` says rather than as its content suggests: an empty one
+/// (`{"Rules": []}`, which both `list-access-control-rules` and `list-mobile-device-access-rules` print for an
+/// organization with none) cannot say which it is.
+///
+/// ```
+/// use workmail_policy::load::{documents, documents_as, DocumentKind, Limits, RulesAs};
+///
+/// let none = br#"{"Rules": []}"#;
+/// assert!(documents(none, &Limits::default()).is_err());
+/// let read = documents_as(none, &Limits::default(), Some(RulesAs::MobileDeviceAccessRules)).unwrap();
+/// assert_eq!(read[0].kind(), DocumentKind::MobileDeviceAccessRules);
+/// ```
+pub fn documents_as(bytes: &[u8], limits: &Limits, rules_as: Option<RulesAs>) -> Result<Vec<Document>, Vec<Finding>> {
     limits.check_input_size(bytes).map_err(|finding| vec![finding])?;
     // A byte-order mark is an editor's artefact, not content.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -279,7 +333,7 @@ pub fn documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Document>, Vec<Fin
     let prefix = |n: usize| if several { format!("(document {}) ", n + 1) } else { String::new() };
     let mut findings = Findings::default();
     let kinds: Vec<Option<DocumentKind>> =
-        tops.iter().enumerate().map(|(n, top)| detect::detect(top, &prefix(n), &mut findings)).collect();
+        tops.iter().enumerate().map(|(n, top)| detect::detect(top, &prefix(n), rules_as, &mut findings)).collect();
     drop(tops);
     if !findings.is_empty() {
         return Err(findings.into_vec());
