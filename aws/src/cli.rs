@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use aws_sdk_workmail::Client;
 use clap::{Args, Parser, Subcommand};
@@ -12,7 +13,9 @@ use workmail_policy::{load, validate, Finding, Policy};
 use workmail_policy_fixture::coverage::{self, Plan, PlanOptions};
 use workmail_policy_fixture::{self as fixture, Case, Fixture, Source, Tally};
 
-use crate::service::{self, Pacer, ServiceError};
+use crate::args;
+use crate::errors::ServiceError;
+use crate::service::{self, Pacer};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -24,15 +27,51 @@ pub mod exit {
     pub const INVALID: u8 = 4;
     /// `verify`: at least one answer of the engine differs from the service's.
     pub const DIVERGED: u8 = 5;
-    /// A call to the service failed: organization not found, credentials refused, throttling beyond the retries.
-    pub const SERVICE: u8 = 6;
+    /// The service refused or failed a call: organization not found or not active, access denied, credentials
+    /// refused, throttling beyond the retries, a server error.
+    pub const SERVICE: u8 = crate::errors::exit::SERVICE;
+    /// Nothing could be sent: no Region, or no credentials.
+    pub const SETUP: u8 = crate::errors::exit::SETUP;
+    /// The service could not be reached (DNS, connection, TLS), or `--timeout` passed first.
+    pub const NETWORK: u8 = crate::errors::exit::NETWORK;
 }
+
+/// The workflow and the exit codes, after `wmpolicy-aws --help`.
+const WORKFLOW: &str = "\
+Workflow (the offline steps are the `wmpolicy` command):
+  1. wmpolicy-aws snapshot --organization-id m-… --region eu-west-1 --output org.json
+  2. wmpolicy validate org.json
+       checks the snapshot as the service would; `wmpolicy explain`, `diff` and `lint` work on it too
+  3. wmpolicy-aws verify --organization-id m-… --region eu-west-1 --snapshot org.json --record org.fixture.json
+       asks the service and the engine the same requests; lists every answer on which they differ
+  4. wmpolicy test org.fixture.json
+       replays the service's recorded answers offline, long after the service is gone
+
+Credentials and Region come from the usual AWS chain (environment variables, ~/.aws profiles, web identity,
+container and instance roles); --region overrides the Region. Every call is read-only; `wmpolicy-aws COMMAND
+--help` lists the IAM actions each command needs.
+
+Exit codes: 0 done (verify: every answer agreed), 2 usage (a flag's value, an unreadable file), 3 a file could
+not be read or written, 4 the organization has validation errors, 5 verify: answers diverged, 6 the service
+refused or failed a call, 7 no Region or no credentials, 8 the service could not be reached or --timeout passed.";
+
+const SNAPSHOT_IAM: &str = "\
+IAM actions needed (read-only): workmail:ListAccessControlRules, workmail:ListMobileDeviceAccessRules,
+workmail:ListMobileDeviceAccessOverrides, workmail:ListImpersonationRoles, workmail:GetImpersonationRole,
+workmail:ListUsers";
+
+const VERIFY_IAM: &str = "\
+IAM actions needed (read-only): workmail:GetAccessControlEffect, workmail:GetMobileDeviceAccessEffect,
+workmail:GetImpersonationRoleEffect; without --snapshot also snapshot's: workmail:ListAccessControlRules,
+workmail:ListMobileDeviceAccessRules, workmail:ListMobileDeviceAccessOverrides, workmail:ListImpersonationRoles,
+workmail:GetImpersonationRole, workmail:ListUsers";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "wmpolicy-aws",
     version,
-    about = "Snapshot an Amazon WorkMail organization and verify workmail-policy against the service's simulate calls"
+    about = "Snapshot an Amazon WorkMail organization and verify workmail-policy against the service's simulate calls",
+    after_help = WORKFLOW
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,37 +80,43 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The WorkMail organization, `m-` and 32 hex digits.
-    #[arg(long, value_name = "ID")]
+    /// The WorkMail organization: `m-` followed by 32 hex digits, like m-0123456789abcdef0123456789abcdef.
+    #[arg(long, value_name = "ID", value_parser = args::organization_id)]
     pub organization_id: String,
-    /// The AWS Region of the organization (default: the environment's, as the aws CLI finds it).
-    #[arg(long, value_name = "REGION")]
+    /// The AWS Region of the organization (default: AWS_REGION, or the profile's, as the aws CLI finds it).
+    #[arg(long, value_name = "REGION", value_parser = args::region)]
     pub region: Option<String>,
     /// At most this many calls per second (0: no limit); throttled calls are retried with backoff besides.
-    #[arg(long, value_name = "PER_SECOND", default_value_t = 5.0)]
+    #[arg(long, value_name = "PER_SECOND", allow_negative_numbers = true, default_value_t = 5.0, value_parser = args::rate)]
     pub rate: f64,
+    /// Give up on a call after this many seconds, its retries and their backoff included. Retries are reported
+    /// on stderr as they happen.
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, default_value = "60", value_parser = args::timeout)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read the organization's rules, overrides, impersonation roles and users into one organization file.
+    #[command(after_help = SNAPSHOT_IAM)]
     Snapshot {
         #[command(flatten)]
         target: Target,
         /// Write the organization file here instead of stdout.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = args::writable_path)]
         output: Option<PathBuf>,
     },
     /// Ask the service and the engine the same requests and report every answer on which they differ.
+    #[command(after_help = VERIFY_IAM)]
     Verify {
         #[command(flatten)]
         target: Target,
         /// Evaluate this organization file (an earlier snapshot) instead of taking a snapshot now. It must be the
         /// organization's current state, or the differences are drift, not the engine's.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = args::readable_file)]
         snapshot: Option<PathBuf>,
         /// At most this many simulate calls in all; the covering set comes first.
-        #[arg(long, value_name = "N", default_value_t = 1000)]
+        #[arg(long, value_name = "N", default_value_t = 1000, allow_negative_numbers = true, value_parser = args::max_calls)]
         max_calls: usize,
         /// Seeded random requests after the covering set (within --max-calls).
         #[arg(long, value_name = "N", default_value_t = 200)]
@@ -80,7 +125,7 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Write the organization, the requests and the service's answers as a fixture for `wmpolicy test`.
-        #[arg(long, value_name = "FIXTURE")]
+        #[arg(long, value_name = "FIXTURE", value_parser = args::writable_path)]
         record: Option<PathBuf>,
         /// Print the report as one JSON object.
         #[arg(long)]
@@ -127,7 +172,7 @@ enum Failure {
 impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
-            Failure::Service(_) => exit::SERVICE,
+            Failure::Service(e) => e.exit_code(),
             Failure::File(_) => exit::FILE,
             Failure::Invalid(_) => exit::INVALID,
         }

@@ -12,9 +12,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod args;
 pub mod cli;
 pub mod convert;
+pub mod errors;
+pub mod retries;
 pub mod service;
 
 pub use cli::{run, Cli, Io};
-pub use service::{retry_config, ServiceError};
+pub use errors::ServiceError;
+pub use retries::{retry_config, timeout_config, RetryReporter};

@@ -1,14 +1,14 @@
 //! Talking to WorkMail: the snapshot's List/Get calls, the three simulate calls, pacing and errors.
 //!
-//! Throttling is handled twice over: the client's retry configuration ([`retry_config`]) retries throttled and
-//! transient failures with exponential backoff, and a [`Pacer`] spaces the calls so that a long verify stays
-//! under the account's rate in the first place.
+//! Throttling is handled twice over: the client's retry configuration ([`crate::retries::retry_config`]) retries
+//! throttled and transient failures with exponential backoff, and a [`Pacer`] spaces the calls so that a long
+//! verify stays under the account's rate in the first place. Failed calls become [`ServiceError`]s, which say what
+//! to do ([`crate::errors`]).
 
-use std::fmt;
 use std::time::Duration;
 
-use aws_sdk_workmail::config::retry::RetryConfig;
-use aws_sdk_workmail::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_workmail::config::http::HttpResponse;
+use aws_sdk_workmail::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_workmail::Client;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -17,52 +17,23 @@ use workmail_policy::model::OrganizationFile;
 use workmail_policy::ErrorCode;
 
 use crate::convert;
+use crate::errors::{Context, Problem, ServiceError};
 
-/// The retry policy the command uses: the SDK's standard mode (exponential backoff with jitter, a retry token
-/// bucket) with more attempts than its default of 3, since a verify of hundreds of calls meets throttling.
-pub fn retry_config(initial_backoff: Duration) -> RetryConfig {
-    RetryConfig::standard()
-        .with_max_attempts(8)
-        .with_initial_backoff(initial_backoff)
-        .with_max_backoff(Duration::from_secs(20))
-}
+/// The IAM actions (and WorkMail operations) `snapshot` calls, in the order it calls them. `verify` calls these
+/// (unless given `--snapshot`) and [`SIMULATE_ACTIONS`]. A test checks that these are exactly the operations this
+/// module calls, and the README's IAM policy lists exactly these.
+pub const SNAPSHOT_ACTIONS: [&str; 6] = [
+    "ListAccessControlRules",
+    "ListMobileDeviceAccessRules",
+    "ListMobileDeviceAccessOverrides",
+    "ListImpersonationRoles",
+    "GetImpersonationRole",
+    "ListUsers",
+];
 
-/// A call that failed as a whole: the organization is unknown or not active, the credentials were refused,
-/// throttling outlasted the retries, or the network failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceError {
-    pub operation: &'static str,
-    /// The service's error code, when it answered with one.
-    pub code: Option<String>,
-    pub message: String,
-}
-
-impl ServiceError {
-    fn new<E, R>(operation: &'static str, error: SdkError<E, R>) -> ServiceError
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
-    {
-        let code = error.code().map(str::to_string);
-        let message = match error.message() {
-            Some(message) => message.to_string(),
-            // No service error: a dispatch, timeout or response failure; the context chain says which.
-            None => DisplayErrorContext(&error).to_string(),
-        };
-        ServiceError { operation, code, message }
-    }
-}
-
-impl fmt::Display for ServiceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.message),
-            None => write!(f, "{} failed: {}", self.operation, self.message),
-        }
-    }
-}
-
-impl std::error::Error for ServiceError {}
+/// The IAM actions of the three simulate calls, which `verify` asks.
+pub const SIMULATE_ACTIONS: [&str; 3] =
+    ["GetAccessControlEffect", "GetMobileDeviceAccessEffect", "GetImpersonationRoleEffect"];
 
 /// Spaces calls at most `per_second` apart.
 #[derive(Debug)]
@@ -91,18 +62,20 @@ impl Pacer {
 /// Every page of a paginated List call: `$call` builds the request for a page token; `$items` takes the items out
 /// of a page. A token the service repeats would loop forever, so it is an error.
 macro_rules! every_page {
-    ($pacer:expr, $operation:literal, |$token:ident| $call:expr, |$page:ident| $items:expr) => {{
+    ($pacer:expr, $context:expr, $operation:literal, |$token:ident| $call:expr, |$page:ident| $items:expr) => {{
         let mut all = Vec::new();
         let mut $token: Option<String> = None;
         loop {
             $pacer.wait().await;
-            let $page = $call.send().await.map_err(|e| ServiceError::new($operation, e))?;
+            let $page = $call.send().await.map_err(|e| ServiceError::new($operation, $context, e))?;
             let next = $page.next_token.clone().filter(|t| !t.is_empty());
             all.extend($items);
             match next {
                 Some(next) if $token.as_deref() == Some(next.as_str()) => {
                     let message = format!("the service returned the same NextToken twice ({next:?})");
-                    return Err(ServiceError { operation: $operation, code: None, message });
+                    let problem = Problem::Other(message);
+                    let context = Box::new($context.clone());
+                    return Err(ServiceError { operation: $operation, problem, code: None, message: None, context });
                 }
                 Some(next) => $token = Some(next),
                 None => break,
@@ -119,6 +92,7 @@ pub async fn snapshot(
     organization_id: &str,
     pacer: &mut Pacer,
 ) -> Result<OrganizationFile, ServiceError> {
+    let context = Context::of(client, organization_id);
     // ListAccessControlRules and ListMobileDeviceAccessRules take no NextToken: each answers in one page (the
     // quota is 10 rules).
     pacer.wait().await;
@@ -127,16 +101,17 @@ pub async fn snapshot(
         .organization_id(organization_id)
         .send()
         .await
-        .map_err(|e| ServiceError::new("ListAccessControlRules", e))?;
+        .map_err(|e| ServiceError::new("ListAccessControlRules", &context, e))?;
     pacer.wait().await;
     let mobile = client
         .list_mobile_device_access_rules()
         .organization_id(organization_id)
         .send()
         .await
-        .map_err(|e| ServiceError::new("ListMobileDeviceAccessRules", e))?;
+        .map_err(|e| ServiceError::new("ListMobileDeviceAccessRules", &context, e))?;
     let overrides = every_page!(
         pacer,
+        &context,
         "ListMobileDeviceAccessOverrides",
         |token| client
             .list_mobile_device_access_overrides()
@@ -147,6 +122,7 @@ pub async fn snapshot(
     // ListImpersonationRoles gives summaries without rules; GetImpersonationRole gives each role whole.
     let summaries = every_page!(
         pacer,
+        &context,
         "ListImpersonationRoles",
         |token| client.list_impersonation_roles().organization_id(organization_id).set_next_token(token.clone()),
         |page| page.roles.unwrap_or_default()
@@ -161,11 +137,12 @@ pub async fn snapshot(
             .impersonation_role_id(id)
             .send()
             .await
-            .map_err(|e| ServiceError::new("GetImpersonationRole", e))?;
+            .map_err(|e| ServiceError::new("GetImpersonationRole", &context, e))?;
         roles.push(convert::impersonation_role(role));
     }
     let users = every_page!(
         pacer,
+        &context,
         "ListUsers",
         |token| client.list_users().organization_id(organization_id).set_next_token(token.clone()),
         |page| page.users.unwrap_or_default().into_iter().map(convert::user)
@@ -198,21 +175,22 @@ const REQUEST_ERRORS: [ErrorCode; 4] = [
 /// The override extension's `UserId` and `DeviceId` are not sent: `GetMobileDeviceAccessEffect` takes neither, so
 /// verify never plans such requests.
 pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<Value, ServiceError> {
-    fn answer<O, E, R>(
+    let context = Context::of(client, organization_id);
+    fn answer<O, E>(
+        context: &Context,
         operation: &'static str,
-        result: Result<O, SdkError<E, R>>,
+        result: Result<O, SdkError<E, HttpResponse>>,
         convert: fn(O) -> Value,
     ) -> Result<Value, ServiceError>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
     {
         match result {
             Ok(output) => Ok(convert(output)),
             Err(error) => match REQUEST_ERRORS.into_iter().find(|code| error.code() == Some(code.as_str())) {
                 // The service's error, in the shape the engine writes its own.
                 Some(code) => Ok(ErrorResponse::new(code, error.message().unwrap_or_default()).to_value()),
-                None => Err(ServiceError::new(operation, error)),
+                None => Err(ServiceError::new(operation, context, error)),
             },
         }
     }
@@ -227,7 +205,7 @@ pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<
                 .set_impersonation_role_id(request.impersonation_role_id.clone())
                 .send()
                 .await;
-            answer("GetAccessControlEffect", result, convert::access_control_effect)
+            answer(&context, "GetAccessControlEffect", result, convert::access_control_effect)
         }
         Call::Mobile(request) => {
             let owned = |value: Option<&str>| value.map(str::to_string);
@@ -241,7 +219,7 @@ pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<
                 .set_device_user_agent(owned(device.device_user_agent))
                 .send()
                 .await;
-            answer("GetMobileDeviceAccessEffect", result, convert::mobile_device_access_effect)
+            answer(&context, "GetMobileDeviceAccessEffect", result, convert::mobile_device_access_effect)
         }
         Call::Impersonation(request) => {
             let result = client
@@ -251,7 +229,7 @@ pub async fn ask(client: &Client, organization_id: &str, call: &Call) -> Result<
                 .target_user(&request.target_user)
                 .send()
                 .await;
-            answer("GetImpersonationRoleEffect", result, convert::impersonation_role_effect)
+            answer(&context, "GetImpersonationRoleEffect", result, convert::impersonation_role_effect)
         }
     }
 }
@@ -274,15 +252,27 @@ mod tests {
         }
     }
 
+    /// Every `client.operation()` this module calls, as the operation's name (`list_users` → `ListUsers`).
+    fn operations_called() -> std::collections::BTreeSet<String> {
+        let source = include_str!("service.rs");
+        let source = &source[..source.find("#[cfg(test)]").expect("the tests")];
+        let mut called = std::collections::BTreeSet::new();
+        for (i, _) in source.match_indices("client") {
+            let rest = source[i + "client".len()..].trim_start();
+            let Some(rest) = rest.strip_prefix('.') else { continue };
+            let name: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+            if name.is_empty() || name == "config" || !rest[name.len()..].starts_with("()") {
+                continue;
+            }
+            called.insert(name.split('_').map(|w| w[..1].to_uppercase() + &w[1..]).collect());
+        }
+        called
+    }
+
     #[test]
-    fn errors_name_the_call_and_the_service_code() {
-        let error = ServiceError {
-            operation: "ListUsers",
-            code: Some("OrganizationNotFoundException".into()),
-            message: "no such organization".into(),
-        };
-        assert_eq!(error.to_string(), "ListUsers failed: OrganizationNotFoundException: no such organization");
-        let network = ServiceError { code: None, message: "dispatch failure".into(), ..error };
-        assert_eq!(network.to_string(), "ListUsers failed: dispatch failure");
+    fn the_iam_actions_are_exactly_the_operations_called() {
+        let listed: std::collections::BTreeSet<String> =
+            SNAPSHOT_ACTIONS.iter().chain(&SIMULATE_ACTIONS).map(|a| a.to_string()).collect();
+        assert_eq!(operations_called(), listed);
     }
 }

@@ -53,7 +53,7 @@ async fn snapshot_to_stdout_when_no_output_is_given() {
 }
 
 #[tokio::test]
-async fn an_unknown_organization_is_reported_with_the_call_and_the_service_error() {
+async fn an_unknown_organization_is_reported_with_what_to_check() {
     let not_found = mock!(Client::list_access_control_rules).then_http_response(|| {
         wire_error("OrganizationNotFoundException", "An operation received an invalid organization identifier.")
     });
@@ -62,8 +62,11 @@ async fn an_unknown_organization_is_reported_with_the_call_and_the_service_error
     assert_eq!(run.code, 6);
     assert_eq!(
         run.stderr.trim(),
-        "error: ListAccessControlRules failed: OrganizationNotFoundException: \
-         An operation received an invalid organization identifier."
+        format!(
+            "error: organization {ORGANIZATION_ID} was not found in us-east-1 (ListAccessControlRules: \
+             OrganizationNotFoundException: An operation received an invalid organization identifier.): check \
+             --organization-id, and --region (an organization lives in one Region)"
+        )
     );
     assert_eq!(run.stdout, "", "no partial organization file");
 
@@ -77,7 +80,14 @@ async fn an_unknown_organization_is_reported_with_the_call_and_the_service_error
     )
     .await;
     assert_eq!(run.code, 6);
-    assert!(run.stderr.contains("GetAccessControlEffect failed: OrganizationStateException"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "error: organization {ORGANIZATION_ID} is not active (GetAccessControlEffect: OrganizationStateException: \
+             The organization is not active.): wait until its state is Active (`aws workmail describe-organization \
+             --organization-id {ORGANIZATION_ID}`), then run again"
+        )
+    );
 }
 
 fn new_organization_file() -> String {
@@ -87,19 +97,26 @@ fn new_organization_file() -> String {
 }
 
 #[tokio::test]
-async fn throttled_calls_are_retried_with_backoff_until_they_succeed() {
+async fn throttled_calls_are_retried_with_backoff_until_they_succeed_and_each_retry_is_said() {
     let throttled = mock!(Client::get_access_control_effect)
         .sequence()
         .http_response(|| wire_error("ThrottlingException", "Rate exceeded"))
         .times(2)
         .http_response(|| http(200, json!({"Effect": "ALLOW", "MatchedRules": ["default"]})))
         .build();
-    let client = mocked(RuleMode::Sequential, &[&throttled]);
+    let (client, said) = mocked_reporting(RuleMode::Sequential, &[&throttled]);
     let args = ["verify", "--organization-id", ORGANIZATION_ID, "--snapshot", &new_organization_file(), "--rate", "0"];
     let run = run_cli(&client, &[&args[..], &["--max-calls", "1"]].concat()).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(throttled.num_calls(), 3, "two throttled attempts, then the answer");
     assert!(run.stdout.ends_with("1 agreed, 0 diverged\n"), "{}", run.stdout);
+    assert_eq!(
+        *said.lock().unwrap(),
+        [
+            "retrying GetAccessControlEffect after a throttling error (attempt 2 of 8)…",
+            "retrying GetAccessControlEffect after a throttling error (attempt 3 of 8)…",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -109,12 +126,20 @@ async fn throttling_beyond_the_retries_stops_the_run() {
         .http_response(|| wire_error("ThrottlingException", "Rate exceeded"))
         .repeatedly()
         .build();
-    let client = mocked(RuleMode::Sequential, &[&throttled]);
+    let (client, said) = mocked_reporting(RuleMode::Sequential, &[&throttled]);
     let args = ["verify", "--organization-id", ORGANIZATION_ID, "--snapshot", &new_organization_file(), "--rate", "0"];
     let run = run_cli(&client, &args).await;
     assert_eq!(run.code, 6);
     assert_eq!(throttled.num_calls(), 8, "the configured attempts");
-    assert!(run.stderr.contains("GetAccessControlEffect failed: ThrottlingException: Rate exceeded"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "error: GetAccessControlEffect was throttled on all 8 attempts (ThrottlingException: Rate exceeded): lower \
+         --rate, or run again later"
+    );
+    // Seven retries said, none after the last attempt.
+    let said = said.lock().unwrap();
+    assert_eq!(said.len(), 7, "{said:?}");
+    assert_eq!(said[6], "retrying GetAccessControlEffect after a throttling error (attempt 8 of 8)…");
 }
 
 #[tokio::test]
@@ -223,7 +248,54 @@ async fn a_broken_snapshot_file_is_reported_before_any_call() {
     assert_eq!(run.code, 4);
     assert!(run.stderr.contains("did you mean `NotIpRanges`"), "{}", run.stderr);
     assert_eq!(unused.num_calls(), 0);
-    let run =
-        run_cli(&client, &["verify", "--organization-id", ORGANIZATION_ID, "--snapshot", "/nonexistent/x.json"]).await;
-    assert_eq!(run.code, 3);
+    // A missing file is a usage error, found while parsing: tests/command.rs runs the binary on one.
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_and_said_then_reported_in_one_line() {
+    let failing = mock!(Client::list_access_control_rules)
+        .sequence()
+        .http_response(|| {
+            http(500, json!({"__type": "InternalFailure", "Message": "We encountered an internal error."}))
+        })
+        .repeatedly()
+        .build();
+    let (client, said) = mocked_reporting(RuleMode::Sequential, &[&failing]);
+    let run = run_cli(&client, &["snapshot", "--organization-id", ORGANIZATION_ID, "--rate", "0"]).await;
+    assert_eq!(run.code, 6);
+    assert_eq!(
+        said.lock().unwrap()[0],
+        "retrying ListAccessControlRules after a server error (HTTP 500) (attempt 2 of 8)…"
+    );
+    assert_eq!(
+        run.stderr.trim(),
+        "error: ListAccessControlRules failed on the service's side on all 8 attempts (InternalFailure: We \
+         encountered an internal error.): run again later"
+    );
+}
+
+#[tokio::test]
+async fn access_denied_names_the_iam_action_of_the_call_that_failed() {
+    let denied = mock!(Client::list_users).then_http_response(|| {
+        wire_error(
+            "AccessDeniedException",
+            "User: arn:aws:iam::111122223333:user/ops is not authorized to perform: workmail:ListUsers",
+        )
+    });
+    let service = Simulated::new(&acme(), &acme());
+    let rules: Vec<&aws_smithy_mocks::Rule> = std::iter::once(&denied)
+        .chain(service.rules().into_iter().filter(|r| !std::ptr::eq(*r, &service.list_users)))
+        .collect();
+    let client = mocked(RuleMode::MatchAny, &rules);
+    let run = run_cli(&client, &["snapshot", "--organization-id", ORGANIZATION_ID, "--rate", "0"]).await;
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: access denied for workmail:ListUsers on organization {ORGANIZATION_ID} in us-east-1: the identity \
+             needs the IAM action workmail:ListUsers"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
 }

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different part.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_workmail::Client;
@@ -16,7 +17,7 @@ use serde_json::{json, Value};
 use workmail_policy::batch::Call;
 use workmail_policy::model::{OrganizationFile, Timestamp};
 use workmail_policy::{load, validate, AccessRequest, ImpersonationRequest, MobileRequest, Policy};
-use workmail_policy_aws::{retry_config, run, Cli, Io};
+use workmail_policy_aws::{retry_config, run, Cli, Io, RetryReporter};
 
 pub const ORGANIZATION_ID: &str = "m-0123456789abcdef0123456789abcdef";
 
@@ -206,6 +207,17 @@ impl Simulated {
 /// A mocked client with the command's retry policy, its backoff shortened for tests.
 pub fn mocked(mode: RuleMode, rules: &[&Rule]) -> Client {
     mock_client!(aws_sdk_workmail, mode, rules, |config| config.retry_config(retry_config(Duration::from_millis(1))))
+}
+
+/// A mocked client like [`mocked`] that also reports retries as the command does, into the returned lines.
+pub fn mocked_reporting(mode: RuleMode, rules: &[&Rule]) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let said = Arc::new(Mutex::new(Vec::new()));
+    let sink = said.clone();
+    let reporter = RetryReporter::new(Arc::new(move |line| sink.lock().unwrap().push(line)));
+    let client = mock_client!(aws_sdk_workmail, mode, rules, |config| config
+        .retry_config(retry_config(Duration::from_millis(1)))
+        .interceptor(reporter.clone()));
+    (client, said)
 }
 
 /// What one command run printed and returned.
