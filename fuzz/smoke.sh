@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-targets=(load_and_validate batch_line plain_line_equals_full_reader engine_equals_reference canonical_round_trip fixture_file merged_inputs_name_their_source log_records_ignore_chunking plain_event_equals_full_reader effective_access_equals_reference)
+targets=(load_and_validate batch_line plain_line_equals_full_reader engine_equals_reference canonical_round_trip fixture_file merged_inputs_name_their_source log_records_ignore_chunking plain_event_equals_full_reader effective_access_equals_reference findings_point_at_their_member)
 
 bash fuzz/seed-corpus.sh
 cargo +nightly fuzz build

@@ -11,7 +11,7 @@
 //! Reading the canonical form gives back the same documents, and formatting it again changes nothing; both are
 //! tested on random organizations (`tests/round_trip.rs`) and fuzzed (`fuzz/fuzz_targets/canonical_round_trip.rs`).
 
-use crate::diagnostic::{ErrorCode, Finding};
+use crate::diagnostic::{Finding, Problem};
 use crate::load::{self, Document, Limits};
 
 /// The canonical form of an input's bytes, or the findings that stop it from being read (with the default
@@ -52,7 +52,7 @@ pub fn canonical_with(bytes: &[u8], limits: &Limits) -> Result<String, Vec<Findi
             text.len(),
             limits.max_input_bytes
         );
-        return Err(vec![Finding::error("", ErrorCode::LimitExceededException, message)]);
+        return Err(vec![Finding::error("", Problem::InputLimit, message)]);
     }
     Ok(text)
 }
@@ -63,9 +63,8 @@ pub fn render(documents: &[Document]) -> Result<String, Vec<Finding>> {
     for document in documents {
         // The model holds strings, lists and numbers that came from JSON, which always serialize; an error here
         // would be a bug, reported rather than panicking.
-        let text = serde_json::to_string_pretty(document).map_err(|e| {
-            vec![Finding::error("", ErrorCode::SerializationException, format!("cannot be written: {e}"))]
-        })?;
+        let text = serde_json::to_string_pretty(document)
+            .map_err(|e| vec![Finding::error("", Problem::NotJson, format!("cannot be written: {e}"))])?;
         out.push_str(&text);
         out.push('\n');
     }

@@ -90,7 +90,7 @@ pub use answer::{
     AccessControlEffect, ImpersonationMatchedRule, ImpersonationRoleEffect, MatchedOverride, MobileDeviceAccessEffect,
     MobileDeviceAccessMatchedRule,
 };
-pub use diagnostic::{ErrorCode, Finding, Severity, MAX_FINDINGS};
+pub use diagnostic::{ErrorCode, Finding, Position, Problem, Severity, MAX_FINDINGS};
 pub use model::OrganizationFile;
 pub use organization::{Effect, Organization};
 pub use policy::{

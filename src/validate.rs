@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use ipnet::Ipv4Net;
 
 use crate::constraints::{self as c, EnumShape, ListShape, StringShape};
-use crate::diagnostic::{quote, ErrorCode, Finding, Findings};
+use crate::diagnostic::{quote, Finding, Findings, Problem};
 use crate::load::schema::{Constraint, Member, MemberValue, Record};
 use crate::model::{self, OrganizationFile, Timestamp};
 use crate::organization::*;
@@ -138,12 +138,12 @@ struct Checker {
 type After<'r, 's> = &'r mut dyn FnMut(&mut Checker, &'static Member, &str, MemberValue<'s>);
 
 impl Checker {
-    fn error(&mut self, path: &str, code: ErrorCode, message: String) {
-        self.errors.push(Finding::error(path, code, message));
+    fn error(&mut self, path: &str, problem: Problem, message: String) {
+        self.errors.push(Finding::error(path, problem, message));
     }
 
-    fn warn(&mut self, path: &str, code: ErrorCode, message: String) {
-        self.warnings.push(Finding::warning(path, code, message));
+    fn warn(&mut self, path: &str, problem: Problem, message: String) {
+        self.warnings.push(Finding::warning(path, problem, message));
     }
 
     /// Checks every member of `record`, at `path`, against its entry in the shape's table, in the table's order;
@@ -165,7 +165,7 @@ impl Checker {
             | (MemberValue::Records(None), _) => {
                 if let Some(operation) = member.required_by {
                     let message = format!("`{}` is required by {operation}", member.name);
-                    self.error(path, ErrorCode::InvalidParameterException, message);
+                    self.error(path, Problem::MissingMember, message);
                 }
             }
             (MemberValue::Text(Some(text)), Constraint::Text(shape)) => self.string(path, text, shape),
@@ -178,7 +178,7 @@ impl Checker {
                      with a date that exists",
                     quote(text)
                 );
-                self.error(path, ErrorCode::InvalidParameterException, message);
+                self.error(path, Problem::InvalidValue, message);
             }
             _ => {}
         }
@@ -187,26 +187,26 @@ impl Checker {
     fn string(&mut self, path: &str, value: &str, shape: StringShape) {
         if let Err(violation) = shape.check(value) {
             let message = format!("{} {violation} ({})", quote(value), shape.name);
-            self.error(path, ErrorCode::InvalidParameterException, message);
+            self.error(path, Problem::InvalidValue, message);
         }
     }
 
     fn enumeration(&mut self, path: &str, value: &str, shape: EnumShape) {
         if !shape.contains(value) {
             let message = format!("{} is not one of {} ({})", quote(value), shape.values.join(", "), shape.name);
-            self.error(path, ErrorCode::InvalidParameterException, message);
+            self.error(path, Problem::InvalidValue, message);
         }
     }
 
     /// A list member: its length against `list`, each item against `item`.
     fn list(&mut self, path: &str, values: &[String], list: ListShape, item: StringShape) {
-        self.list_length(path, values.len(), list, ErrorCode::InvalidParameterException);
+        self.list_length(path, values.len(), list);
         for (i, value) in values.iter().enumerate() {
             self.string(&format!("{path}[{i}]"), value, item);
         }
     }
 
-    fn list_length(&mut self, path: &str, len: usize, shape: ListShape, code: ErrorCode) {
+    fn list_length(&mut self, path: &str, len: usize, shape: ListShape) {
         let problem = if len < shape.min {
             format!(
                 "holds {len} entries; the service requires at least {} ({}); omit the member instead",
@@ -217,7 +217,7 @@ impl Checker {
         } else {
             return;
         };
-        self.error(path, code, problem);
+        self.error(path, Problem::InvalidValue, problem);
     }
 
     /// A count over a per-organization quota: an error, or a warning when quotas are relaxed.
@@ -225,9 +225,9 @@ impl Checker {
         if len > quota {
             let message = format!("{len} {what}; the service allows at most {quota} per organization");
             if self.options.enforce_quotas {
-                self.error(path, ErrorCode::LimitExceededException, message);
+                self.error(path, Problem::OverQuota, message);
             } else {
-                self.warn(path, ErrorCode::LimitExceededException, message);
+                self.warn(path, Problem::OverQuota, message);
             }
         }
     }
@@ -236,7 +236,7 @@ impl Checker {
     fn engine_limit(&mut self, path: &str, len: usize, limit: usize, what: &str) {
         if len > limit {
             let message = format!("{len} {what}; this tool analyses at most {limit} (the service allows far fewer)");
-            self.error(path, ErrorCode::LimitExceededException, message);
+            self.error(path, Problem::OverEngineLimit, message);
         }
     }
 
@@ -244,7 +244,7 @@ impl Checker {
         if directory.resolve(identifier) == Some(None) {
             let message =
                 format!("{identifier:?} names no user of the directory (no user has it as ID, email or name)");
-            self.error(path, ErrorCode::EntityNotFoundException, message);
+            self.error(path, Problem::UnknownUser, message);
         }
     }
 
@@ -271,7 +271,7 @@ impl Checker {
                         let message = format!(
                             "{key:?} also names Users[{other}]; every ID, email and user name must name one user"
                         );
-                        self.error(&format!("{path}.{member}"), ErrorCode::InvalidParameterException, message);
+                        self.error(&format!("{path}.{member}"), Problem::DuplicateIdentifier, message);
                     }
                     _ => {
                         owners.insert(key, i);
@@ -310,7 +310,7 @@ impl Checker {
                             let message = format!(
                                 "a second rule named {name:?} (first at AccessControlRules[{first}]); {OP} with an existing name replaces that rule, so an organization cannot hold two"
                             );
-                            this.error(at, ErrorCode::InvalidParameterException, message);
+                            this.error(at, Problem::DuplicateRule, message);
                         }
                     }
                 }
@@ -359,7 +359,7 @@ impl Checker {
                     "{text:?} has host bits set; it covers {}, the range its network address starts",
                     net.trunc()
                 );
-                self.warn(&format!("{path}[{i}]"), ErrorCode::InvalidParameterException, message);
+                self.warn(&format!("{path}[{i}]"), Problem::HostBitsSet, message);
             }
             ranges.push(net.trunc());
         }
@@ -380,7 +380,7 @@ impl Checker {
                 if let Some(near) = crate::diagnostic::nearest(action, uncertain::DOCUMENTED_ACTIONS) {
                     message.push_str(&format!("; did you mean {near:?}?"));
                 }
-                self.warn(&format!("{path}[{i}]"), ErrorCode::InvalidParameterException, message);
+                self.warn(&format!("{path}[{i}]"), Problem::UndocumentedAction, message);
             }
         }
     }
@@ -391,7 +391,7 @@ impl Checker {
         for (i, id) in ids.iter().enumerate() {
             if !roles.contains(id.as_str()) {
                 let message = format!("{id:?} is not the id of any loaded impersonation role");
-                self.error(&format!("{path}[{i}]"), ErrorCode::ResourceNotFoundException, message);
+                self.error(&format!("{path}[{i}]"), Problem::UnknownRole, message);
             }
         }
     }
@@ -417,14 +417,14 @@ impl Checker {
                 ("MobileDeviceAccessRuleId", _) => match rule.mobile_device_access_rule_id.as_deref() {
                     None => this.warn(
                         at,
-                        ErrorCode::InvalidParameterException,
+                        Problem::NoRuleId,
                         "no id: the service assigns one on CreateMobileDeviceAccessRule; answers list this rule by Name only".into(),
                     ),
                     Some(id) => {
                         if let Some(first) = ids.insert(id, i) {
                             let message =
                                 format!("a second rule with id {id:?} (first at MobileDeviceAccessRules[{first}])");
-                            this.error(at, ErrorCode::InvalidParameterException, message);
+                            this.error(at, Problem::DuplicateRule, message);
                         }
                     }
                 },
@@ -462,7 +462,7 @@ impl Checker {
                 let message = format!(
                     "{value:?} contains `*` or `?`, which match only themselves: device values match by case-insensitive prefix, not as globs"
                 );
-                self.warn(&format!("{path}[{i}]"), ErrorCode::InvalidParameterException, message);
+                self.warn(&format!("{path}[{i}]"), Problem::GlobInDeviceValue, message);
             }
         }
     }
@@ -492,7 +492,7 @@ impl Checker {
                 let message = format!(
                     "a second override for user {user_id:?} and device {device_id:?} (first at MobileDeviceAccessOverrides[{first}]); device ids compare without case"
                 );
-                self.error(&path, ErrorCode::InvalidParameterException, message);
+                self.error(&path, Problem::DuplicateOverride, message);
             }
             checked.push(MobileOverride { user_id, device_id, effect: effect(&o.effect) });
         }
@@ -511,7 +511,7 @@ impl Checker {
                         if let Some(first) = ids.insert(id, i) {
                             let message =
                                 format!("a second role with id {id:?} (first at ImpersonationRoles[{first}])");
-                            this.error(at, ErrorCode::InvalidParameterException, message);
+                            this.error(at, Problem::DuplicateRule, message);
                         }
                     }
                 }
@@ -553,7 +553,7 @@ impl Checker {
                     if let Some(id) = rule.impersonation_rule_id.as_deref() {
                         if let Some(first) = ids.insert(id, i) {
                             let message = format!("a second rule with id {id:?} in this role (first at index {first})");
-                            this.error(at, ErrorCode::InvalidParameterException, message);
+                            this.error(at, Problem::DuplicateRule, message);
                         }
                     }
                 }

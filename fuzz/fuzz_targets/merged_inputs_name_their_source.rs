@@ -1,6 +1,6 @@
 //! Arbitrary bytes as several inputs (split at each 0xFF byte, which no UTF-8 text holds), merged as
 //! `wmpolicy validate a.json b.json` merges them. Reading and validating must never panic; a refused input must
-//! say why. Once each finding is told in its inputs' terms ([`load::Sources::locate_all`]), every entry it names
+//! say why. Once each finding is placed in its input ([`load::Sources::locate_all`]), every entry it names
 //! by an input, in its path or quoted in its message outside a quoted value (`input-1.json: Rules[0]`), must exist
 //! there: input K, read again on its own with `load::documents`, holds the document named (`(document D)` exactly
 //! when it holds several), and that document is an impersonation role (its own entry) or its list of that name
@@ -27,17 +27,27 @@ fuzz_target!(|data: &[u8]| {
     };
     let validation = validate::validate(&file, &validate::Options::default());
     let mut located = validation.findings.clone();
-    sources.locate_all(&mut located);
+    sources.locate_all(&mut located, &slices);
     // Each input read on its own, when a finding first names it.
     let mut read: Vec<Option<Vec<Document>>> = vec![None; slices.len()];
     for (before, after) in validation.findings.iter().zip(&located) {
-        if after.path == before.path {
-            assert!(!after.path.starts_with("input-"), "{} names an input unchanged", after.path);
-        } else {
-            entry_exists(&after.path, &slices, &mut read);
+        match &after.file {
+            None => {
+                assert_eq!(after.path, before.path, "a finding not placed keeps its path");
+                assert!(after.position.is_none(), "a position without a file");
+            }
+            Some(file) => {
+                let named = if after.path.is_empty() { file.clone() } else { format!("{file}: {}", after.path) };
+                let input = entry_exists(&named, &slices, &mut read);
+                // The position is inside that input's text.
+                if let Some(position) = after.position {
+                    let lines = slices[input].split(|&b| b == b'\n').count();
+                    assert!(position.line as usize <= lines, "{after} is past the end of its input");
+                }
+            }
         }
         for at in unquoted(&after.message, "input-") {
-            entry_exists(&after.message[at..], &slices, &mut read);
+            let _ = entry_exists(&after.message[at..], &slices, &mut read);
         }
         if !before.message.contains('[') {
             assert_eq!(after.message, before.message, "a message that quotes no entry changed");
@@ -68,7 +78,8 @@ fn unquoted(message: &str, needle: &str) -> Vec<usize> {
 
 /// Checks that `text`, which starts `input-K.json`, names an entry input K holds: `input-K.json` alone (an
 /// impersonation role), or `input-K.json: [(document D) ]LIST[N]…`, or a role's member `input-K.json: Type`.
-fn entry_exists(text: &str, slices: &[&[u8]], read: &mut [Option<Vec<Document>>]) {
+/// Returns which input it names.
+fn entry_exists(text: &str, slices: &[&[u8]], read: &mut [Option<Vec<Document>>]) -> usize {
     let rest = text.strip_prefix("input-").unwrap_or_else(|| panic!("{text:?} names no input"));
     let (k, rest) = number(rest).unwrap_or_else(|| panic!("{text:?}: no input number"));
     let rest = rest.strip_prefix(".json").unwrap_or_else(|| panic!("{text:?}: no .json"));
@@ -91,12 +102,17 @@ fn entry_exists(text: &str, slices: &[&[u8]], read: &mut [Option<Vec<Document>>]
     };
     // A role is its own entry: what follows is its member path, if anything.
     if matches!(document, Document::ImpersonationRole(_)) {
-        return;
+        return k;
     }
-    let (list, index) = local.split_once('[').unwrap_or_else(|| panic!("{text:?}: no entry of a list"));
+    // A whole list (a quota) that this document alone adds to.
+    let Some((list, index)) = local.split_once('[') else {
+        assert!(list_len(document, local).is_some(), "{text:?}: the document has no list {local}");
+        return k;
+    };
     let (index, _) = number(index).unwrap_or_else(|| panic!("{text:?}: no index"));
     let len = list_len(document, list).unwrap_or_else(|| panic!("{text:?}: the document has no list {list}"));
     assert!(index < len, "{text:?}: {list} holds {len} entries");
+    k
 }
 
 /// The leading decimal number of `text`, and what follows it.

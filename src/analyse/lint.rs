@@ -28,8 +28,9 @@ use serde::Serialize;
 use super::diff::{self, AddressRange, PrincipalKind};
 use super::effective::{self, Matrix, Reach, Row, PROTOCOLS};
 use super::space::*;
-use crate::diagnostic::{ErrorCode, Finding};
+use crate::diagnostic::{Finding, Position, Problem};
 use crate::hash::IdHashMap;
+use crate::load::{Locate, Place};
 use crate::organization::*;
 
 /// The kind of a finding.
@@ -71,6 +72,59 @@ pub enum Check {
 }
 
 impl Check {
+    /// Every check, in declaration order.
+    pub const ALL: [Check; 11] = [
+        Check::DeadRule,
+        Check::UserLockedOut,
+        Check::ReachableOnlyFrom,
+        Check::ActiveSyncDenied,
+        Check::MustReach,
+        Check::NoDeviceAllowed,
+        Check::NoRules,
+        Check::RoleAllowsNoOne,
+        Check::OutlookIncomplete,
+        Check::OverQuota,
+        Check::ValidationWarning,
+    ];
+
+    /// The check's name, as `--json` and SARIF spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::DeadRule => "DeadRule",
+            Check::UserLockedOut => "UserLockedOut",
+            Check::ReachableOnlyFrom => "ReachableOnlyFrom",
+            Check::ActiveSyncDenied => "ActiveSyncDenied",
+            Check::MustReach => "MustReach",
+            Check::NoDeviceAllowed => "NoDeviceAllowed",
+            Check::NoRules => "NoRules",
+            Check::RoleAllowsNoOne => "RoleAllowsNoOne",
+            Check::OutlookIncomplete => "OutlookIncomplete",
+            Check::OverQuota => "OverQuota",
+            Check::ValidationWarning => "ValidationWarning",
+        }
+    }
+
+    /// One sentence on what the check finds, for a rule list (SARIF's `shortDescription`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Check::DeadRule => "A rule whose removal changes no answer.",
+            Check::UserLockedOut => {
+                "A user, every user, or every user but a few, denied every protocol from every address."
+            }
+            Check::ReachableOnlyFrom => "Every user (but a few) denied every protocol outside some address ranges.",
+            Check::ActiveSyncDenied => "ActiveSync denied to every user (but a few) from every address.",
+            Check::MustReach => "An account named by --must-reach cannot reach mail by its protocol from any address.",
+            Check::NoDeviceAllowed => "No mobile-device rule allows any device.",
+            Check::NoRules => "No rules of a kind: everything of that kind is denied.",
+            Check::RoleAllowsNoOne => "An impersonation role that allows no target user.",
+            Check::OutlookIncomplete => {
+                "WindowsOutlook allowed where AutoDiscover or EWS is denied; Outlook needs all three."
+            }
+            Check::OverQuota => "More rules than the service's per-organization quota.",
+            Check::ValidationWarning => "Something validation accepts but that is likely a mistake.",
+        }
+    }
+
     /// The kind of finding this check makes.
     pub fn category(self) -> Category {
         match self {
@@ -105,6 +159,16 @@ pub struct LintFinding {
     /// For a lockout of users: who, how far, and the rules that cause it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lockout: Option<Lockout>,
+    /// For a validation warning, which check of validation made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+    /// The input the finding is about, once located ([`crate::load::Sources::locate_all`]); `path` is then the
+    /// path in that input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Where in its input what `path` names starts, once located.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
 }
 
 /// Who a lockout is about.
@@ -237,7 +301,26 @@ impl LintFinding {
             message: message.into(),
             shadowed_by: vec![],
             lockout: None,
+            problem: None,
+            file: None,
+            position: None,
         }
+    }
+}
+
+impl Locate for LintFinding {
+    fn merged_path(&self) -> Option<&str> {
+        self.file.is_none().then_some(self.path.as_str())
+    }
+
+    fn place(&mut self, place: Place) {
+        self.path = place.path;
+        self.file = Some(place.file);
+        self.position = place.position;
+    }
+
+    fn texts(&mut self) -> Vec<&mut String> {
+        std::iter::once(&mut self.message).chain(&mut self.shadowed_by).collect()
     }
 }
 
@@ -248,6 +331,13 @@ impl fmt::Display for LintFinding {
             Category::Lockout => "lockout",
             Category::LikelyMistake => "likely mistake",
         };
+        // Located, as compilers print a warning (`acme.json:12:5: warning: …`), for editors and terminals to jump
+        // to; lint's findings stop nothing, so each is a warning.
+        match (&self.file, self.position) {
+            (Some(file), Some(position)) => write!(f, "{file}:{position}: warning: ")?,
+            (Some(file), None) => write!(f, "{file}: warning: ")?,
+            (None, _) => {}
+        }
         write!(f, "{category}: {}: {}", self.path, self.message)
     }
 }
@@ -334,11 +424,14 @@ pub fn lint_with(org: &Organization, warnings: &[Finding], options: &Options) ->
     // Rule counts over the per-organization quota are validation's warnings when quotas are relaxed (errors
     // otherwise, and then there is no organization to lint): validation states the quota check once.
     for warning in warnings.iter().filter(|w| !w.is_error()) {
-        let check = match warning.code {
-            ErrorCode::LimitExceededException => Check::OverQuota,
+        let check = match warning.problem {
+            Problem::OverQuota => Check::OverQuota,
             _ => Check::ValidationWarning,
         };
-        mistakes.push(LintFinding::new(check, warning.path.clone(), warning.message.clone()));
+        let finding = LintFinding::new(check, warning.path.clone(), warning.message.clone());
+        // A warning located in its input already keeps its place.
+        let (file, position) = (warning.file.clone(), warning.position);
+        mistakes.push(LintFinding { problem: Some(warning.problem), file, position, ..finding });
     }
     LintReport { findings: dead.into_iter().chain(lockouts).chain(mistakes).collect() }
 }

@@ -11,7 +11,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::schema::{Kind, Shape};
 use super::{describe, drain_map, drain_seq, Limits, Value};
-use crate::diagnostic::{nearest, ErrorCode, Finding, Findings};
+use crate::diagnostic::{nearest, Finding, Findings, Problem};
 
 /// The check pass's state: where it is, what it found, and the counts held to the limits.
 pub(super) struct Context {
@@ -38,7 +38,7 @@ impl Context {
         };
         self.findings.push_error_with(|| {
             let message = format!("is {}; expected {expected}", describe(found));
-            Finding::error(self.path.clone(), ErrorCode::SerializationException, message)
+            Finding::error(self.path.clone(), Problem::WrongType, message)
         });
     }
 
@@ -52,7 +52,7 @@ impl Context {
         *count += 1;
         if *count == limit + 1 {
             let message = format!("the input holds more than {limit} {what}; this is as many as one input may hold (load::Limits::{field})");
-            self.findings.push(Finding::error(self.path.clone(), ErrorCode::LimitExceededException, message));
+            self.findings.push(Finding::error(self.path.clone(), Problem::InputLimit, message));
         }
         *count <= limit
     }
@@ -124,7 +124,7 @@ impl<'de> Visitor<'de> for Check<'_> {
                                 "`{key}` is written twice in one object; a JSON reader keeps one and silently drops \
                                  the other, so remove the one you do not mean"
                             );
-                            Finding::error(path.clone(), ErrorCode::SerializationException, message)
+                            Finding::error(path.clone(), Problem::DuplicateMember, message)
                         });
                     }
                     seen |= 1 << index;
@@ -138,7 +138,7 @@ impl<'de> Visitor<'de> for Check<'_> {
                 None => {
                     let path = &self.context.path;
                     self.context.findings.push_error_with(|| {
-                        Finding::error(path.clone(), ErrorCode::InvalidParameterException, unknown_member(&key, shape))
+                        Finding::error(path.clone(), Problem::UnknownMember, unknown_member(&key, shape))
                     });
                     map.next_value::<IgnoredAny>()?;
                 }

@@ -10,7 +10,7 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::{describe, drain_map, drain_seq, DocumentKind, RulesAs, Value};
-use crate::diagnostic::{nearest, ErrorCode, Finding, Findings};
+use crate::diagnostic::{nearest, Finding, Findings, Problem};
 use crate::model::OrganizationFile;
 
 /// Every top-level member that decides a document's kind, for suggestions on an unrecognised document.
@@ -200,7 +200,7 @@ pub(super) fn detect(
         Ok(keys) => keys,
         Err(what) => {
             let message = format!("is {what}; an input document must be a JSON object");
-            findings.push(Finding::error(prefix.trim_end(), ErrorCode::SerializationException, message));
+            findings.push(Finding::error(prefix.trim_end(), Problem::WrongType, message));
             return None;
         }
     };
@@ -217,7 +217,7 @@ pub(super) fn detect(
     if has("Roles") {
         let message = "looks like `list-impersonation-roles` output, which lacks each role's rules; \
                        use `aws workmail get-impersonation-role` for each role instead";
-        findings.push(Finding::error(format!("{prefix}Roles"), ErrorCode::InvalidParameterException, message));
+        findings.push(Finding::error(format!("{prefix}Roles"), Problem::UnknownShape, message));
         return None;
     }
     if has("ImpersonationRoleId") || has("Type") {
@@ -236,7 +236,7 @@ pub(super) fn detect(
                                workmail list-access-control-rules and list-mobile-device-access-rules print it for an \
                                organization with none): say which kind the input is, or write an organization file \
                                with `\"AccessControlRules\": []` or `\"MobileDeviceAccessRules\": []`";
-                findings.push(Finding::error(format!("{prefix}Rules"), ErrorCode::InvalidParameterException, message));
+                findings.push(Finding::error(format!("{prefix}Rules"), Problem::UnknownShape, message));
                 None
             }
         };
@@ -261,7 +261,7 @@ pub(super) fn detect(
             if let Some(near) = nearest(key, TOP_LEVEL_MEMBERS.iter().copied()) {
                 message.push_str(&format!("; did you mean `{near}`?"));
             }
-            Finding::error(format!("{prefix}{key}"), ErrorCode::InvalidParameterException, message)
+            Finding::error(format!("{prefix}{key}"), Problem::UnknownMember, message)
         });
     }
     None

@@ -43,9 +43,11 @@
 mod check;
 mod convert;
 mod detect;
+mod position;
 mod sources;
 
-pub use sources::Sources;
+pub use position::positions;
+pub use sources::{Locate, Place, Sources};
 pub mod schema;
 
 use std::fmt;
@@ -54,7 +56,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess};
 use serde::{Deserialize, Serialize};
 use serde_json::de::SliceRead;
 
-use crate::diagnostic::{quote, ErrorCode, Finding, Findings};
+use crate::diagnostic::{self, quote, Finding, Findings, Problem};
 use crate::model::*;
 use check::{Check, Context, Node};
 
@@ -89,7 +91,7 @@ impl Limits {
             "is larger than {} bytes, the most one input may hold (load::Limits::max_input_bytes)",
             self.max_input_bytes
         );
-        Err(Finding::error("", ErrorCode::LimitExceededException, message))
+        Err(Finding::error("", Problem::InputLimit, message))
     }
 }
 
@@ -255,10 +257,9 @@ pub fn parse_inputs<'a>(
                 sources.add(name, &read, &mut lengths);
                 read.into_iter().for_each(|document| organization.merge(document.into_organization()));
             }
-            Err(problems) => findings.extend(problems.into_iter().map(|f| Finding {
-                path: if f.path.is_empty() { name.to_string() } else { format!("{name}: {}", f.path) },
-                ..f
-            })),
+            Err(problems) => {
+                findings.extend(problems.into_iter().map(|f| Finding { file: Some(name.to_string()), ..f }))
+            }
         }
     }
     if findings.is_empty() {
@@ -324,25 +325,36 @@ pub fn documents_as(bytes: &[u8], limits: &Limits, rules_as: Option<RulesAs>) ->
 
     // Pass 1: syntax, and what each document's top level holds.
     let mut tops = Vec::new();
-    each_document(bytes, |_, de| detect::TopLevel::deserialize(de).map(|top| tops.push(top))).map_err(not_json)?;
+    each_document(bytes, |_, de| detect::TopLevel::deserialize(de).map(|top| tops.push(top)))
+        .map_err(|e| not_json(e, bytes))?;
     if tops.is_empty() {
         let message = "holds no JSON document; an organization file is one JSON object (`{}` for a new organization)";
-        return Err(vec![Finding::error("", ErrorCode::SerializationException, message)]);
+        return Err(vec![Finding::error("", Problem::NotJson, message)]);
     }
     let several = tops.len() > 1;
     let prefix = |n: usize| if several { format!("(document {}) ", n + 1) } else { String::new() };
     let mut findings = Findings::default();
-    let kinds: Vec<Option<DocumentKind>> =
-        tops.iter().enumerate().map(|(n, top)| detect::detect(top, &prefix(n), rules_as, &mut findings)).collect();
+    // How many findings were listed before each document was read: which document a finding is about.
+    let mut marks = Vec::with_capacity(tops.len());
+    let kinds: Vec<Option<DocumentKind>> = tops
+        .iter()
+        .enumerate()
+        .map(|(n, top)| {
+            marks.push(findings.listed());
+            detect::detect(top, &prefix(n), rules_as, &mut findings)
+        })
+        .collect();
     drop(tops);
     if !findings.is_empty() {
-        return Err(findings.into_vec());
+        return Err(placed(bytes, findings.into_vec(), &marks, several));
     }
 
     // Pass 2: every member against its shape, and the limits, keeping what the shapes allow.
     let mut context = Context::new(findings, *limits);
     let mut kept = Vec::with_capacity(kinds.len());
+    marks.clear();
     each_document(bytes, |n, de| {
+        marks.push(context.findings.listed());
         context.path = prefix(n);
         let Some(kind) = kinds[n] else { return IgnoredAny::deserialize(de).map(drop) };
         let node = Check { context: &mut context, kind: schema::Kind::Record(kind.shape()) }.deserialize(de)?;
@@ -351,9 +363,9 @@ pub fn documents_as(bytes: &[u8], limits: &Limits, rules_as: Option<RulesAs>) ->
         }
         Ok(())
     })
-    .map_err(not_json)?;
+    .map_err(|e| not_json(e, bytes))?;
     if !context.findings.is_empty() {
-        return Err(context.findings.into_vec());
+        return Err(placed(bytes, context.findings.into_vec(), &marks, several));
     }
     // Every document has a kind and was kept whole here: `detect` reported the others, and the check anything
     // it could not keep.
@@ -377,8 +389,40 @@ fn each_document<'de>(
     Ok(())
 }
 
-fn not_json(e: serde_json::Error) -> Vec<Finding> {
-    vec![Finding::error("", ErrorCode::SerializationException, format!("not valid JSON: {e}"))]
+/// A syntax error, at the character where serde_json stopped (its message without the place, which the finding
+/// carries, in characters rather than serde_json's bytes).
+fn not_json(e: serde_json::Error, bytes: &[u8]) -> Vec<Finding> {
+    let text = e.to_string();
+    let place = format!(" at line {} column {}", e.line(), e.column());
+    let message = format!("not valid JSON: {}", text.strip_suffix(&place).unwrap_or(&text));
+    let position = position::character_column(bytes, e.line(), e.column());
+    vec![Finding { position, ..Finding::error("", Problem::NotJson, message) }]
+}
+
+/// `findings` about one input, each given the position of what its path names. `marks[n]` is how many findings
+/// were listed before document `n` was read; with `several` documents, paths start `(document N) `.
+fn placed(bytes: &[u8], mut findings: Vec<Finding>, marks: &[usize], several: bool) -> Vec<Finding> {
+    let mut targets = Vec::with_capacity(findings.len());
+    for (i, finding) in findings.iter().enumerate() {
+        let document = marks.partition_point(|&mark| mark <= i).saturating_sub(1);
+        let local = if several {
+            let prefix = format!("(document {})", document + 1);
+            finding.path.strip_prefix(prefix.as_str()).map_or(finding.path.as_str(), str::trim_start)
+        } else {
+            finding.path.as_str()
+        };
+        // The count of findings not listed is about the input as a whole.
+        if finding.problem != Problem::MoreFindings {
+            targets.push((i, document, local));
+        }
+    }
+    let found = positions(bytes, &targets.iter().map(|&(_, document, path)| (document, path)).collect::<Vec<_>>());
+    let places: Vec<(usize, diagnostic::Position)> =
+        targets.iter().zip(found).filter_map(|(&(i, _, _), position)| Some((i, position?))).collect();
+    for (i, position) in places {
+        findings[i].position = Some(position);
+    }
+    findings
 }
 
 /// A JSON value as a message describes it, without holding it.

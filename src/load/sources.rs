@@ -13,8 +13,58 @@
 //! quoted value; a message is copied only when it quotes an entry, and each entry it quotes is looked up as a path
 //! is, among the runs (one per document and list).
 
-use super::Document;
-use crate::diagnostic::Finding;
+use super::{positions, Document};
+use crate::diagnostic::{Finding, Position};
+
+/// Where an entry of a merged organization is, in the user's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The input's name.
+    pub file: String,
+    /// The entry's path in its input (`Rules[0].IpRanges[7]`), prefixed with `(document N) ` when the input holds
+    /// several documents.
+    pub path: String,
+    /// Where it starts in the input, when found.
+    pub position: Option<Position>,
+}
+
+/// A finding that [`Sources::locate_all`] can place: it names what it is about by a merged path, and may quote
+/// other entries by theirs.
+pub trait Locate {
+    /// The merged path of what it is about; `None` once it is placed (its path is then its input's).
+    fn merged_path(&self) -> Option<&str>;
+    /// Takes the place of what it is about.
+    fn place(&mut self, place: Place);
+    /// The texts that may quote entries by merged paths (a message, the paths of related rules).
+    fn texts(&mut self) -> Vec<&mut String>;
+}
+
+impl Locate for Finding {
+    fn merged_path(&self) -> Option<&str> {
+        self.file.is_none().then_some(self.path.as_str())
+    }
+
+    fn place(&mut self, place: Place) {
+        self.path = place.path;
+        self.file = Some(place.file);
+        self.position = place.position;
+    }
+
+    fn texts(&mut self) -> Vec<&mut String> {
+        vec![&mut self.message]
+    }
+}
+
+/// What a merged path names, in its input.
+struct Origin {
+    input: usize,
+    /// Which document of the input, from 0.
+    document: usize,
+    /// The same, from 1, when the input holds several (as paths number them).
+    numbered: Option<usize>,
+    /// The path in the document.
+    local: String,
+}
 
 /// Where the entries of a merged organization came from, as [`super::parse_all_with_sources`] read them.
 ///
@@ -28,8 +78,10 @@ use crate::diagnostic::Finding;
 /// let (file, sources) = load::parse_all_with_sources(inputs, &load::Limits::default()).unwrap();
 /// let mut validation = validate::validate(&file, &validate::Options::default());
 /// assert_eq!(validation.findings[0].path, "AccessControlRules[1].IpRanges[0]");
-/// sources.locate_all(&mut validation.findings);
-/// assert_eq!(validation.findings[0].path, "bad.json: Rules[0].IpRanges[0]");
+/// sources.locate_all(&mut validation.findings, &[inputs[0].1, inputs[1].1]);
+/// let finding = &validation.findings[0];
+/// assert_eq!((finding.file.as_deref(), finding.path.as_str()), (Some("bad.json"), "Rules[0].IpRanges[0]"));
+/// assert_eq!(finding.to_string().split(": ").next(), Some("bad.json:1:76"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sources {
@@ -86,22 +138,96 @@ impl Sources {
         Some(path)
     }
 
-    /// Rewrites `finding` into its inputs' terms: its path, when it names one entry (see [`Sources::path`]), and
-    /// every entry its message quotes by a merged path (`(first at AccessControlRules[7])` →
-    /// `(first at a.json: Rules[0])`). Text that names no entry stays as it is, and so do quoted values (a rule
-    /// may be named `"AccessControlRules[0]"`).
-    pub fn locate(&self, finding: &mut Finding) {
-        if let Some(path) = self.path(&finding.path) {
-            finding.path = path;
+    /// Where what the merged organization holds at `merged` is: its input, and its path and position there.
+    /// `inputs` are the bytes of the inputs, in the order they were read. `None` when `merged` names nothing one
+    /// input holds (a quota over lists that several inputs add to).
+    ///
+    /// ```
+    /// use workmail_policy::Position;
+    /// use workmail_policy::load;
+    ///
+    /// let a = br#"{"AccessControlRules": [{"Name": "a", "Effect": "ALLOW", "Description": ""}]}"#;
+    /// let b = b"{\"Rules\": [\n  {\"Name\": \"b\", \"Effect\": \"DENY\", \"Description\": \"\"}]}";
+    /// let (_, sources) = load::parse_all_with_sources([("a.json", &a[..]), ("b.json", &b[..])], &Default::default())
+    ///     .unwrap();
+    /// let place = sources.place("AccessControlRules[1].Effect", &[a, b]).unwrap();
+    /// assert_eq!((place.file.as_str(), place.path.as_str()), ("b.json", "Rules[0].Effect"));
+    /// assert_eq!(place.position, Some(Position { line: 2, column: 17 }));
+    /// ```
+    pub fn place(&self, merged: &str, inputs: &[&[u8]]) -> Option<Place> {
+        let origin = self.origin(merged)?;
+        let bytes = inputs.get(origin.input).copied().unwrap_or_default();
+        let position = positions(bytes, &[(origin.document, &origin.local)]).pop().flatten();
+        Some(self.place_of(&origin, position))
+    }
+
+    /// Gives each of `items` (validation's or lint's findings, with the merged organization's paths) the place of
+    /// what its path names: its input's name, its path there, and its line and column in `inputs` (the inputs'
+    /// bytes, in the order they were read). Every entry their messages quote by a merged path is told in its
+    /// input's terms too (`(first at AccessControlRules[7])` → `(first at a.json: Rules[0])`); quoted values stay
+    /// as they are (a rule may be named `"AccessControlRules[0]"`). An item whose path names nothing one input
+    /// holds keeps it, and so does one placed already. Each input is read once, however many items it holds.
+    pub fn locate_all<T: Locate>(&self, items: &mut [T], inputs: &[&[u8]]) {
+        let mut origins: Vec<(usize, Origin)> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if let Some(origin) = item.merged_path().and_then(|path| self.origin(path)) {
+                origins.push((i, origin));
+            }
         }
-        if let Some(message) = self.message(&finding.message) {
-            finding.message = message;
+        for input in 0..self.names.len() {
+            let here: Vec<&(usize, Origin)> = origins.iter().filter(|(_, origin)| origin.input == input).collect();
+            if here.is_empty() {
+                continue;
+            }
+            let targets: Vec<(usize, &str)> =
+                here.iter().map(|(_, origin)| (origin.document, origin.local.as_str())).collect();
+            let bytes = inputs.get(input).copied().unwrap_or_default();
+            for ((i, origin), position) in here.iter().zip(positions(bytes, &targets)) {
+                items[*i].place(self.place_of(origin, position));
+            }
+        }
+        for item in items.iter_mut() {
+            for text in item.texts() {
+                if let Some(rewritten) = self.message(text) {
+                    *text = rewritten;
+                }
+            }
         }
     }
 
-    /// [`Sources::locate`] for each finding.
-    pub fn locate_all(&self, findings: &mut [Finding]) {
-        findings.iter_mut().for_each(|finding| self.locate(finding));
+    /// Which input, which document and which path there `merged` names: an entry of a merged list and its
+    /// members, or a whole list that one document alone contributed.
+    fn origin(&self, merged: &str) -> Option<Origin> {
+        let (run, local) = match merged.split_once('[') {
+            Some((list, rest)) => {
+                let (index, rest) = rest.split_once(']')?;
+                let index: usize = index.parse().ok()?;
+                let run = self.run(list, index)?;
+                let local = match run.local {
+                    Some(name) => format!("{name}[{}]{rest}", index - run.start),
+                    None => rest.strip_prefix('.').unwrap_or(rest).to_string(),
+                };
+                (run, local)
+            }
+            None => {
+                let mut runs = self.runs.iter().filter(|run| run.list == merged);
+                let run = runs.next()?;
+                if runs.next().is_some() {
+                    return None;
+                }
+                (run, run.local.unwrap_or_default().to_string())
+            }
+        };
+        Some(Origin { input: run.input, document: run.document.map_or(0, |n| n - 1), numbered: run.document, local })
+    }
+
+    fn place_of(&self, origin: &Origin, position: Option<Position>) -> Place {
+        let path = match origin.numbered {
+            Some(n) if origin.local.is_empty() => format!("(document {n})"),
+            Some(n) => format!("(document {n}) {}", origin.local),
+            None => origin.local.clone(),
+        };
+        Place { file: self.names[origin.input].clone(), path, position }
     }
 
     /// The run holding entry `index` of the merged list `list`.
@@ -240,7 +366,7 @@ fn contributions(document: &Document) -> Vec<(&'static str, usize, Option<&'stat
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostic::ErrorCode;
+    use crate::diagnostic::{ErrorCode, Position};
     use crate::load::{parse_all_with_sources, Limits};
     use crate::validate::{validate, Options};
 
@@ -260,16 +386,20 @@ mod tests {
         let mut findings = validate(&file, &Options::default()).findings;
         let merged: Vec<String> = findings.iter().map(|f| f.path.clone()).collect();
         assert_eq!(merged, ["Users[1].Id", "AccessControlRules[2].IpRanges[0]", "ImpersonationRoles[0].Type"]);
-        sources.locate_all(&mut findings);
-        let located: Vec<(&str, ErrorCode)> = findings.iter().map(|f| (f.path.as_str(), f.code)).collect();
+        let bytes: Vec<&[u8]> = inputs.iter().map(|(_, bytes)| *bytes).collect();
+        sources.locate_all(&mut findings, &bytes);
+        let located: Vec<(Option<&str>, &str, Option<Position>, ErrorCode)> =
+            findings.iter().map(|f| (f.file.as_deref(), f.path.as_str(), f.position, f.code)).collect();
+        let at = |line, column| Some(Position { line, column });
         assert_eq!(
             located,
             [
-                ("users.json: (document 2) Users[0].Id", ErrorCode::InvalidParameterException),
-                ("bad.json: Rules[0].IpRanges[0]", ErrorCode::InvalidParameterException),
-                ("role.json: Type", ErrorCode::InvalidParameterException),
+                (Some("users.json"), "(document 2) Users[0].Id", at(2, 37), ErrorCode::InvalidParameterException),
+                (Some("bad.json"), "Rules[0].IpRanges[0]", at(1, 76), ErrorCode::InvalidParameterException),
+                (Some("role.json"), "Type", at(1, 43), ErrorCode::InvalidParameterException),
             ]
         );
+        assert_eq!(findings[0].to_string().split(": ").next(), Some("users.json:2:37"));
         // A path that names a whole list (a quota) names no one input, and stays as it is.
         assert_eq!(sources.path("AccessControlRules"), None);
         assert_eq!(sources.path("AccessControlRules[1].Name").as_deref(), Some("acr.json: AccessControlRules[1].Name"));
@@ -278,7 +408,7 @@ mod tests {
     }
 
     /// Two inputs each holding a rule of one name, and a directory split into two `list-users` pages.
-    fn two_inputs() -> (Vec<crate::diagnostic::Finding>, super::Sources) {
+    fn two_inputs() -> (Vec<crate::diagnostic::Finding>, super::Sources, [&'static [u8]; 4]) {
         let a = br#"{"AccessControlRules": [
             {"Name": "a", "Effect": "ALLOW", "Description": ""},
             {"Name": "x", "Effect": "ALLOW", "Description": ""}]}"#;
@@ -288,12 +418,12 @@ mod tests {
         let inputs =
             [("a.json", &a[..]), ("b.json", &b[..]), ("page-1.json", &first[..]), ("page-2.json", &second[..])];
         let (file, sources) = parse_all_with_sources(inputs, &Limits::default()).unwrap();
-        (validate(&file, &Options::default()).findings, sources)
+        (validate(&file, &Options::default()).findings, sources, [a, b, first, second])
     }
 
     #[test]
     fn messages_name_the_entries_they_quote_in_their_inputs_terms() {
-        let (mut findings, sources) = two_inputs();
+        let (mut findings, sources, bytes) = two_inputs();
         let merged: Vec<(&str, &str)> = findings.iter().map(|f| (f.path.as_str(), f.message.as_str())).collect();
         assert_eq!(
             merged,
@@ -309,8 +439,11 @@ mod tests {
                 ),
             ]
         );
-        sources.locate_all(&mut findings);
-        let located: Vec<(&str, &str)> = findings.iter().map(|f| (f.path.as_str(), f.message.as_str())).collect();
+        sources.locate_all(&mut findings, &bytes);
+        let places: Vec<String> =
+            findings.iter().map(|f| format!("{}: {}", f.file.as_deref().unwrap_or("?"), f.path)).collect();
+        let located: Vec<(&str, &str)> =
+            places.iter().zip(&findings).map(|(place, f)| (place.as_str(), f.message.as_str())).collect();
         assert_eq!(
             located,
             [
@@ -343,7 +476,7 @@ mod tests {
 
     #[test]
     fn text_that_names_no_merged_entry_is_left_as_it_is() {
-        let (_, sources) = two_inputs();
+        let (_, sources, bytes) = two_inputs();
         for message in [
             "",
             "holds 5 entries; the service allows at most 4 per organization",
@@ -371,8 +504,8 @@ mod tests {
         ] {
             assert_eq!(sources.message(message), None, "{message}");
             let mut finding =
-                crate::diagnostic::Finding::error("Organization", ErrorCode::InvalidParameterException, message);
-            sources.locate(&mut finding);
+                crate::diagnostic::Finding::error("Organization", crate::diagnostic::Problem::InvalidValue, message);
+            sources.locate_all(std::slice::from_mut(&mut finding), &bytes);
             assert_eq!((finding.path.as_str(), finding.message.as_str()), ("Organization", message));
         }
         // Entries among odd text are still found, and the text around them kept.

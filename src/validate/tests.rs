@@ -1,7 +1,7 @@
 //! One test per validation check, each asserting the path and the error code (SEMANTICS 4).
 
 use super::*;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{ErrorCode, Severity};
 use crate::load;
 
 /// Validates `json` with `options`; the file must load.

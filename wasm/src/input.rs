@@ -6,7 +6,7 @@
 
 use js_sys::{ArrayBuffer, Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
-use workmail_policy::{ErrorCode, Finding};
+use workmail_policy::{Finding, Problem};
 
 /// One input, or several named ones to merge in order.
 pub enum Contents {
@@ -33,7 +33,7 @@ pub fn contents(input: &JsValue) -> Result<Contents, Vec<Finding>> {
         };
         let Some(name) = member("Name").as_string() else {
             let message = "a named input is `{Name: string, Content}`; `Name` is missing or not a string";
-            findings.push(Finding::error(format!("{path}.Name"), ErrorCode::SerializationException, message));
+            findings.push(Finding::error(format!("{path}.Name"), Problem::WrongType, message));
             continue;
         };
         match content(&member("Content"), &format!("{path}.Content")) {
@@ -64,7 +64,7 @@ fn content(value: &JsValue, path: &str) -> Result<Vec<u8>, Finding> {
             Ok(text) => text.as_string().map(String::into_bytes).ok_or_else(|| not_input(path, "an object")),
             Err(e) => Err(Finding::error(
                 path,
-                ErrorCode::SerializationException,
+                Problem::WrongType,
                 format!("cannot be written as JSON: {}", describe_exception(&e)),
             )),
         };
@@ -84,7 +84,7 @@ fn not_input(path: &str, what: &str) -> Finding {
         "is {what}; an input is the text of an organization file or aws CLI output, its UTF-8 bytes, a parsed \
          object, or an array of {{Name, Content}}"
     );
-    Finding::error(path, ErrorCode::SerializationException, message)
+    Finding::error(path, Problem::WrongType, message)
 }
 
 /// A thrown value as text: an `Error`'s message, or a thrown string.

@@ -125,29 +125,33 @@ fn set(object: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
-/// Reads the inputs: the organization file, or the findings that stopped reading (paths as `wmpolicy` prints
-/// them: bare for one input, `Name: path` for several), and for several inputs where each entry came from.
-fn read(input: &JsValue) -> Result<(OrganizationFile, Option<core_load::Sources>), Vec<Finding>> {
+/// Named inputs as read: where each entry of the merged organization came from, and the inputs' bytes.
+type Named = (core_load::Sources, Vec<Vec<u8>>);
+
+/// Reads the inputs: the organization file, or the findings that stopped reading (for several inputs, each with
+/// its `File` and its path there, as `wmpolicy` prints them), and for several inputs where each entry came from.
+fn read(input: &JsValue) -> Result<(OrganizationFile, Option<Named>), Vec<Finding>> {
     match input::contents(input)? {
         input::Contents::One(bytes) => core_load::parse(&bytes).map(|file| (file, None)),
         input::Contents::Several(named) => {
             let inputs = named.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
             let (file, sources) = core_load::parse_all_with_sources(inputs, &core_load::Limits::default())?;
-            Ok((file, Some(sources)))
+            Ok((file, Some((sources, named.into_iter().map(|(_, bytes)| bytes).collect()))))
         }
     }
 }
 
-/// Reads and validates the inputs. With several, each finding names its input and the entry's path there, as
-/// `wmpolicy validate` prints it.
+/// Reads and validates the inputs. With several, each finding names its input (`File`), the entry's path there,
+/// and its `Line` and `Column`, as `wmpolicy validate` prints it.
 fn read_and_validate(
     input: &JsValue,
     options: &core_validate::Options,
 ) -> Result<core_validate::Validation, Vec<Finding>> {
-    let (file, sources) = read(input)?;
+    let (file, named) = read(input)?;
     let mut validation = core_validate::validate(&file, options);
-    if let Some(sources) = sources {
-        sources.locate_all(&mut validation.findings);
+    if let Some((sources, contents)) = named {
+        let inputs: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
+        sources.locate_all(&mut validation.findings, &inputs);
     }
     Ok(validation)
 }

@@ -13,7 +13,7 @@
 
 use wasm_bindgen::prelude::*;
 use workmail_policy::replay::{report, LogReader, Records, Replayer, RuleSet, Summary};
-use workmail_policy::{ErrorCode, Finding, Organization, Policy};
+use workmail_policy::{ErrorCode, Finding, Organization, Policy, Problem};
 
 use crate::{failed, to_js};
 
@@ -59,7 +59,7 @@ pub fn start(rules: &JsValue, against: Option<JsValue>, options: Option<JsValue>
         match Policy::compile(&organization) {
             Ok(policy) => Some(Rules { organization, policy }),
             Err(e) => {
-                findings.push(Finding::error(side, ErrorCode::LimitExceededException, e.to_string()));
+                findings.push(Finding::error(side, Problem::OverEngineLimit, e.to_string()));
                 None
             }
         }

@@ -45,12 +45,44 @@ export type ErrorCode =
   | "ResourceNotFoundException"
   | "SerializationException";
 
-/** One problem with an organization: where (`AccessControlRules[3].IpRanges[7]`), the service's error, a sentence. */
+/** Which check found a finding (one per kind of mistake; SARIF's rule ids). */
+export type Problem =
+  | "NotJson"
+  | "InputLimit"
+  | "UnknownShape"
+  | "UnknownMember"
+  | "WrongType"
+  | "DuplicateMember"
+  | "MissingMember"
+  | "InvalidValue"
+  | "OverQuota"
+  | "OverEngineLimit"
+  | "UnknownUser"
+  | "UnknownRole"
+  | "DuplicateIdentifier"
+  | "DuplicateRule"
+  | "DuplicateOverride"
+  | "HostBitsSet"
+  | "UndocumentedAction"
+  | "GlobInDeviceValue"
+  | "NoRuleId"
+  | "InvalidRequest"
+  | "MoreFindings";
+
+/**
+ * One problem with an organization: where (`AccessControlRules[3].IpRanges[7]`), which check found it, the
+ * service's error, a sentence. Where the text read is known, `Line` and `Column` (from 1, in characters) say where
+ * the member starts; with several named inputs, `File` names the input and `Path` is the path there.
+ */
 export interface Finding {
   Path: string;
+  Problem: Problem;
   Code: ErrorCode;
   Severity: "error" | "warning";
   Message: string;
+  File?: string;
+  Line?: number;
+  Column?: number;
 }
 
 export interface ErrorBody {
@@ -327,6 +359,12 @@ export interface LintFinding {
   Message: string;
   /** For a dead rule, the rules that shadow it. */
   ShadowedBy?: string[];
+  /** For a validation warning, which check of validation made it. */
+  Problem?: Problem;
+  /** Where the finding is, once placed in a named input (as `wmpolicy lint` places it). */
+  File?: string;
+  Line?: number;
+  Column?: number;
   /** For a lockout of users: who, how far (over the seven protocols), and the rules that cause it. */
   Lockout?: Lockout;
 }

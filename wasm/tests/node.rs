@@ -151,7 +151,10 @@ mod engine {
 
         let several = js(json!([{"Name": "a.json", "Content": "{\"Rules\": 5}"}]));
         let loaded = rs(&load(several));
-        assert_eq!(loaded["Findings"][0]["Path"], json!("a.json: Rules"));
+        let finding = &loaded["Findings"][0];
+        assert_eq!((&finding["File"], &finding["Path"]), (&json!("a.json"), &json!("Rules")), "{loaded}");
+        assert_eq!((&finding["Line"], &finding["Column"]), (&json!(1), &json!(2)), "{loaded}");
+        assert_eq!(finding["Problem"], json!("WrongType"));
     }
 
     #[wasm_bindgen_test]
