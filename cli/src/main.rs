@@ -21,7 +21,9 @@ use workmail_policy::{
 use workmail_policy_fixture as fixture;
 
 mod bench;
+mod diff_sarif;
 mod replay;
+mod sarif;
 
 /// Exit codes, documented in the README.
 mod exit {
@@ -90,9 +92,8 @@ enum Command {
     Validate {
         #[command(flatten)]
         inputs: Inputs,
-        /// Print the findings as a JSON list.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: Output,
     },
     /// GetAccessControlEffect: the effect of the access-control rules on one request.
     Access {
@@ -169,9 +170,8 @@ enum Command {
         /// Compare one simulate call only (default: all three).
         #[arg(long, value_enum)]
         kind: Option<KindArg>,
-        /// Print the changed regions as JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: Output,
         /// As for the other commands.
         #[arg(long)]
         relax_quotas: bool,
@@ -187,9 +187,8 @@ enum Command {
         /// WebMail), or without one by any protocol, from any address.
         #[arg(long, value_name = "USER[:PROTOCOL]")]
         must_reach: Vec<analyse::lint::MustReach>,
-        /// Print the findings as JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: Output,
     },
     /// Who can reach mail, with which protocol, from which addresses: a row per directory user (or per user the
     /// rules name, and any other user) and per impersonation role, a column per protocol, computed over every
@@ -282,6 +281,34 @@ enum Command {
         #[command(flatten)]
         size: InputSize,
     },
+}
+
+/// How `validate`, `lint` and `diff` print what they found.
+#[derive(Args)]
+struct Output {
+    /// Print JSON (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// text (the default: one line per finding, `file:line:column: severity: …`), json, or sarif (SARIF 2.1.0,
+    /// for GitHub code scanning and other CI dashboards).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<Format>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+impl Output {
+    fn format(&self) -> Format {
+        match (self.json, self.format) {
+            (true, _) => Format::Json,
+            (false, format) => format.unwrap_or(Format::Text),
+        }
+    }
 }
 
 /// The shapes `wmpolicy generate` writes (`workmail_policy::testing::Shape`).
@@ -429,10 +456,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, u8> {
     match cli.command {
-        Command::Validate { inputs, json } => {
+        Command::Validate { inputs, output } => {
             let validation = read_and_validate(&inputs)?;
             let findings = &validation.findings;
-            if json {
+            let format = output.format();
+            if format == Format::Sarif {
+                print_sarif(&sarif::validation_rules(), findings.iter().map(sarif::from_finding).collect(), &inputs);
+            } else if format == Format::Json {
                 println!("{}", serde_json::to_string_pretty(findings).unwrap_or_default());
             } else {
                 for finding in findings {
@@ -586,32 +616,55 @@ fn run(cli: Cli) -> Result<u8, u8> {
                 explained(&explain::impersonation(&org, &request.request()), json)
             }
         },
-        Command::Diff { old, new, kind, json, relax_quotas, size } => {
+        Command::Diff { old, new, kind, output, relax_quotas, size } => {
             let read = |path: &str| {
                 let size = InputSize { max_input_mib: size.max_input_mib };
                 let inputs = Inputs { files: vec![path.to_string()], read_as: vec![], relax_quotas, size };
-                let validation = read_and_validate(&inputs)?;
-                for finding in &validation.findings {
-                    eprintln!("{path}: {finding}");
+                let mut read = read_inputs(&inputs)?;
+                for finding in &read.validation.findings {
+                    eprintln!("{finding}");
                 }
-                validation.organization.ok_or(exit::INVALID)
+                match read.validation.organization.take() {
+                    Some(organization) => Ok((organization, read)),
+                    None => Err(exit::INVALID),
+                }
             };
-            let (old, new) = (read(&old)?, read(&new)?);
+            let ((old_org, old_read), (new_org, new_read)) = (read(&old)?, read(&new)?);
             let kinds = kind.map_or(Kind::ALL.to_vec(), |k| vec![k.into()]);
-            let diff = analyse::diff(&old, &new, &kinds);
-            print_value(&diff, json);
+            let diff = analyse::diff(&old_org, &new_org, &kinds);
+            if output.format() == Format::Sarif {
+                let sides = diff_sarif::Sides { old: (&old_org, &old_read, &old), new: (&new_org, &new_read, &new) };
+                let places = diff_sarif::places(&diff, &sides);
+                let results = diff_sarif::results(&diff, &places);
+                let log = sarif::log(&diff_sarif::rules(), &results, &new);
+                println!("{}", serde_json::to_string_pretty(&log).unwrap_or_default());
+            } else {
+                print_value(&diff, output.format() == Format::Json);
+            }
             Ok(if diff.equivalent { exit::OK } else { exit::FOUND })
         }
-        Command::Lint { inputs, must_reach, json } => {
-            let validation = read_and_validate(&inputs)?;
+        Command::Lint { inputs, must_reach, output } => {
+            let read = read_inputs(&inputs)?;
+            let validation = &read.validation;
+            let format = output.format();
             let Some(org) = &validation.organization else {
+                // Code scanning shows why there was nothing to lint.
+                if format == Format::Sarif {
+                    let results = validation.findings.iter().map(sarif::from_finding).collect();
+                    print_sarif(&sarif::validation_rules(), results, &inputs);
+                }
                 print_findings(&validation.findings);
                 return Err(exit::INVALID);
             };
-            // Validation's warnings are part of the report, not printed twice.
+            // Validation's warnings are part of the report (located already), not printed twice.
             let options = analyse::lint::Options { must_reach };
-            let report = analyse::lint::lint_with(org, &validation.findings, &options);
-            print_value(&report, json);
+            let mut report = analyse::lint::lint_with(org, &validation.findings, &options);
+            read.locate(&mut report.findings);
+            if format == Format::Sarif {
+                print_sarif(&sarif::lint_rules(), report.findings.iter().map(sarif::from_lint).collect(), &inputs);
+            } else {
+                print_value(&report, format == Format::Json);
+            }
             Ok(if report.is_clean() { exit::OK } else { exit::FOUND })
         }
     }
@@ -648,6 +701,13 @@ fn man_pages(out_dir: Option<&Path>) -> Result<u8, u8> {
         })?;
     }
     Ok(exit::OK)
+}
+
+/// Prints a SARIF log; a result about no single input is placed at the first input.
+fn print_sarif(rules: &[sarif::Rule], results: Vec<sarif::Result>, inputs: &Inputs) {
+    let first = inputs.files.first().or(inputs.read_as.get(1)).map_or("-", String::as_str);
+    let log = sarif::log(rules, &results, first);
+    let _ = writeln!(io::stdout().lock(), "{}", serde_json::to_string_pretty(&log).unwrap_or_default());
 }
 
 /// Prints a value of the core: `Display` for people, JSON for tools. A closed stdout (`| head`) ends the output
@@ -729,6 +789,35 @@ fn input_files(inputs: &Inputs) -> Result<Vec<(&str, Option<load::RulesAs>)>, u8
 }
 
 fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
+    read_inputs(inputs).map(|read| read.validation)
+}
+
+/// Inputs read and validated, with what places later findings (lint's) in them.
+struct ReadInputs {
+    validation: Validation,
+    sources: load::Sources,
+    contents: Vec<Vec<u8>>,
+}
+
+impl ReadInputs {
+    /// Gives each finding its input, path there, line and column.
+    fn locate<T: load::Locate>(&self, findings: &mut [T]) {
+        self.sources.locate_all(findings, &self.inputs());
+    }
+
+    /// Where the entry at the merged path `merged` is.
+    fn place(&self, merged: &str) -> Option<load::Place> {
+        self.sources.place(merged, &self.inputs())
+    }
+
+    fn inputs(&self) -> Vec<&[u8]> {
+        self.contents.iter().map(Vec::as_slice).collect()
+    }
+}
+
+/// Reads the inputs and validates them; every finding is located in its input (`acme.json:14:9`), with its path
+/// there.
+fn read_inputs(inputs: &Inputs) -> Result<ReadInputs, u8> {
     let limits = inputs.size.limits();
     let files = input_files(inputs)?;
     let mut contents = Vec::with_capacity(files.len());
@@ -747,18 +836,18 @@ fn read_and_validate(inputs: &Inputs) -> Result<Validation, u8> {
         // Reported like validation findings: on stdout (as JSON with --json) by `validate`, on stderr by queries.
         Err(findings) => {
             let findings = findings.into_iter().map(in_command_terms).collect();
-            return Ok(Validation { findings, organization: None });
+            let validation = Validation { findings, organization: None };
+            return Ok(ReadInputs { validation, sources: load::Sources::default(), contents: vec![] });
         }
     };
     let options = Options { enforce_quotas: !inputs.relax_quotas };
-    let mut validation = validate::validate(&file, &options);
-    // With several inputs, a merged path (`AccessControlRules[2]`) would not say which file holds the entry; each
-    // finding names its input and the entry's path there. One input's findings keep the merged paths, which are
-    // that file's own for an organization file.
-    if files.len() > 1 {
-        sources.locate_all(&mut validation.findings);
-    }
-    Ok(validation)
+    let validation = validate::validate(&file, &options);
+    let contents = contents.into_iter().map(|(_, bytes, _)| bytes).collect();
+    let mut read = ReadInputs { validation, sources, contents };
+    let mut findings = std::mem::take(&mut read.validation.findings);
+    read.locate(&mut findings);
+    read.validation.findings = findings;
+    Ok(read)
 }
 
 /// `wmpolicy fmt`: formats every file it can, reports the others, and returns the exit code for all of them.
@@ -777,8 +866,7 @@ fn fmt(files: &[String], check: bool, limits: &load::Limits) -> u8 {
             Ok(text) => text,
             Err(findings) => {
                 for finding in findings {
-                    let path = if finding.path.is_empty() { path.clone() } else { format!("{path}: {}", finding.path) };
-                    eprintln!("{}", in_command_terms(Finding { path, ..finding }));
+                    eprintln!("{}", in_command_terms(Finding { file: Some(path.clone()), ..finding }));
                 }
                 invalid = true;
                 continue;
@@ -858,8 +946,7 @@ fn test_fixtures(paths: &[String], options: &Options, limits: &load::Limits) -> 
             Ok(fixture) => fixtures.push((path, fixture)),
             Err(findings) => {
                 for finding in findings {
-                    let path = if finding.path.is_empty() { path.clone() } else { format!("{path}: {}", finding.path) };
-                    eprintln!("{}", in_command_terms(Finding { path, ..finding }));
+                    eprintln!("{}", in_command_terms(Finding { file: Some(path.clone()), ..finding }));
                 }
                 return Err(exit::INVALID);
             }

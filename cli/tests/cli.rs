@@ -6,18 +6,14 @@
 //! commands and `fmt`, on stdout for `validate`), 5 `diff` found a difference, `lint` a finding, or `test` a
 //! fixture's recorded answer that differs from the engine's.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_wmpolicy");
-const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/acme.json");
-const AWS_ACCESS_RULES: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/aws-cli/list-access-control-rules.json");
-const ACME_PROPOSED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/acme-proposed.json");
+mod common;
+
+use common::*;
 
 const ALICE: &str = "S-1-1-11-4012345678-1000000001-2000000001-1001";
 const DAVE: &str = "S-1-1-11-4012345678-1000000004-2000000004-1004";
@@ -26,78 +22,6 @@ const ARCHIVER_ROLE: &str = "6e1f4a52-3c1d-4f0b-9a57-0f1e2d3c4b5a";
 const HELPDESK_ROLE: &str = "b7c8d9e0-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
 const AWS_USER: &str = "S-1-1-11-1111111111-2222222222-3333333333-3333";
 
-/// A finished run of the binary.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Stdout as JSON; fails the test when it is not.
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
-    }
-
-    /// Asserts the exit code, showing the whole run when it differs.
-    fn expect_code(self, code: i32) -> Self {
-        assert_eq!(self.code, code, "exit code of {self:?}");
-        self
-    }
-}
-
-fn wmpolicy(args: &[&str]) -> Run {
-    wmpolicy_with_stdin(args, b"")
-}
-
-fn wmpolicy_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.to_vec();
-    // Written from another thread so that a large input cannot deadlock against a full stdout pipe.
-    let writer = std::thread::spawn(move || {
-        // The binary may exit without reading stdin (a usage error, say); a broken pipe is then expected.
-        let _ = pipe.write_all(&input);
-    });
-    let output = child.wait_with_output().expect("the binary runs");
-    writer.join().expect("the stdin writer does not panic");
-    Run {
-        code: output.status.code().unwrap_or_else(|| panic!("{BIN} {args:?} was killed by a signal")),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-/// A file in the temporary directory under a name no other test (or test process) uses, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, contents: impl AsRef<[u8]>) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let unique = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("wmpolicy-cli-{}-{unique}-{name}", std::process::id()));
-        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("temporary paths are UTF-8")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 /// An organization whose only problem is an IP range with a prefix length over 32.
 const BAD_RANGE: &str = r#"{"AccessControlRules": [{"Name": "office", "Effect": "ALLOW", "Description": "", "IpRanges": ["10.0.0.0/33"]}]}"#;
 
@@ -105,15 +29,25 @@ const BAD_RANGE: &str = r#"{"AccessControlRules": [{"Name": "office", "Effect": 
 const TYPO: &str = r#"{"AccessControlRules": [{"Name": "office", "Effect": "DENY", "Description": "",
                         "NotIpRange": ["10.0.0.0/8"]}]}"#;
 
-/// Asserts that `findings` is a JSON array of objects with exactly the members of a finding, and returns them.
+/// Asserts that `findings` is a JSON array of objects with exactly the members of a finding, and returns them:
+/// strings, and where the finding is located, its `File` with a `Line` and `Column` (counted from 1).
 fn findings(value: &Value) -> &Vec<Value> {
     let list = value.as_array().unwrap_or_else(|| panic!("findings are a JSON array: {value}"));
     for finding in list {
         let object = finding.as_object().unwrap_or_else(|| panic!("a finding is an object: {finding}"));
         let mut members: Vec<&str> = object.keys().map(String::as_str).collect();
         members.sort_unstable();
-        assert_eq!(members, ["Code", "Message", "Path", "Severity"], "{finding}");
-        assert!(object.values().all(Value::is_string), "{finding}");
+        members.retain(|member| !["Column", "File", "Line"].contains(member));
+        assert_eq!(members, ["Code", "Message", "Path", "Problem", "Severity"], "{finding}");
+        for member in ["Code", "Message", "Path", "Problem", "Severity"] {
+            assert!(object[member].is_string(), "{finding}");
+        }
+        assert!(object.get("File").is_none_or(Value::is_string), "{finding}");
+        let line = object.get("Line").map(|n| n.as_u64().filter(|&n| n >= 1));
+        let column = object.get("Column").map(|n| n.as_u64().filter(|&n| n >= 1));
+        assert_eq!(line.is_some(), column.is_some(), "{finding}");
+        assert!(line.is_none_or(|n| n.is_some()) && column.is_none_or(|n| n.is_some()), "{finding}");
+        assert!(line.is_none() || object.contains_key("File"), "{finding}");
     }
     list
 }
@@ -144,7 +78,9 @@ fn validate_reports_each_finding_with_its_path_and_code() {
     let run = wmpolicy(&["validate", bad.path()]).expect_code(4);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{run:?}");
-    assert!(lines[0].starts_with("error: AccessControlRules[0].IpRanges[0]: \"10.0.0.0/33\" is not"), "{run:?}");
+    // As compilers print: file:line:column, severity, the path and what is wrong.
+    let start = format!("{}:1:95: error: AccessControlRules[0].IpRanges[0]: \"10.0.0.0/33\" is not", bad.path());
+    assert!(lines[0].starts_with(&start), "{run:?}");
     assert!(lines[0].ends_with("(InvalidParameterException)"), "{run:?}");
     assert_eq!(lines[1], "1 error(s), 0 warning(s)");
 }
@@ -161,17 +97,21 @@ fn validate_json_lists_findings_errors_first() {
     let run = wmpolicy(&["validate", "--json", file.path()]).expect_code(4);
     let value = run.json();
     let list = findings(&value);
-    let summary: Vec<(&str, &str, &str)> = list
+    let summary: Vec<(&str, &str, &str, &str, &Value)> = list
         .iter()
-        .map(|f| (f["Path"].as_str().unwrap(), f["Code"].as_str().unwrap(), f["Severity"].as_str().unwrap()))
+        .map(|f| {
+            let text = |member: &str| f[member].as_str().unwrap();
+            (text("Path"), text("Problem"), text("Code"), text("Severity"), &f["Line"])
+        })
         .collect();
     assert_eq!(
         summary,
         [
-            ("AccessControlRules[1].IpRanges[0]", "InvalidParameterException", "error"),
-            ("AccessControlRules[0].IpRanges[0]", "InvalidParameterException", "warning"),
+            ("AccessControlRules[1].IpRanges[0]", "InvalidValue", "InvalidParameterException", "error", &json!(3)),
+            ("AccessControlRules[0].IpRanges[0]", "HostBitsSet", "InvalidParameterException", "warning", &json!(2)),
         ]
     );
+    assert!(list.iter().all(|f| f["File"] == json!(file.path())), "{value}");
     assert!(list[1]["Message"].as_str().unwrap().contains("host bits"), "{value}");
 }
 
@@ -179,8 +119,9 @@ fn validate_json_lists_findings_errors_first() {
 fn validate_suggests_the_member_a_typo_meant() {
     let typo = TempFile::new("typo.json", TYPO);
     let run = wmpolicy(&["validate", typo.path()]).expect_code(4);
-    let path = format!("{}: AccessControlRules[0].NotIpRange", typo.path());
-    assert!(run.stdout.contains(&format!("error: {path}: unknown member `NotIpRange`")), "{run:?}");
+    let path = "AccessControlRules[0].NotIpRange";
+    let line = format!("{}:2:25: error: {path}: unknown member `NotIpRange`", typo.path());
+    assert!(run.stdout.contains(&line), "{run:?}");
     assert!(run.stdout.contains("did you mean `NotIpRanges`?"), "{run:?}");
     assert!(run.stdout.ends_with("1 error(s), 0 warning(s)\n"), "{run:?}");
 
@@ -190,9 +131,13 @@ fn validate_suggests_the_member_a_typo_meant() {
         run.json(),
         json!([{
             "Path": path,
+            "Problem": "UnknownMember",
             "Code": "InvalidParameterException",
             "Severity": "error",
             "Message": "unknown member `NotIpRange`; did you mean `NotIpRanges`?",
+            "File": typo.path(),
+            "Line": 2,
+            "Column": 25,
         }])
     );
 }
@@ -204,7 +149,11 @@ fn validate_json_reports_malformed_json() {
     let value = run.json();
     let list = findings(&value);
     assert_eq!(list.len(), 1, "{value}");
-    assert_eq!(list[0]["Path"], json!(broken.path()));
+    assert_eq!(list[0]["File"], json!(broken.path()));
+    assert_eq!(list[0]["Path"], json!(""));
+    // Where serde_json stopped: the end of the text.
+    assert_eq!((&list[0]["Line"], &list[0]["Column"]), (&json!(1), &json!(24)), "{value}");
+    assert_eq!(list[0]["Problem"], json!("NotJson"));
     assert_eq!(list[0]["Code"], json!("SerializationException"));
     assert_eq!(list[0]["Severity"], json!("error"));
 }
@@ -494,11 +443,12 @@ fn query_commands_refuse_an_invalid_organization() {
             let request = br#"{"Operation":"GetMobileDeviceAccessEffect","DeviceType":"iPhone"}"#;
             let run = wmpolicy_with_stdin(args, request).expect_code(4);
             assert_eq!(run.stdout, "", "{args:?}");
-            assert!(run.stderr.starts_with("error: "), "{args:?}: {run:?}");
+            assert!(run.stderr.starts_with(&format!("{}:", file.path())), "{args:?}: {run:?}");
+            assert!(run.stderr.contains(": error: "), "{args:?}: {run:?}");
         }
     }
     let run = wmpolicy(&["mobile", bad.path(), "--device-type", "iPhone"]).expect_code(4);
-    assert!(run.stderr.contains("error: AccessControlRules[0].IpRanges[0]: \"10.0.0.0/33\""), "{run:?}");
+    assert!(run.stderr.contains(":1:95: error: AccessControlRules[0].IpRanges[0]: \"10.0.0.0/33\""), "{run:?}");
     assert!(run.stderr.contains("(InvalidParameterException)"), "{run:?}");
     let run = wmpolicy(&["mobile", typo.path(), "--device-type", "iPhone"]).expect_code(4);
     assert!(run.stderr.contains("did you mean `NotIpRanges`?"), "{run:?}");
@@ -514,7 +464,8 @@ fn query_commands_answer_despite_warnings_and_show_them() {
         wmpolicy(&["access", file.path(), "--ip-address", "10.200.0.1", "--action", "IMAP", "--user-id", AWS_USER])
             .expect_code(0);
     assert_eq!(run.json(), json!({"Effect": "DENY", "MatchedRules": ["office"]}));
-    assert!(run.stderr.starts_with("warning: AccessControlRules[0].IpRanges[0]: "), "{run:?}");
+    let start = format!("{}:1:94: warning: AccessControlRules[0].IpRanges[0]: ", file.path());
+    assert!(run.stderr.starts_with(&start), "{run:?}");
 }
 
 // --- usage errors (exit 2) and unreadable inputs (exit 3) -------------------------------------------------------
@@ -773,9 +724,13 @@ fn aws_cli_outputs_merge_in_order() {
     assert_eq!(
         run.json(),
         json!([{
-            "Path": format!("{AWS_ACCESS_RULES}: Rules[1].UserIds[0]"),
+            "Path": "Rules[1].UserIds[0]",
+            "Problem": "UnknownUser",
             "Code": "EntityNotFoundException",
             "Severity": "error",
+            "File": AWS_ACCESS_RULES,
+            "Line": 15,
+            "Column": 13,
             "Message": "\"S-1-1-11-1111111111-2222222222-3333333333-3333\" names no user of the directory (no user has it as ID, email or name)",
         }])
     );
@@ -1003,7 +958,8 @@ fn lint_reports_dead_rules_lockouts_and_mistakes_and_exits_five() {
     let dead = &value["Findings"][0];
     assert_eq!(dead["Category"], json!("DeadRule"));
     assert_eq!(dead["Path"], json!("AccessControlRules[1]"));
-    assert_eq!(dead["ShadowedBy"], json!(["AccessControlRules[0]"]));
+    assert_eq!(dead["ShadowedBy"], json!([format!("{}: AccessControlRules[0]", file.path())]));
+    assert_eq!((&dead["File"], &dead["Line"]), (&json!(file.path()), &json!(3)), "{value}");
 }
 
 /// The issue's organization: every documented protocol denied, an undocumented spelling still allowed by
@@ -1019,7 +975,7 @@ fn lint_finds_every_user_locked_out_of_the_seven_protocols() {
     );
     let run = wmpolicy(&["lint", file.path()]).expect_code(5);
     assert_eq!(
-        run.stdout,
+        run.stdout.strip_prefix(&format!("{}:1:2: warning: ", file.path())).unwrap_or(&run.stdout),
         "lockout: AccessControlRules: every user is denied every protocol (ActiveSync, AutoDiscover, EWS, IMAP, SMTP, \
          WindowsOutlook, WebMail) from every address, by \"deny-all-protocols\": no one can reach their mail\n\
          0 dead rule(s), 1 lockout(s), 0 likely mistake(s)\n"
@@ -1212,7 +1168,8 @@ fn fmt_refuses_what_it_cannot_read() {
     let twice = r#"{"AccessControlRules": [{"Name": "a", "Name": "b"}]}"#;
     let file = TempFile::new("twice.json", twice);
     let run = wmpolicy(&["fmt", file.path()]).expect_code(4);
-    assert!(run.stderr.contains(&format!("{}: AccessControlRules[0].Name", file.path())), "{}", run.stderr);
+    let start = format!("{}:1:39: error: AccessControlRules[0].Name", file.path());
+    assert!(run.stderr.contains(&start), "{}", run.stderr);
     assert!(run.stderr.contains("written twice"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(&file.0).unwrap(), twice);
     wmpolicy(&["fmt", "/nonexistent/org.json"]).expect_code(3);
@@ -1271,10 +1228,11 @@ fn validation_findings_name_the_input_and_its_own_path() {
     );
     let run = wmpolicy(&["validate", "--json", ACME, bad.path()]).expect_code(4);
     let value: Value = serde_json::from_str(&run.stdout).expect("JSON findings");
-    let paths: Vec<&str> = findings(&value).iter().filter_map(|f| f["Path"].as_str()).collect();
-    let expected = format!("{}: Rules[0].IpRanges[0]", bad.path());
-    assert!(paths.contains(&expected.as_str()), "{paths:?}");
-    assert!(!paths.iter().any(|p| p.starts_with("AccessControlRules[")), "{paths:?}");
+    let places: Vec<String> =
+        findings(&value).iter().map(|f| format!("{} {} {}:{}", f["File"], f["Path"], f["Line"], f["Column"])).collect();
+    let expected = format!("\"{}\" \"Rules[0].IpRanges[0]\" 1:81", bad.path());
+    assert!(places.contains(&expected), "{places:?}");
+    assert!(!places.iter().any(|p| p.contains("\"AccessControlRules[")), "{places:?}");
 }
 
 /// With several inputs, a finding's message names the other entries it quotes as its path does: by the file and
@@ -1295,7 +1253,8 @@ fn a_rule_named_twice_across_inputs_is_told_by_both_files_own_paths() {
         .filter(|f| f["Message"].as_str().is_some_and(|m| m.contains("second rule named")))
         .collect();
     assert_eq!(twice.len(), 1, "{value}");
-    assert_eq!(twice[0]["Path"], format!("{}: Rules[0].Name", second.path()), "{value}");
+    assert_eq!((&twice[0]["File"], &twice[0]["Path"]), (&json!(second.path()), &json!("Rules[0].Name")), "{value}");
+    assert_eq!((&twice[0]["Line"], &twice[0]["Column"]), (&json!(1), &json!(13)), "{value}");
     let message = twice[0]["Message"].as_str().unwrap_or_default();
     let first_at = format!("(first at {}: AccessControlRules[1])", first.path());
     assert!(message.contains(&first_at), "{message}");
