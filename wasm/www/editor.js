@@ -50,16 +50,17 @@ function el(tag, attributes = {}, ...children) {
 const EFFECTS = ["ALLOW", "DENY"];
 
 /**
- * Each kind: where its list lives, its members as form fields (scalars; `required` ones stay in the object even
- * when emptied, so that validation names them; optional ones are removed when emptied), its condition lists, how
- * a rule is recognised across edits (for the change list), and a new rule's members.
+ * Each kind: where its list lives, what one is called (`noun` in prose, `short` in the names screen readers say:
+ * "Move rule contractors-office-only up"), its members as form fields (scalars; `required` ones stay in the object
+ * even when emptied, so that validation names them; optional ones are removed when emptied), its condition lists
+ * (with the datalist that suggests their values), and a new rule's members.
  */
 const ACCESS = {
   key: "AccessControlRules",
   title: "Access-control rules",
   noun: "access rule",
+  short: "rule",
   absent: "Absent: a new organization's single `default` rule, which allows everything.",
-  identity: (r) => r.Name,
   label: (r) => r.Name || "(no name)",
   scalars: [
     { key: "Name", required: true },
@@ -77,8 +78,8 @@ const MOBILE = {
   key: "MobileDeviceAccessRules",
   title: "Mobile-device access rules",
   noun: "mobile rule",
+  short: "mobile rule",
   absent: "Absent: a new organization's default rule, which allows every device.",
-  identity: (r) => r.MobileDeviceAccessRuleId ?? r.Name,
   label: (r) => r.Name || r.MobileDeviceAccessRuleId || "(no name)",
   scalars: [
     { key: "MobileDeviceAccessRuleId" },
@@ -102,8 +103,8 @@ const OVERRIDE = {
   key: "MobileDeviceAccessOverrides",
   title: "Mobile-device access overrides",
   noun: "override",
+  short: "override",
   absent: "None.",
-  identity: (o) => `${o.UserId}/${(o.DeviceId ?? "").toUpperCase()}`,
   label: (o) => `${o.UserId ?? "?"} / ${o.DeviceId ?? "?"}`,
   scalars: [
     { key: "UserId", required: true, list: "users" },
@@ -119,8 +120,8 @@ const IMPERSONATION_RULE = {
   key: "Rules",
   title: "Rules",
   noun: "impersonation rule",
+  short: "impersonation rule",
   absent: "No rules: the role matches nothing.",
-  identity: (r) => r.ImpersonationRuleId ?? r.Name,
   label: (r) => r.Name || r.ImpersonationRuleId || "(no name)",
   scalars: [
     { key: "ImpersonationRuleId", required: true },
@@ -136,8 +137,8 @@ const ROLE = {
   key: "ImpersonationRoles",
   title: "Impersonation roles",
   noun: "impersonation role",
+  short: "role",
   absent: "Absent: roles are not checked (any role id is accepted in access requests).",
-  identity: (r) => r.ImpersonationRoleId ?? r.Name,
   label: (r) => r.Name || r.ImpersonationRoleId || "(no name)",
   scalars: [
     { key: "ImpersonationRoleId", required: true },
@@ -180,7 +181,95 @@ const state = {
   /** The edited organization compiled by the access module, for effective access. */
   accessPolicy: null,
   findings: [],
+  /** The organization as loaded or last downloaded, as text: edits since then are unsaved. */
+  saved: null,
+  /** The field typed in last: `{path, list, index, key}`, for the findings about it (a duplicate name). */
+  editing: null,
 };
+
+/**
+ * Each edited object's counterpart in `state.original`: a rule keeps its identity whatever its name becomes, so a
+ * renamed rule, or two rules that share a name for a moment, are "changed", never "removed" and "added".
+ */
+let origins = new WeakMap();
+
+/** Pairs each item of `org` with the item of its clone `original` at the same place, nested rules too. */
+function pairOrigins(org, original) {
+  origins = new WeakMap();
+  const pair = (kind, after, before) => (after ?? []).forEach((item, i) => {
+    origins.set(item, before[i]);
+    if (kind.children) pair(kind.children, item[kind.children.key], before[i][kind.children.key]);
+  });
+  for (const kind of KINDS) pair(kind, org[kind.key], original[kind.key]);
+}
+
+/** Whether there are edits that neither came from a file nor went into a download. */
+function unsaved() {
+  return state.org !== null && JSON.stringify(state.org) !== state.saved;
+}
+
+/**
+ * Asks before `action` replaces unsaved edits (an in-page dialog, so that it reads and works like the page);
+ * resolves to whether to go on.
+ */
+function confirmDiscard(action) {
+  if (!unsaved()) return Promise.resolve(true);
+  const dialog = $("#discard-dialog");
+  $("#discard-text").textContent = `${state.name} has edits that were not downloaded. ${action} replaces them.`;
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "discard"), { once: true });
+  });
+}
+
+/** Tells screen readers what a move, addition or removal did (the focus moves with the rule, silently). */
+function announce(text) {
+  $("#announce").textContent = text;
+}
+
+// ---- The directory: ids with the names people know ---------------------------------------------------------------
+
+/** The directory user `value` names (an ID, email or user name), if the organization has a directory. */
+function directoryUser(value) {
+  if (!value) return null;
+  const users = state.org?.Users ?? state.original?.Users ?? [];
+  return users.find((u) => u.Id === value || u.Email === value || u.Name === value) ?? null;
+}
+
+/** A directory user as people know them: `alice@acme.example.com (Alice Admin)`. */
+function userLabel(user) {
+  const main = user.Email ?? user.Name ?? user.Id;
+  return user.DisplayName && user.DisplayName !== main ? `${main} (${user.DisplayName})` : main;
+}
+
+/**
+ * Who or what an id in a rule or a request is, in words, or "" when nothing loaded says: a user of the directory
+ * (`suggestions` "users") or an impersonation role ("roles").
+ */
+function whoIs(value, suggestions = "users") {
+  if (!value) return "";
+  if (suggestions === "roles") {
+    const role = (state.org?.ImpersonationRoles ?? []).find((r) => r.ImpersonationRoleId === value);
+    return role?.Name ? `role ${role.Name}` : "";
+  }
+  if (suggestions !== "users") return "";
+  const user = directoryUser(value);
+  if (!user) return "";
+  return value === user.Id ? userLabel(user) : `${user.DisplayName ?? user.Name}, ID ${user.Id}`;
+}
+
+/** `S-1-…`, or `S-1-… (alice@acme.example.com)` when the directory knows the id. */
+function withName(value, suggestions = "users") {
+  const who = whoIs(value, suggestions);
+  return `${value}${who ? ` (${who})` : ""}`;
+}
+
+/** `"S-1-…"`, or `"S-1-…" (alice@acme.example.com)` when the directory knows the id: for the change lists. */
+function quoted(value, suggestions = "users") {
+  const who = typeof value === "string" ? whoIs(value, suggestions) : "";
+  return `${JSON.stringify(value)}${who ? ` (${who})` : ""}`;
+}
 
 function setStatus(text, kind = "") {
   const status = $("#status");
@@ -221,12 +310,15 @@ function open(inputs, name) {
   box.replaceChildren();
   const { file, findings } = readInputs(inputs);
   if (!file) {
-    box.append(el("h3", {}, `Could not read ${name}`), ...findings.map(findingNode));
+    box.append(el("h3", {}, `Could not read ${name}`), ...findings.map((finding) => findingNode(finding)));
     setStatus(`${name}: not loaded (${findings.length} problem${findings.length === 1 ? "" : "s"})`, "bad");
     return false;
   }
   state.org = file;
   state.original = structuredClone(file);
+  state.saved = JSON.stringify(file);
+  state.editing = null;
+  pairOrigins(state.org, state.original);
   state.name = name;
   state.originalPolicy?.free();
   const compiled = compile(state.original, options());
@@ -242,6 +334,7 @@ function options() {
 }
 
 async function openExample() {
+  if (!await confirmDiscard("Opening the example")) return;
   const response = await fetch("examples/acme.json");
   open([{ Name: "acme.json", Content: await response.text() }], "acme.json");
 }
@@ -253,7 +346,9 @@ async function openFiles(files) {
 }
 
 function download() {
+  if (!state.org) return;
   const text = `${JSON.stringify(state.org, null, 2)}\n`;
+  state.saved = JSON.stringify(state.org);
   const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
   const link = el("a", { href: url, download: state.name });
   document.body.append(link);
@@ -262,50 +357,78 @@ function download() {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** The datalists the forms offer: the directory's users and the organization's roles. */
+/**
+ * The datalists the forms offer: the directory's user IDs and the organization's role IDs, each labelled with the
+ * name people know. IDs, not emails or user names: the access call and the rules' user lists take IDs (a user name
+ * such as `archive` is too short to be one, and the service says so).
+ */
 function updateSuggestions() {
-  const users = (state.org.Users ?? []).flatMap((u) => [u.Email, u.Name, u.Id]).filter(Boolean);
-  $("#users").replaceChildren(...users.map((value) => el("option", { value })));
-  const roles = (state.org.ImpersonationRoles ?? []).map((r) => r.ImpersonationRoleId).filter(Boolean);
-  $("#roles").replaceChildren(...roles.map((value) => el("option", { value })));
+  const users = (state.org.Users ?? []).filter((u) => u.Id);
+  $("#users").replaceChildren(...users.map((u) => el("option", { value: u.Id, label: userLabel(u) })));
+  const roles = (state.org.ImpersonationRoles ?? []).filter((r) => r.ImpersonationRoleId);
+  $("#roles").replaceChildren(...roles.map((r) => el("option", { value: r.ImpersonationRoleId, label: r.Name ?? r.ImpersonationRoleId })));
+  showTestWho();
 }
 
 // ---- The forms ---------------------------------------------------------------------------------------------------
+//
+// Every control a screen reader announces says what it does and to which rule ("Move rule contractors-office-only
+// up", "Actions 1 of rule deny-imap-except-archiver"): a card keeps its controls' names current as its name is typed.
+// A move, an addition or a removal re-renders the forms, so the focus is put back on the rule it concerned (the
+// browser would drop it to the page's body), and the change is announced.
+
+let lastId = 0;
+/** An element id no other element has. */
+const freshId = (prefix) => `${prefix}-${++lastId}`;
+
+/** The card of the rule at `path` (`AccessControlRules[2]`). */
+const cardAt = (path) => document.querySelector(`article[data-path="${path}"]`);
 
 function render() {
+  // Its list and index may name another rule after a move or a removal.
+  state.editing = null;
   const editor = $("#editor");
-  const scroll = editor.scrollTop;
   editor.replaceChildren(...KINDS.map((kind) => renderSection(kind, state.org, kind.key)));
   const users = state.org.Users;
-  editor.append(el("section", { class: "kind", dataset: { path: "Users" } },
-    el("h2", {}, "Users"),
+  editor.append(el("section", { class: "kind", dataset: { path: "Users" }, "aria-labelledby": "users-title" },
+    el("h2", { id: "users-title" }, "Users"),
     el("p", { class: "muted" }, users
       ? `${users.length} user${users.length === 1 ? "" : "s"} in the directory (kept as loaded; rules may name them by ID, email or user name).`
       : "No directory: user identifiers in rules are not checked."),
     el("div", { class: "findings" })));
-  editor.scrollTop = scroll;
   changed();
 }
 
-/** A kind's list (`owner[kind.key]`) with its rules and an add button. */
-function renderSection(kind, owner, path) {
+/**
+ * A kind's list (`owner[kind.key]`) with its rules and an add button. `parent`: the card the list is inside (a
+ * role's rules), whose name the add button's name says.
+ */
+function renderSection(kind, owner, path, parent = null) {
   const list = owner[kind.key];
   const nested = kind === IMPERSONATION_RULE;
-  const section = el(nested ? "div" : "section", { class: nested ? "kind nested" : "kind", dataset: { path } },
-    el(nested ? "h4" : "h2", {}, kind.title, " ", el("span", { class: "count" }, list ? `(${list.length})` : "")));
+  const titleId = freshId("title");
+  const section = el(nested ? "div" : "section", {
+    class: nested ? "kind nested" : "kind", dataset: { path }, role: nested ? "group" : null, "aria-labelledby": titleId,
+  }, el(nested ? "h4" : "h2", { id: titleId }, kind.title, " ", el("span", { class: "count" }, list ? `(${list.length})` : "")));
   section.append(el("div", { class: "findings" }));
   if (!list) section.append(el("p", { class: "muted" }, kind.absent));
   else if (!list.length) section.append(el("p", { class: "muted" }, "An empty list: nothing matches."));
-  (list ?? []).forEach((item, i) => section.append(renderCard(kind, list, i, `${path}[${i}]`)));
-  section.append(el("button", {
+  (list ?? []).forEach((item, i) => section.append(renderCard(kind, list, i, `${path}[${i}]`, nested ? 5 : 3)));
+  const add = el("button", {
     type: "button",
     class: "add",
     onclick: () => {
       const target = owner[kind.key] ?? (owner[kind.key] = []);
-      target.push(kind.fresh(target));
+      const item = kind.fresh(target);
+      target.push(item);
       render();
+      // The new rule's first field takes the focus: adding is one key press, then typing.
+      $(`article[data-path="${path}[${target.length - 1}]"] .fields :is(input, select)`)?.focus();
+      announce(`Added ${kind.short} ${kind.label(item)} as #${target.length}.`);
     },
-  }, `+ Add ${kind.noun}`));
+  }, `+ Add ${kind.noun}`);
+  if (parent) parent.label(add, (name) => `Add ${kind.noun} to ${name}`);
+  section.append(add);
   return section;
 }
 
@@ -315,51 +438,88 @@ function badgeClass(item) {
   return `effect ${item.Effect === "DENY" ? "deny" : "allow"}`;
 }
 
-function renderCard(kind, list, index, path) {
+/** One rule (override, role) of `list`, at `path`, its title a heading of `level`. */
+function renderCard(kind, list, index, path, level) {
   const item = list[index];
-  const move = (by) => () => {
-    const [moved] = list.splice(index, 1);
-    list.splice(index + by, 0, moved);
-    render();
+  const listPath = path.slice(0, path.lastIndexOf("["));
+  const labels = [];
+  /** Names `node` with `make(rule)` ("Move rule x up"), now and whenever the rule's name changes. */
+  const label = (node, make) => {
+    labels.push([node, make]);
+    return node;
   };
-  const card = el("article", { class: "card", dataset: { path } },
+  const relabel = () => {
+    const name = `${kind.short} ${kind.label(item)}`;
+    for (const [node, make] of labels) node.setAttribute("aria-label", make(name));
+  };
+  const move = (by) => () => {
+    const to = index + by;
+    list.splice(to, 0, ...list.splice(index, 1));
+    render();
+    // The same button again (so that Enter moves it on), or the rule's title once it is at either end.
+    const card = cardAt(`${listPath}[${to}]`);
+    const again = $(`:scope > header button.${by < 0 ? "up" : "down"}`, card);
+    (again.disabled ? $(":scope > header .title", card) : again).focus();
+    announce(`Moved ${kind.short} ${kind.label(item)} to #${to + 1}.`);
+  };
+  const remove = () => {
+    list.splice(index, 1);
+    render();
+    // The rule that took its place, else the one before it, else the list's add button.
+    const next = list.length ? cardAt(`${listPath}[${Math.min(index, list.length - 1)}]`) : null;
+    (next ? $(":scope > header .title", next) : $(`[data-path="${listPath}"] > button.add`)).focus();
+    announce(`Removed ${kind.short} ${kind.label(item)}.`);
+  };
+  const titleId = freshId("title");
+  const icon = (text) => el("span", { "aria-hidden": "true" }, text);
+  const card = el("article", { class: "card", dataset: { path }, "aria-labelledby": titleId },
     el("header", {},
-      el("span", { class: "index" }, `#${index + 1}`),
-      el("strong", { class: "title" }, kind.label(item)),
+      el(`h${level}`, { class: "title", id: titleId, tabindex: "-1" },
+        el("span", { class: "index" }, `#${index + 1}`), " ", el("span", { class: "label" }, kind.label(item))),
       el("span", { class: badgeClass(item) }, item.Effect ?? item.Type ?? ""),
       el("span", { class: "spacer" }),
-      el("button", { type: "button", title: "Move up", disabled: index === 0, onclick: move(-1) }, "↑"),
-      el("button", { type: "button", title: "Move down", disabled: index === list.length - 1, onclick: move(1) }, "↓"),
-      el("button", {
-        type: "button",
-        class: "remove",
-        title: `Remove this ${kind.noun}`,
-        onclick: () => { list.splice(index, 1); render(); },
-      }, "✕")),
+      label(el("button", { type: "button", class: "up", title: "Move up", disabled: index === 0, onclick: move(-1) }, icon("↑")),
+        (name) => `Move ${name} up`),
+      label(el("button", { type: "button", class: "down", title: "Move down", disabled: index === list.length - 1, onclick: move(1) },
+        icon("↓")), (name) => `Move ${name} down`),
+      label(el("button", { type: "button", class: "remove", title: `Remove this ${kind.noun}`, onclick: remove }, icon("✕")),
+        (name) => `Remove ${name}`)),
     el("div", { class: "findings" }));
+  const context = { kind, item, list, index, card, label, relabel };
   const fields = el("div", { class: "fields" });
-  for (const scalar of kind.scalars) fields.append(renderScalar(kind, item, scalar, `${path}.${scalar.key}`, card));
+  for (const scalar of kind.scalars) fields.append(renderScalar(context, scalar, `${path}.${scalar.key}`));
   card.append(fields);
   const lists = el("div", { class: "lists" });
-  for (const [key, suggestions] of kind.lists) lists.append(renderList(item, key, suggestions, `${path}.${key}`));
+  for (const [key, suggestions] of kind.lists) lists.append(renderList(context, key, suggestions, `${path}.${key}`));
   card.append(lists);
-  if (kind.children) card.append(renderSection(kind.children, item, `${path}.${kind.children.key}`));
+  if (kind.children) card.append(renderSection(kind.children, item, `${path}.${kind.children.key}`, context));
+  relabel();
   return card;
 }
 
-function renderScalar(kind, item, scalar, path, card) {
+/** A "who is this" line under an id field, which the field's description points to. */
+function whoLine(value, suggestions) {
+  return el("span", { class: "who", id: freshId("who") }, whoIs(value, suggestions));
+}
+
+function renderScalar({ kind, item, list, index, card, label, relabel }, scalar, path) {
   const { key, required, options: choices } = scalar;
+  const who = scalar.list ? whoLine(item[key], scalar.list) : null;
   const set = (value) => {
     if (value === "" && !required) delete item[key];
     else item[key] = value;
-    // The card's header shows the name and effect.
-    $(".title", card).textContent = kind.label(item);
+    state.editing = { path, list, index, key };
+    // The card's header shows the name and effect, and its controls' names say the name.
+    $(".title .label", card).textContent = kind.label(item);
     const badge = $(".effect", card);
     badge.textContent = item.Effect ?? item.Type ?? "";
     badge.className = badgeClass(item);
+    if (who) who.textContent = whoIs(value, scalar.list);
+    relabel();
     changed();
   };
   let input;
+  const described = who?.id;
   if (choices) {
     const current = item[key];
     const values = choices.includes(current) || current === undefined ? choices : [current, ...choices];
@@ -373,57 +533,72 @@ function renderScalar(kind, item, scalar, path, card) {
       list: scalar.list,
       autocomplete: "off",
       spellcheck: "false",
+      "aria-describedby": described,
+      dataset: described ? { describedby: described } : {},
       oninput: (e) => set(e.target.value),
     });
   }
+  label(input, (name) => `${key} of ${name}${required ? "" : " (optional)"}`);
   return el("label", { class: scalar.wide ? "field wide" : "field", dataset: { path } },
-    el("span", { class: "name" }, key, required ? "" : el("small", {}, " optional")), input,
+    el("span", { class: "name" }, key, required ? "" : el("small", {}, " optional")), input, who,
     el("div", { class: "findings" }));
 }
 
 /**
  * One condition list: its entries, each editable and removable, and an add button. A missing list and an empty
- * one differ for the service (an empty list is an error), so removing the last entry removes the member.
+ * one differ for the service (an empty list is an error), so removing the last entry removes the member. Lists of
+ * user and role ids take the card's whole width, so that an id is read whole, with its name under it.
  */
-function renderList(item, key, suggestions, path) {
+function renderList({ item, label }, key, suggestions, path) {
   const values = item[key];
-  const box = el("div", { class: values ? "list" : "list absent", dataset: { path } },
-    el("span", { class: "name" }, key));
+  const ids = suggestions === "users" || suggestions === "roles";
+  const nameId = freshId("list");
+  const box = el("div", {
+    class: `list${values ? "" : " absent"}${ids ? " ids" : ""}`, dataset: { path }, role: "group", "aria-labelledby": nameId,
+  }, el("span", { class: "name", id: nameId }, key, values ? "" : el("small", {}, " (none)")));
   const entries = el("div", { class: "entries" });
   (values ?? []).forEach((value, i) => {
-    entries.append(el("span", { class: "entry", dataset: { path: `${path}[${i}]` } },
-      el("input", {
-        value,
-        list: suggestions,
-        autocomplete: "off",
-        spellcheck: "false",
-        "aria-label": `${key} ${i + 1}`,
-        oninput: (e) => { values[i] = e.target.value; changed(); },
-      }),
-      el("button", {
-        type: "button",
-        class: "remove",
-        title: `Remove from ${key}`,
-        onclick: () => {
-          values.splice(i, 1);
-          if (!values.length) delete item[key];
-          render();
-        },
-      }, "✕"),
-      el("div", { class: "findings" })));
+    const who = ids ? whoLine(value, suggestions) : null;
+    const input = label(el("input", {
+      value,
+      list: suggestions,
+      autocomplete: "off",
+      spellcheck: "false",
+      "aria-describedby": who?.id,
+      dataset: who ? { describedby: who.id } : {},
+      oninput: (e) => {
+        values[i] = e.target.value;
+        if (who) who.textContent = whoIs(e.target.value, suggestions);
+        state.editing = { path: `${path}[${i}]` };
+        changed();
+      },
+    }), (name) => `${key} ${i + 1} of ${name}`);
+    const remove = () => {
+      const [gone] = values.splice(i, 1);
+      if (!values.length) delete item[key];
+      render();
+      // The entry that took its place, else the list's add button.
+      const inputs = document.querySelectorAll(`[data-path="${path}"] .entry input`);
+      (inputs[Math.min(i, inputs.length - 1)] ?? $(`[data-path="${path}"] button.add`)).focus();
+      announce(`Removed ${gone === "" ? "an empty entry" : JSON.stringify(gone)} from ${key}.`);
+    };
+    entries.append(el("span", { class: "entry", dataset: { path: `${path}[${i}]` } }, input,
+      label(el("button", { type: "button", class: "remove", title: `Remove from ${key}`, onclick: remove },
+        el("span", { "aria-hidden": "true" }, "✕")), (name) => `Remove ${key} ${i + 1} from ${name}`),
+      who, el("div", { class: "findings" })));
   });
-  entries.append(el("button", {
+  entries.append(label(el("button", {
     type: "button",
     class: "add small",
     title: `Add to ${key}`,
     onclick: () => {
       (item[key] ?? (item[key] = [])).push("");
       render();
-      // Focus the new entry, so adding is one click and typing.
+      // Focus the new entry, so adding is one key press and typing.
       const inputs = document.querySelectorAll(`[data-path="${path}"] .entry input`);
       inputs[inputs.length - 1]?.focus();
     },
-  }, "+"));
+  }, el("span", { "aria-hidden": "true" }, "+")), (name) => `Add to ${key} of ${name}`));
   box.append(entries, el("div", { class: "findings" }));
   return box;
 }
@@ -470,28 +645,116 @@ function refresh() {
   scheduleReplay();
 }
 
-function findingNode(finding) {
-  return el("div", { class: `finding ${finding.Severity}` },
-    el("code", {}, finding.Code), " ", finding.Path ? el("span", { class: "path" }, finding.Path, ": ") : "",
-    finding.Message);
+/** What the paths' lists hold, as the cards call them. */
+const PATH_NOUNS = {
+  AccessControlRules: "access rule",
+  MobileDeviceAccessRules: "mobile rule",
+  MobileDeviceAccessOverrides: "override",
+  ImpersonationRoles: "impersonation role",
+  Rules: "impersonation rule",
+  Users: "user",
+};
+
+/**
+ * A member path as the cards number things, from 1: `AccessControlRules[1].NotIpRanges[0]` is
+ * `access rule #2 › NotIpRanges 1`. An input's name before it (`acme.json: `) stays.
+ */
+function pathWords(path) {
+  return path
+    .replace(/([A-Za-z]+)\[(\d+)\]/g, (_, key, n) => (PATH_NOUNS[key] ? `${PATH_NOUNS[key]} #${Number(n) + 1}` : `${key} ${Number(n) + 1}`))
+    .replace(/\.(?=[A-Z])/g, " › ");
 }
 
-/** Shows each finding at its field: the element whose path is the finding's, or the nearest enclosing one. */
+const MESSAGE_PATH = /\b(?:AccessControlRules|MobileDeviceAccessRules|MobileDeviceAccessOverrides|ImpersonationRoles)\[\d+\](?:\.[A-Za-z]+(?:\[\d+\])?)*/g;
+const PATTERN_NOTE = " (the service's pattern is ";
+
+/**
+ * A finding's message for people: the paths in it numbered as the cards are, and without the service's regular
+ * expression, which the message already says in words ("an IPv4 range in CIDR form such as 192.0.2.0/24").
+ */
+function messageWords(message) {
+  let text = message;
+  const at = text.indexOf(PATTERN_NOTE);
+  if (at >= 0) {
+    // The note ends at the parenthesis that closes it; the expression inside has balanced parentheses of its own.
+    let depth = 0;
+    let end = at + 1;
+    for (; end < text.length; end++) {
+      if (text[end] === "(") depth++;
+      else if (text[end] === ")" && --depth === 0) break;
+    }
+    text = text.slice(0, at) + text.slice(end + 1);
+  }
+  return text.replace(MESSAGE_PATH, pathWords);
+}
+
+/**
+ * A finding as a line: "Error" with the service's error name, or "Warning" (the service would accept the file, so
+ * no error name), then where it is when that is not the field it is shown at (`at`), and the message.
+ */
+function findingNode(finding, at = "") {
+  const warning = finding.Severity === "warning";
+  return el("div", { class: `finding ${finding.Severity}` },
+    el("strong", { class: "severity" }, warning ? "Warning" : "Error"),
+    warning ? "" : [" (", el("code", {}, finding.Code), ")"], ": ",
+    finding.Path && finding.Path !== at ? el("span", { class: "path" }, pathWords(finding.Path), ": ") : "",
+    messageWords(finding.Message),
+    warning ? " (the service accepts this)" : "");
+}
+
+/**
+ * The service reports a name or id given twice at one of the two rules; when the person is typing in the other,
+ * the finding belongs at the field being typed in (else it lands on a rule that may be off screen). Returns the
+ * finding to show there, or null.
+ */
+function atEditedField(finding) {
+  const editing = state.editing;
+  if (!editing?.key || finding.Path === editing.path) return null;
+  const match = /^(.*)\[(\d+)\]\.([A-Za-z]+)$/.exec(finding.Path);
+  if (!match || match[3] !== editing.key || editing.list[editing.index]?.[editing.key] === undefined) return null;
+  const other = Number(match[2]);
+  const value = editing.list[editing.index][editing.key];
+  const sameList = match[1] === editing.path.slice(0, editing.path.lastIndexOf("["));
+  if (!sameList || other === editing.index || editing.list[other]?.[editing.key] !== value) return null;
+  const noun = PATH_NOUNS[match[1].split(".").pop()] ?? "item";
+  // The service's reason stays (after the first `;`); the rule it names is the other one now.
+  const reason = finding.Message.includes(";") ? finding.Message.slice(finding.Message.indexOf(";")) : "";
+  return { ...finding, Path: editing.path, Message: `${noun} #${other + 1} has this ${editing.key} too${reason}` };
+}
+
+/**
+ * Shows each finding at its field (the element whose path is the finding's, or the nearest enclosing one), and
+ * marks the field's control: `aria-invalid` for an error, `aria-describedby` pointing at the findings.
+ */
 function showFindings(findings) {
   for (const box of document.querySelectorAll("#editor .findings")) box.replaceChildren();
+  for (const control of document.querySelectorAll("#editor [data-findings]")) {
+    control.removeAttribute("aria-invalid");
+    delete control.dataset.findings;
+    if (control.dataset.describedby) control.setAttribute("aria-describedby", control.dataset.describedby);
+    else control.removeAttribute("aria-describedby");
+  }
   const global = $("#load-findings");
   global.replaceChildren();
   const byPath = new Map();
   for (const node of document.querySelectorAll("#editor [data-path]")) byPath.set(node.dataset.path, node);
-  for (const finding of findings) {
+  for (const reported of findings) {
+    const finding = atEditedField(reported) ?? reported;
     let path = finding.Path;
     let target = byPath.get(path);
     while (!target && path) {
       path = path.replace(/(\[\d+\]|\.?[A-Za-z]+)$/, "");
       target = byPath.get(path);
     }
-    const box = target ? target.querySelector(":scope > .findings") : global;
-    (box ?? global).append(findingNode(finding));
+    const box = target?.querySelector(":scope > .findings") ?? global;
+    box.append(findingNode(finding, target ? path : ""));
+    const control = target?.querySelector(":scope > :is(input, select)");
+    if (control) {
+      box.id ||= freshId("findings");
+      control.dataset.findings = "true";
+      control.setAttribute("aria-describedby", [box.id, control.dataset.describedby].filter(Boolean).join(" "));
+      if (finding.Severity === "error") control.setAttribute("aria-invalid", "true");
+    }
   }
 }
 
@@ -535,7 +798,7 @@ function renderAnswer(answer) {
           ? rule : `${rule.Name ?? ""}${rule.MobileDeviceAccessRuleId ? ` (${rule.MobileDeviceAccessRuleId})` : ""}${rule.ImpersonationRuleId ? ` (${rule.ImpersonationRuleId})` : ""}`)))
         : el("span", { class: "muted" }, " none")),
     answer.MatchedOverride
-      ? el("div", {}, el("span", { class: "name" }, "MatchedOverride "), `${answer.MatchedOverride.UserId} / ${answer.MatchedOverride.DeviceId}`)
+      ? el("div", {}, el("span", { class: "name" }, "MatchedOverride "), `${withName(answer.MatchedOverride.UserId)} / ${answer.MatchedOverride.DeviceId}`)
       : "");
 }
 
@@ -582,9 +845,10 @@ function runTests() {
 
 // ---- What changed ------------------------------------------------------------------------------------------------
 
-/** The members of `before` and `after` that differ, as short sentences. */
-function memberChanges(before, after, skip = []) {
+/** The members of `before` and `after` that differ, as short sentences; ids of `kind`'s lists with their names. */
+function memberChanges(kind, before, after, skip = []) {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const suggestions = new Map(kind.lists);
   const out = [];
   for (const key of keys) {
     if (skip.includes(key)) continue;
@@ -594,7 +858,8 @@ function memberChanges(before, after, skip = []) {
     if (Array.isArray(a) || Array.isArray(b)) {
       const added = (b ?? []).filter((v) => !(a ?? []).includes(v));
       const removed = (a ?? []).filter((v) => !(b ?? []).includes(v));
-      const bits = [...added.map((v) => `+${JSON.stringify(v)}`), ...removed.map((v) => `−${JSON.stringify(v)}`)];
+      const word = (v) => quoted(v, suggestions.get(key));
+      const bits = [...added.map((v) => `+${word(v)}`), ...removed.map((v) => `−${word(v)}`)];
       if (a === undefined) bits.unshift("(new list)");
       if (b === undefined) bits.push("(list removed)");
       out.push(`${key}: ${bits.length ? bits.join(" ") : "reordered"}`);
@@ -606,8 +871,8 @@ function memberChanges(before, after, skip = []) {
 }
 
 /**
- * The rules added, removed, changed or moved between two lists of one kind, matched by their identity (name or
- * id), falling back to position when identities repeat.
+ * The rules added, removed, changed or moved between two lists of one kind: an edited rule is the loaded rule it
+ * was opened as (`origins`), whatever its name now, so renaming a rule, even to another rule's name, changes it.
  */
 function listChanges(kind, before, after, where = "") {
   const out = [];
@@ -619,31 +884,26 @@ function listChanges(kind, before, after, where = "") {
     return out;
   }
   before ??= [];
-  const key = (list) => {
-    const ids = list.map(kind.identity);
-    return new Set(ids).size === ids.length ? ids : list.map((_, i) => `#${i}`);
-  };
-  const beforeIds = key(before);
-  const afterIds = key(after);
-  const common = afterIds.filter((id) => beforeIds.includes(id));
-  const beforeOrder = beforeIds.filter((id) => common.includes(id));
-  afterIds.forEach((id, i) => {
-    const item = after[i];
-    const j = beforeIds.indexOf(id);
+  // Where each edited rule was: its index in `before`, or -1 for a rule added since.
+  const was = after.map((item) => before.indexOf(origins.get(item)));
+  const kept = was.filter((j) => j >= 0);
+  const inOrder = [...kept].sort((x, y) => x - y);
+  after.forEach((item, i) => {
+    const j = was[i];
     if (j < 0) {
       out.push({ what: "added", title, rule: kind.label(item), text: `added at #${i + 1}` });
       return;
     }
     const old = before[j];
-    const details = memberChanges(old, item, kind.children ? [kind.children.key] : []);
-    if (beforeOrder.indexOf(id) !== common.indexOf(id)) details.unshift(`moved from #${j + 1} to #${i + 1}`);
+    const details = memberChanges(kind, old, item, kind.children ? [kind.children.key] : []);
+    if (inOrder.indexOf(j) !== kept.indexOf(j)) details.unshift(`moved from #${j + 1} to #${i + 1}`);
     if (details.length) out.push({ what: "changed", title, rule: kind.label(item), text: details.join("; ") });
     if (kind.children) {
       out.push(...listChanges(kind.children, old[kind.children.key], item[kind.children.key], `${kind.label(item)} › `));
     }
   });
-  beforeIds.forEach((id, j) => {
-    if (!afterIds.includes(id)) out.push({ what: "removed", title, rule: kind.label(before[j]), text: `removed (was #${j + 1})` });
+  before.forEach((item, j) => {
+    if (!was.includes(j)) out.push({ what: "removed", title, rule: kind.label(item), text: `removed (was #${j + 1})` });
   });
   return out;
 }
@@ -651,43 +911,71 @@ function listChanges(kind, before, after, where = "") {
 /** At most this many regions of each call are listed; the rest are counted. */
 const REGIONS_SHOWN = 12;
 
-/** A selection of values (`{All, Listed, AnyOther}`) in words. */
-function selection(values, thing) {
+/** A selection of values (`{All, Listed, AnyOther}`) in words; ids of `suggestions` with their names. */
+function selection(values, thing, suggestions = null) {
   if (values.All) return `any ${thing}`;
-  const listed = values.Listed.map((v) => JSON.stringify(v));
+  const listed = values.Listed.map((v) => quoted(v, suggestions));
   if (values.AnyOther) listed.push(`any other ${thing}`);
   return listed.join(", ");
 }
 
-/** The core's diff: each region of requests answered differently, with a request of it to try. */
+/** An answer's verdict: ALLOW, DENY, or the error the service answers with. */
+function verdictOf(answer) {
+  return answer?.Error ? `error ${answer.Error.Code}` : answer?.Effect;
+}
+
+/**
+ * The core's diff: each region of requests answered differently, with a request of it to try. Verdict changes
+ * (ALLOW ↔ DENY) come first, then the regions whose answer only names other MatchedRules, each group counted: an
+ * edit that adds a rule usually changes many of the second kind and few of the first, and those few matter.
+ */
 function renderDiff(diff) {
   if (diff.Error) {
     return el("p", { class: "muted" }, "Not compared: ", diff.Error.Message, ".");
   }
   if (diff.Equivalent) return el("p", { class: "muted" }, "Every request is answered as before (all compared).");
-  const regions = [];
-  const region = (operation, words, old, now, example) => el("li", { class: "region" },
+  const found = [];
+  const region = (operation, words, old, now, example) => found.push({ operation, words, old, now, example });
+  for (const c of diff.Access ?? []) {
+    const users = c.PrincipalKind === "User";
+    region("GetAccessControlEffect",
+      `${users ? "users" : "roles"} ${selection(c.Principals, users ? "user" : "role", users ? "users" : "roles")}; ` +
+      `actions ${selection(c.Actions, "action")}; from ${c.Addresses.length === 1 && c.Addresses[0] === "0.0.0.0/0" ? "any address" : c.Addresses.join(", ")}`,
+      c.Old, c.New, c.Example);
+  }
+  for (const c of diff.Mobile ?? []) {
+    region("GetMobileDeviceAccessEffect",
+      ["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent"].filter((p) => !c[p].All)
+        .map((p) => `${p} ${selection(c[p], "value")}`).concat(c.OverrideKeys.All ? [] : [`overrides ${selection(c.OverrideKeys, "key")}`])
+        .join("; ") || "every device", c.Old, c.New, c.Example);
+  }
+  for (const role of diff.Impersonation ?? []) {
+    for (const c of role.Changes) {
+      region("GetImpersonationRoleEffect",
+        `role ${role.Name} (${role.Status.toLowerCase()}); targets ${selection(c.Targets, "user", "users")}`, c.Old, c.New, c.Example);
+    }
+  }
+  const item = ({ operation, words, old, now, example }) => el("li", { class: "region" },
     el("div", {}, el("code", {}, operation), " ", words),
     el("div", {}, el("strong", {}, describe(old)), " → ", el("strong", {}, describe(now))),
     el("div", { class: "example" }, "e.g. ", el("code", { class: "request" }, JSON.stringify(example)), " ",
       el("button", { type: "button", class: "small try", onclick: () => tryRequest(operation, example) }, "Try")));
-  const listed = (changes, render) => {
-    changes.slice(0, REGIONS_SHOWN).forEach((change) => regions.push(render(change)));
-    if (changes.length > REGIONS_SHOWN) regions.push(el("li", { class: "muted" }, `and ${changes.length - REGIONS_SHOWN} more regions`));
+  const group = (name, title, regions) => {
+    if (!regions.length) return [];
+    const shown = regions.slice(0, REGIONS_SHOWN).map(item);
+    if (regions.length > REGIONS_SHOWN) shown.push(el("li", { class: "muted" }, `and ${regions.length - REGIONS_SHOWN} more regions`));
+    const id = freshId("group");
+    return [
+      el("h4", { id, dataset: { count: String(regions.length) } },
+        title, ": ", `${regions.length} region${regions.length === 1 ? "" : "s"}`),
+      el("ul", { class: "regions", dataset: { group: name }, "aria-labelledby": id }, shown),
+    ];
   };
-  listed(diff.Access ?? [], (c) => region("GetAccessControlEffect",
-    `${c.PrincipalKind === "User" ? "users" : "roles"} ${selection(c.Principals, c.PrincipalKind === "User" ? "user" : "role")}; ` +
-    `actions ${selection(c.Actions, "action")}; from ${c.Addresses.length === 1 && c.Addresses[0] === "0.0.0.0/0" ? "any address" : c.Addresses.join(", ")}`,
-    c.Old, c.New, c.Example));
-  listed(diff.Mobile ?? [], (c) => region("GetMobileDeviceAccessEffect",
-    ["DeviceType", "DeviceModel", "DeviceOperatingSystem", "DeviceUserAgent"].filter((p) => !c[p].All)
-      .map((p) => `${p} ${selection(c[p], "value")}`).concat(c.OverrideKeys.All ? [] : [`overrides ${selection(c.OverrideKeys, "key")}`])
-      .join("; ") || "every device", c.Old, c.New, c.Example));
-  for (const role of diff.Impersonation ?? []) {
-    listed(role.Changes, (c) => region("GetImpersonationRoleEffect",
-      `role ${role.Name} (${role.Status.toLowerCase()}); targets ${selection(c.Targets, "user")}`, c.Old, c.New, c.Example));
-  }
-  return el("ul", { class: "regions" }, regions);
+  const flips = found.filter((r) => verdictOf(r.old) !== verdictOf(r.now));
+  const others = found.filter((r) => verdictOf(r.old) === verdictOf(r.now));
+  return el("div", { class: "diff" },
+    group("verdict", "Verdict changed (ALLOW ↔ DENY)", flips),
+    group("matched", "Same verdict, other MatchedRules only", others));
 }
 
 /** Fills the test form of `operation` with `request` and shows it. */
@@ -695,6 +983,7 @@ function tryRequest(operation, request) {
   const form = document.querySelector(`form[data-operation="${operation}"]`);
   for (const input of form.querySelectorAll("input")) input.value = request[input.name] ?? "";
   selectTab(form.id.replace("test-", ""));
+  showTestWho();
   runTests();
   showChanges();
 }
@@ -711,11 +1000,16 @@ function showChanges() {
     const before = ask(state.originalPolicy, form.dataset.operation, request);
     const after = ask(state.policy, form.dataset.operation, request);
     if (describe(before) !== describe(after)) {
-      flipped.push(el("li", { class: "flip" }, el("code", {}, form.dataset.operation), " ",
-        el("code", { class: "request" }, JSON.stringify(request)), ": ",
-        el("strong", {}, describe(before)), " → ", el("strong", {}, describe(after))));
+      flipped.push({
+        verdict: verdictOf(before) !== verdictOf(after),
+        node: el("li", { class: "flip" }, el("code", {}, form.dataset.operation), " ",
+          el("code", { class: "request" }, JSON.stringify(request)), ": ",
+          el("strong", {}, describe(before)), " → ", el("strong", {}, describe(after))),
+      });
     }
   }
+  // Verdict changes first, as in the diff.
+  flipped.sort((a, b) => Number(b.verdict) - Number(a.verdict));
   if (analyses && state.original) {
     parts.push(el("h3", {}, "Requests answered differently"), renderDiff(analyses.diff(state.original, state.org, options())));
   } else {
@@ -730,7 +1024,7 @@ function showChanges() {
       c.rule ? el("strong", {}, c.rule) : "", c.rule ? ": " : "", c.text)))
     : el("p", { class: "muted" }, "No rule changed since loading."));
   parts.push(el("h3", {}, "Test requests answered differently"),
-    flipped.length ? el("ul", { class: "flips" }, flipped)
+    flipped.length ? el("ul", { class: "flips" }, flipped.map((flip) => flip.node))
       : el("p", { class: "muted" }, state.policy ? "None of the test requests changed its answer." : "Not evaluated: the organization has errors."));
   body.replaceChildren(...parts);
 }
@@ -1170,8 +1464,44 @@ function wireReplay() {
 // ---- Wiring ------------------------------------------------------------------------------------------------------
 
 function selectTab(name) {
-  for (const tab of document.querySelectorAll("[data-tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  for (const tab of document.querySelectorAll("[data-tab]")) {
+    const selected = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(selected));
+    // One tab in the Tab order, the selected one; the arrow keys reach the others.
+    tab.tabIndex = selected ? 0 : -1;
+  }
   for (const selector of TEST_FORMS) $(selector).hidden = selector !== `#test-${name}`;
+}
+
+/** The tab list's keys: Left and Right move to the previous and next tab (round), Home and End to the ends. */
+function tabKeys(event) {
+  const tabs = [...document.querySelectorAll("[data-tab]")];
+  const at = tabs.indexOf(document.activeElement);
+  const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: tabs.length - 1 }[event.key];
+  if (at < 0 || to === undefined) return;
+  event.preventDefault();
+  const tab = tabs[(to + tabs.length) % tabs.length];
+  selectTab(tab.dataset.tab);
+  tab.focus();
+}
+
+/** Who the test forms' user and role ids are, under each (the directory's names). */
+function showTestWho() {
+  for (const input of document.querySelectorAll("form.test :is(input[list='users'], input[list='roles'])")) {
+    const who = document.getElementById(input.getAttribute("aria-describedby"));
+    if (who) who.textContent = whoIs(input.value, input.getAttribute("list"));
+  }
+}
+
+/**
+ * On a narrow screen the test panel comes before the rules (in the page, not only on screen, so that the Tab order
+ * is the order seen), so that it is not below every rule; on a wide one it heads the side column.
+ */
+const narrowScreen = matchMedia("(max-width: 1000px)");
+function placeTests() {
+  const tests = $("#tests");
+  if (narrowScreen.matches) $("main").prepend(tests);
+  else $("aside").prepend(tests);
 }
 
 /** Fetches the analyses' module; the page works without it meanwhile. */
@@ -1195,12 +1525,52 @@ async function loadAccess() {
 async function main() {
   await initEngine();
   $("#open-example").addEventListener("click", openExample);
+  $("#upload-button").addEventListener("click", async () => {
+    if (await confirmDiscard("Uploading files")) $("#upload").click();
+  });
   $("#upload").addEventListener("change", (e) => openFiles([...e.target.files]).finally(() => { e.target.value = ""; }));
-  $("#show-paste").addEventListener("click", () => { $("#paste-box").hidden = !$("#paste-box").hidden; });
-  $("#load-paste").addEventListener("click", () => {
-    if (open([{ Name: "pasted", Content: $("#paste-text").value }], "organization.json")) $("#paste-box").hidden = true;
+  const showPaste = (shown) => {
+    $("#paste-box").hidden = !shown;
+    $("#show-paste").setAttribute("aria-expanded", String(shown));
+  };
+  $("#show-paste").addEventListener("click", () => {
+    showPaste($("#paste-box").hidden);
+    if (!$("#paste-box").hidden) $("#paste-text").focus();
+  });
+  $("#load-paste").addEventListener("click", async () => {
+    if (!await confirmDiscard("Loading the pasted text")) return;
+    if (open([{ Name: "pasted", Content: $("#paste-text").value }], "organization.json")) showPaste(false);
   });
   $("#download").addEventListener("click", download);
+  // Ctrl+S (⌘S) downloads, as saving does elsewhere, from wherever the focus is.
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "s") {
+      event.preventDefault();
+      download();
+    }
+  });
+  // Leaving the page (reload, close, another address) asks first while there are unsaved edits.
+  window.addEventListener("beforeunload", (event) => {
+    if (!unsaved()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+  // The skip links move the focus too (a link to an id only scrolls in some browsers), to the section itself.
+  for (const link of document.querySelectorAll("#skip a")) {
+    link.addEventListener("click", (event) => {
+      const target = document.querySelector(link.getAttribute("href"));
+      event.preventDefault();
+      target.focus();
+      target.scrollIntoView({ block: "start" });
+    });
+  }
+  placeTests();
+  narrowScreen.addEventListener("change", placeTests);
+  for (const input of document.querySelectorAll("form.test :is(input[list='users'], input[list='roles'])")) {
+    const who = el("span", { class: "who", id: freshId("who") });
+    input.closest("label").after(who);
+    input.setAttribute("aria-describedby", who.id);
+  }
   $("#relax").addEventListener("change", () => {
     if (!state.org) return;
     state.originalPolicy?.free();
@@ -1209,10 +1579,11 @@ async function main() {
   });
   for (const selector of TEST_FORMS) {
     const form = $(selector);
-    form.addEventListener("input", () => { runTests(); showChanges(); });
+    form.addEventListener("input", () => { runTests(); showChanges(); showTestWho(); });
     form.addEventListener("submit", (e) => e.preventDefault());
   }
   for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+  $(".tabs").addEventListener("keydown", tabKeys);
   wireReplay();
   setStatus("Ready: open the example, upload files or paste an organization.");
   document.body.dataset.ready = "true";
