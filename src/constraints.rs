@@ -162,15 +162,10 @@ impl StringViolation {
                     .into_iter()
                     .try_for_each(each)
             }
-            StringViolation::Pattern { pattern } => [
-                Plain("is not "),
-                Text(pattern.describe()),
-                Plain(" (the service's pattern is "),
-                Text(pattern.source()),
-                Plain(")"),
-            ]
-            .into_iter()
-            .try_for_each(each),
+            // In words only: the service's regular expression (`Pattern::source`) says the same to fewer people.
+            StringViolation::Pattern { pattern } => {
+                [Plain("is not "), Text(pattern.describe())].into_iter().try_for_each(each)
+            }
         }
     }
 }
@@ -259,7 +254,9 @@ impl Pattern {
             }
             Pattern::EmailAddress => "an email address such as alice@example.com",
             Pattern::UserName => "a user name (letters, digits, `_`, `-`, `.`, optionally @domain)",
-            Pattern::OrganizationId => "an organization ID such as m-0123456789abcdef0123456789abcdef",
+            Pattern::OrganizationId => {
+                "an organization ID: `m-` and 32 lowercase hex digits, such as m-0123456789abcdef0123456789abcdef"
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 //! Findings point at the line and column of the member they name (`acme.json:14:9`), whatever the spelling.
 //!
-//! On random organizations, written compact, pretty, or with random whitespace and escaped member names, every
+//! On random organizations, written compact, pretty, or messy (members in any order, any whitespace, escapes), every
 //! member path of the document is looked up with `load::positions`, and the text there must be the member's
 //! name (for a member) or the entry's JSON (for a list entry). Then a broken value is planted at a random member
 //! and the finding about it must carry that position. Each case is one seed.
@@ -39,62 +39,14 @@ fn offset(text: &str, position: Position) -> usize {
     line_start + line.char_indices().nth(position.column as usize - 1).map_or(line.len(), |(at, _)| at)
 }
 
-/// `value` written with random whitespace around every token, and member names with escaped letters.
-fn spelled(value: &Value, rng: &mut Rng, out: &mut String) {
-    let space = |rng: &mut Rng, out: &mut String| {
-        for _ in 0..rng.below(3) {
-            out.push([' ', '\n', '\t', '\r'][rng.below(4)]);
-        }
-    };
-    match value {
-        Value::Object(members) => {
-            out.push('{');
-            for (n, (name, inner)) in members.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                space(rng, out);
-                out.push('"');
-                for c in name.chars() {
-                    if rng.one_in(4) {
-                        out.push_str(&format!("\\u{:04x}", c as u32));
-                    } else {
-                        out.push(c);
-                    }
-                }
-                out.push('"');
-                space(rng, out);
-                out.push(':');
-                space(rng, out);
-                spelled(inner, rng, out);
-                space(rng, out);
-            }
-            out.push('}');
-        }
-        Value::Array(entries) => {
-            out.push('[');
-            for (n, inner) in entries.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                space(rng, out);
-                spelled(inner, rng, out);
-                space(rng, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
-}
-
 fn check(seed: u64) {
     let generated = testing::organization(seed, &Shape::varied());
     let value = serde_json::to_value(&generated.file).unwrap();
     let mut rng = Rng::new(seed ^ 0x5eed);
     let mut texts = vec![serde_json::to_string(&value).unwrap(), serde_json::to_string_pretty(&value).unwrap()];
-    let mut odd = String::new();
-    spelled(&value, &mut rng, &mut odd);
-    texts.push(odd);
+    let mut messy = String::new();
+    testing::write_messy_json(&value, &mut rng, &mut messy);
+    texts.push(messy);
     let mut all = Vec::new();
     paths(&value, "", &mut all);
     for text in &texts {

@@ -160,73 +160,6 @@ fn split(file: &OrganizationFile, rng: &mut Rng) -> Vec<Document> {
     documents
 }
 
-/// JSON as a person or another tool might write it: members in any order, any whitespace, strings with
-/// optional escapes, floats in exponent notation.
-fn write_messy(value: &Value, rng: &mut Rng, out: &mut String) {
-    let space = |rng: &mut Rng, out: &mut String| out.push_str(rng.pick::<&str>(&["", "", " ", "\n  ", "\t", "\r\n"]));
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            for i in (1..entries.len()).rev() {
-                entries.swap(i, rng.below(i + 1));
-            }
-            out.push('{');
-            for (i, (key, value)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                space(rng, out);
-                write_string(key, rng, out);
-                space(rng, out);
-                out.push(':');
-                space(rng, out);
-                write_messy(value, rng, out);
-            }
-            space(rng, out);
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                space(rng, out);
-                write_messy(item, rng, out);
-            }
-            space(rng, out);
-            out.push(']');
-        }
-        Value::String(s) => write_string(s, rng, out),
-        Value::Number(n) => match n.as_f64() {
-            // The same f64 in exponent notation: `1.614704932123e9`.
-            Some(f) if n.is_f64() && rng.one_in(2) => out.push_str(&format!("{f:e}")),
-            _ => out.push_str(&n.to_string()),
-        },
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-fn write_string(s: &str, rng: &mut Rng, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' if rng.one_in(2) => out.push_str("\\n"),
-            '/' if rng.one_in(2) => out.push_str("\\/"),
-            c if (c as u32) < 0x20 || rng.one_in(5) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 fn check_seed(seed: u64) -> Result<(), TestCaseError> {
     let mut rng = Rng::new(seed ^ 0xF0F0);
     let mut file = testing::organization(seed, &Shape::varied()).file;
@@ -237,7 +170,7 @@ fn check_seed(seed: u64) -> Result<(), TestCaseError> {
         input.push('\u{FEFF}');
     }
     for document in &written {
-        write_messy(&serde_json::to_value(document).unwrap(), &mut rng, &mut input);
+        testing::write_messy_json(&serde_json::to_value(document).unwrap(), &mut rng, &mut input);
         input.push_str(rng.pick::<&str>(&["", "\n", " \n\n"]));
     }
 

@@ -33,6 +33,9 @@
 //!
 //! The modules follow the passes: [`schema`] describes every input shape (and is public, so that other tools can
 //! read it), `detect` is pass 1, `check` is pass 2, `convert` turns what pass 2 kept into the model types.
+//! `position` ([`positions`]) finds where the members that findings name are written, by a third pass that runs
+//! only when there are findings, and `sources` ([`Sources`]) maps a merged organization's entries back to their
+//! inputs.
 //!
 //! Memory is bounded by the limits, not by what the input holds: the input's size is checked before parsing,
 //! values the shapes do not allow are skipped without being stored (serde_json skips them with a loop, not
@@ -389,9 +392,15 @@ fn each_document<'de>(
     Ok(())
 }
 
+/// Whether findings are given the line and column of what they name (the `positions` feature).
+pub(crate) const FIND_POSITIONS: bool = cfg!(feature = "positions");
+
 /// A syntax error, at the character where serde_json stopped (its message without the place, which the finding
 /// carries, in characters rather than serde_json's bytes).
 fn not_json(e: serde_json::Error, bytes: &[u8]) -> Vec<Finding> {
+    if !FIND_POSITIONS {
+        return vec![Finding::error("", Problem::NotJson, format!("not valid JSON: {e}"))];
+    }
     let text = e.to_string();
     let place = format!(" at line {} column {}", e.line(), e.column());
     let message = format!("not valid JSON: {}", text.strip_suffix(&place).unwrap_or(&text));
@@ -402,6 +411,9 @@ fn not_json(e: serde_json::Error, bytes: &[u8]) -> Vec<Finding> {
 /// `findings` about one input, each given the position of what its path names. `marks[n]` is how many findings
 /// were listed before document `n` was read; with `several` documents, paths start `(document N) `.
 fn placed(bytes: &[u8], mut findings: Vec<Finding>, marks: &[usize], several: bool) -> Vec<Finding> {
+    if !FIND_POSITIONS {
+        return findings;
+    }
     let mut targets = Vec::with_capacity(findings.len());
     for (i, finding) in findings.iter().enumerate() {
         let document = marks.partition_point(|&mark| mark <= i).saturating_sub(1);

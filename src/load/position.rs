@@ -9,7 +9,9 @@
 //!
 //! A member's position is that of its name's opening quote; a list entry's, or a whole document's, that of its
 //! first character. A member written twice is found at its last occurrence: the one the duplicate finding is
-//! about. A path that is not there (or bytes that are not JSON) has no position; nothing here can fail otherwise.
+//! about. A path that is not all there is placed at the deepest part of it that is: a missing member at the
+//! object that lacks it, as compilers point at the item that lacks a field. A document that is not there (or
+//! bytes that are not JSON before the path) gives no position; nothing here can fail otherwise.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -21,7 +23,8 @@ const MAX_DEPTH: usize = 32;
 
 /// For each `(document, path)` of `targets`, where in `bytes` it is: `document` counts the input's JSON documents
 /// from 0, and `path` is a member path inside that document as the loader writes it (`Rules[0].IpRanges[7]`; the
-/// empty path is the document itself). A leading byte-order mark is not counted as a column.
+/// empty path is the document itself). A path not all there is placed at its deepest part that is. A leading
+/// byte-order mark is not counted as a column.
 ///
 /// ```
 /// use workmail_policy::Position;
@@ -34,7 +37,8 @@ const MAX_DEPTH: usize = 32;
 pub fn positions(bytes: &[u8], targets: &[(usize, &str)]) -> Vec<Option<Position>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut found = vec![None; targets.len()];
-    let mut scan = Scan { bytes, at: 0, found: &mut found };
+    let mut nearest = vec![None; targets.len()];
+    let mut scan = Scan { bytes, at: 0, found: &mut found, nearest: &mut nearest };
     let mut document = 0;
     loop {
         scan.skip_whitespace();
@@ -48,7 +52,8 @@ pub fn positions(bytes: &[u8], targets: &[(usize, &str)]) -> Vec<Option<Position
         }
         document += 1;
     }
-    lines_and_columns(bytes, &found)
+    let offsets: Vec<Option<usize>> = found.iter().zip(&nearest).map(|(found, nearest)| found.or(*nearest)).collect();
+    lines_and_columns(bytes, &offsets)
 }
 
 /// The position of byte `column` (as serde_json counts, from 1, in bytes) of `line`, counted in characters.
@@ -86,11 +91,13 @@ fn lines_and_columns(bytes: &[u8], offsets: &[Option<usize>]) -> Vec<Option<Posi
     out
 }
 
-/// The pass: a cursor over the input, and the offset found for each target.
+/// The pass: a cursor over the input, the offset found for each target, and for each the start of the deepest
+/// value on its path so far.
 struct Scan<'b, 'f> {
     bytes: &'b [u8],
     at: usize,
     found: &'f mut [Option<usize>],
+    nearest: &'f mut [Option<usize>],
 }
 
 impl<'b> Scan<'b, '_> {
@@ -114,6 +121,7 @@ impl<'b> Scan<'b, '_> {
             if rest.is_empty() {
                 self.found[target] = Some(start);
             } else {
+                self.nearest[target] = Some(start);
                 deeper.push((target, rest));
             }
         }
@@ -289,8 +297,8 @@ mod tests {
                 (0, "Nothing"),
             ],
         );
-        // `é` is one character, two bytes.
-        assert_eq!(found, [at(3, 35), at(3, 3), at(1, 2), at(1, 1), at(5, 2), None, None]);
+        // `é` is one character, two bytes. What is not there is placed at what lacks it: the list, the document.
+        assert_eq!(found, [at(3, 35), at(3, 3), at(1, 2), at(1, 1), at(5, 2), at(1, 24), at(1, 1)]);
     }
 
     #[test]
@@ -318,7 +326,9 @@ mod tests {
             assert_eq!(found.len(), 3, "{text}");
         }
         let deep = "[".repeat(100_000);
-        assert_eq!(positions(deep.as_bytes(), &[(0, &"[0]".repeat(1000))]), [None]);
+        // Followed no deeper than `MAX_DEPTH`, and placed no further than that.
+        let found = positions(deep.as_bytes(), &[(0, &"[0]".repeat(1000))]);
+        assert!(found[0].is_some_and(|p| p.line == 1 && p.column as usize <= MAX_DEPTH + 1), "{found:?}");
     }
 
     #[test]

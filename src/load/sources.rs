@@ -55,6 +55,15 @@ impl Locate for Finding {
     }
 }
 
+/// [`positions`], with the `positions` feature; without, none.
+fn positions_if_found(bytes: &[u8], targets: &[(usize, &str)]) -> Vec<Option<Position>> {
+    if super::FIND_POSITIONS {
+        positions(bytes, targets)
+    } else {
+        vec![None; targets.len()]
+    }
+}
+
 /// What a merged path names, in its input.
 struct Origin {
     input: usize,
@@ -138,7 +147,8 @@ impl Sources {
         Some(path)
     }
 
-    /// Where what the merged organization holds at `merged` is: its input, and its path and position there.
+    /// Where what the merged organization holds at `merged` is: its input, and its path and position there (the
+    /// position with the `positions` feature).
     /// `inputs` are the bytes of the inputs, in the order they were read. `None` when `merged` names nothing one
     /// input holds (a quota over lists that several inputs add to).
     ///
@@ -157,7 +167,7 @@ impl Sources {
     pub fn place(&self, merged: &str, inputs: &[&[u8]]) -> Option<Place> {
         let origin = self.origin(merged)?;
         let bytes = inputs.get(origin.input).copied().unwrap_or_default();
-        let position = positions(bytes, &[(origin.document, &origin.local)]).pop().flatten();
+        let position = positions_if_found(bytes, &[(origin.document, &origin.local)]).pop().flatten();
         Some(self.place_of(&origin, position))
     }
 
@@ -182,7 +192,7 @@ impl Sources {
             let targets: Vec<(usize, &str)> =
                 here.iter().map(|(_, origin)| (origin.document, origin.local.as_str())).collect();
             let bytes = inputs.get(input).copied().unwrap_or_default();
-            for ((i, origin), position) in here.iter().zip(positions(bytes, &targets)) {
+            for ((i, origin), position) in here.iter().zip(positions_if_found(bytes, &targets)) {
                 items[*i].place(self.place_of(origin, position));
             }
         }

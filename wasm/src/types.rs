@@ -71,8 +71,8 @@ export type Problem =
 
 /**
  * One problem with an organization: where (`AccessControlRules[3].IpRanges[7]`), which check found it, the
- * service's error, a sentence. Where the text read is known, `Line` and `Column` (from 1, in characters) say where
- * the member starts; with several named inputs, `File` names the input and `Path` is the path there.
+ * service's error, a sentence. With several named inputs, `File` names the input and `Path` is the path there.
+ * (Lines and columns, which `wmpolicy` adds, are left out of these modules to keep them small.)
  */
 export interface Finding {
   Path: string;
@@ -81,8 +81,6 @@ export interface Finding {
   Severity: "error" | "warning";
   Message: string;
   File?: string;
-  Line?: number;
-  Column?: number;
 }
 
 export interface ErrorBody {
@@ -361,10 +359,6 @@ export interface LintFinding {
   ShadowedBy?: string[];
   /** For a validation warning, which check of validation made it. */
   Problem?: Problem;
-  /** Where the finding is, once placed in a named input (as `wmpolicy lint` places it). */
-  File?: string;
-  Line?: number;
-  Column?: number;
   /** For a lockout of users: who, how far (over the seven protocols), and the rules that cause it. */
   Lockout?: Lockout;
 }

@@ -666,26 +666,12 @@ function pathWords(path) {
 }
 
 const MESSAGE_PATH = /\b(?:AccessControlRules|MobileDeviceAccessRules|MobileDeviceAccessOverrides|ImpersonationRoles)\[\d+\](?:\.[A-Za-z]+(?:\[\d+\])?)*/g;
-const PATTERN_NOTE = " (the service's pattern is ";
-
 /**
- * A finding's message for people: the paths in it numbered as the cards are, and without the service's regular
- * expression, which the message already says in words ("an IPv4 range in CIDR form such as 192.0.2.0/24").
+ * A finding's message for people: the paths in it numbered as the cards are. (The library says constraints in
+ * words, never as the service's regular expression.)
  */
 function messageWords(message) {
-  let text = message;
-  const at = text.indexOf(PATTERN_NOTE);
-  if (at >= 0) {
-    // The note ends at the parenthesis that closes it; the expression inside has balanced parentheses of its own.
-    let depth = 0;
-    let end = at + 1;
-    for (; end < text.length; end++) {
-      if (text[end] === "(") depth++;
-      else if (text[end] === ")" && --depth === 0) break;
-    }
-    text = text.slice(0, at) + text.slice(end + 1);
-  }
-  return text.replace(MESSAGE_PATH, pathWords);
+  return message.replace(MESSAGE_PATH, pathWords);
 }
 
 /**
