@@ -129,6 +129,9 @@ fn reading_findings_carry_positions() {
             ("(document 2) AccessControlRules[0].Name", at(4, 22)),
         ]
     );
+    // A member whose name starts with spaces, in a second document: the name is not trimmed.
+    let spaced = load::parse(b"{}\n{\"   Users\": 1}").unwrap_err();
+    assert_eq!((spaced[0].path.as_str(), spaced[0].position), ("(document 2)    Users", at(2, 2)));
     let syntax = load::parse("{\n  \"Users\": [1,,]\n}".as_bytes()).unwrap_err();
     // The second comma, where a value was expected.
     assert_eq!(syntax[0].position, at(2, 15), "{}", syntax[0]);

@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let local = match finding.path.strip_prefix("(document ") {
-            Some(rest) => rest.split_once(')').map_or("", |(_, after)| after.trim_start()),
+            Some(rest) => rest.split_once(')').map_or("", |(_, after)| after.strip_prefix(' ').unwrap_or(after)),
             None => &finding.path,
         };
         if !local.is_empty() && !local.ends_with(']') {

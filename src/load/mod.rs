@@ -418,8 +418,13 @@ fn placed(bytes: &[u8], mut findings: Vec<Finding>, marks: &[usize], several: bo
     for (i, finding) in findings.iter().enumerate() {
         let document = marks.partition_point(|&mark| mark <= i).saturating_sub(1);
         let local = if several {
-            let prefix = format!("(document {})", document + 1);
-            finding.path.strip_prefix(prefix.as_str()).map_or(finding.path.as_str(), str::trim_start)
+            // Exactly the prefix the check wrote: a member's own name may start with spaces.
+            let prefix = format!("(document {}) ", document + 1);
+            match finding.path.strip_prefix(prefix.as_str()) {
+                Some(local) => local,
+                None if finding.path == prefix.trim_end() => "",
+                None => finding.path.as_str(),
+            }
         } else {
             finding.path.as_str()
         };

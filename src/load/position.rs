@@ -91,6 +91,16 @@ fn lines_and_columns(bytes: &[u8], offsets: &[Option<usize>]) -> Vec<Option<Posi
     out
 }
 
+/// The rest of a path at an object `depth` deep, without the `.` that separates it from its parent's part: a
+/// document's own members follow nothing, so at depth 0 a leading `.` is the member name's own (`".ules"`).
+fn member_path(rest: &str, depth: usize) -> &str {
+    if depth == 0 {
+        rest
+    } else {
+        rest.strip_prefix('.').unwrap_or(rest)
+    }
+}
+
 /// The pass: a cursor over the input, the offset found for each target, and for each the start of the deepest
 /// value on its path so far.
 struct Scan<'b, 'f> {
@@ -142,7 +152,7 @@ impl<'b> Scan<'b, '_> {
         // matched against every target instead.
         let mut by_name: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
         for &(target, rest) in active {
-            let rest = rest.strip_prefix('.').unwrap_or(rest);
+            let rest = member_path(rest, depth);
             let name = rest.split(['.', '[']).next().unwrap_or(rest);
             by_name.entry(name).or_default().push((target, rest));
         }
@@ -164,7 +174,7 @@ impl<'b> Scan<'b, '_> {
                     self.at += 1;
                     let mut inner = Vec::new();
                     let candidates: Vec<(usize, &str)> = if key.contains(['.', '[']) {
-                        active.iter().map(|&(target, rest)| (target, rest.strip_prefix('.').unwrap_or(rest))).collect()
+                        active.iter().map(|&(target, rest)| (target, member_path(rest, depth))).collect()
                     } else {
                         by_name.get(&*key).cloned().unwrap_or_default()
                     };
@@ -246,29 +256,69 @@ impl<'b> Scan<'b, '_> {
         }
     }
 
-    /// Moves past the value at the cursor, counting brackets rather than recursing.
+    /// Moves past the value at the cursor, counting brackets rather than recursing. `None` when there is no value
+    /// there.
     fn skip_value(&mut self) -> Option<()> {
         self.skip_whitespace();
-        let start = self.at;
-        let mut depth = 0usize;
-        loop {
-            match self.peek()? {
-                b'"' => self.skip_string()?,
-                b'{' | b'[' => {
-                    depth += 1;
-                    self.at += 1;
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => self.skip_string()?,
+                        b'{' | b'[' => {
+                            depth += 1;
+                            self.at += 1;
+                        }
+                        b'}' | b']' => {
+                            depth -= 1;
+                            self.at += 1;
+                            if depth == 0 {
+                                return Some(());
+                            }
+                        }
+                        _ => self.at += 1,
+                    }
                 }
-                b'}' | b']' if depth > 0 => {
-                    depth -= 1;
-                    self.at += 1;
-                }
-                // The end of the enclosing object or list, after a scalar (with no value before it, not JSON).
-                b'}' | b']' => return (self.at > start).then_some(()),
-                b',' if depth == 0 => return (self.at > start).then_some(()),
-                _ => self.at += 1,
             }
-            if depth == 0 && matches!(self.bytes.get(self.at.wrapping_sub(1)), Some(b'"' | b'}' | b']')) {
-                return Some(());
+            b'}' | b']' | b',' | b':' => None,
+            // `true`, `false`, `null`, or a number, read as serde_json reads them (the bytes are JSON it read), so
+            // that where one document ends and the next begins agrees with it: `1 2`, `7-7` and `truefalse` are
+            // two documents each.
+            b't' | b'n' => {
+                let start = self.at;
+                self.at = (start + 4).min(self.bytes.len());
+                (self.at > start).then_some(())
+            }
+            b'f' => {
+                let start = self.at;
+                self.at = (start + 5).min(self.bytes.len());
+                (self.at > start).then_some(())
+            }
+            _ => {
+                let start = self.at;
+                let digits = |scan: &mut Self| {
+                    while scan.peek().is_some_and(|b| b.is_ascii_digit()) {
+                        scan.at += 1;
+                    }
+                };
+                if self.peek() == Some(b'-') {
+                    self.at += 1;
+                }
+                digits(self);
+                if self.peek() == Some(b'.') {
+                    self.at += 1;
+                    digits(self);
+                }
+                if matches!(self.peek(), Some(b'e' | b'E')) {
+                    self.at += 1;
+                    if matches!(self.peek(), Some(b'+' | b'-')) {
+                        self.at += 1;
+                    }
+                    digits(self);
+                }
+                (self.at > start).then_some(())
             }
         }
     }
@@ -312,6 +362,25 @@ mod tests {
         let text = br#"{"a.b": {"c[1]": 1}, "x": [true, null, -1.5e3, {"y": "\"]}", "z\u0041": 2}], "q": 3}"#;
         let found = positions(text, &[(0, "a.b.c[1]"), (0, "x[3].y"), (0, "x[3].zA"), (0, "q")]);
         assert_eq!(found, [at(1, 10), at(1, 49), at(1, 62), at(1, 78)]);
+    }
+
+    #[test]
+    fn a_top_level_member_may_start_with_a_dot() {
+        // Found by fuzzing: `.ules` is the member's name, not a separator and `ules`.
+        let found =
+            positions(br#"{".ules": [{"..x": 1}], "a": {".b": 2}}"#, &[(0, ".ules"), (0, ".ules[0]...x"), (0, "a..b")]);
+        assert_eq!(found, [at(1, 2), at(1, 13), at(1, 31)]);
+    }
+
+    #[test]
+    fn scalar_documents_end_where_their_token_ends() {
+        // Found by fuzzing: a number document followed by whitespace and the next document.
+        let found = positions(b"1E1 \"x\"\n{\"a\": 1} true{\"b\": [null]}", &[(2, "a"), (4, "b[0]"), (1, "")]);
+        assert_eq!(found, [at(2, 2), at(2, 21), at(1, 5)]);
+        // As serde_json reads them: `7-7` is two numbers, `truefalse` two literals.
+        let found =
+            positions(b"7-7 truefalse-1.5e+3{\"a\": 1}", &[(0, ""), (1, ""), (2, ""), (3, ""), (4, ""), (5, "a")]);
+        assert_eq!(found, [at(1, 1), at(1, 2), at(1, 5), at(1, 9), at(1, 14), at(1, 22)]);
     }
 
     #[test]
