@@ -603,7 +603,7 @@ mod engine {
         let validation = validate(js(json!({"Rules": 1})), None);
         assert_eq!(keys(&validation), ["Valid", "Findings"]);
         let finding = Array::from(&get(&validation, "Findings")).get(0);
-        assert_eq!(keys(&finding), ["Path", "Code", "Severity", "Message"]);
+        assert_eq!(keys(&finding), ["Path", "Problem", "Code", "Severity", "Message"]);
         let compiled = compile(JsValue::from_str(ACME), None);
         assert_eq!(keys(&compiled), ["Policy", "Findings"]);
         assert_eq!(keys(&load(JsValue::from_str("{}"))), ["File", "Findings"]);
