@@ -7,9 +7,10 @@
 //!
 //! Compiling costs time and memory proportional to the rules (tables over the address intervals, masks for every
 //! distinct one); querying costs a few table lookups. A query resolves the request's strings, then decides from
-//! the indexes; [`Policy::prepare_access`] and its siblings keep the first step's result, so that a request asked
-//! again costs only the second (see [`PreparedAccess`]). [`Policy::heap_bytes`] says what a compiled policy takes. Where the two could differ, the reference
-//! evaluator in [`crate::reference`] is right, and the test suite checks that they never do.
+//! the indexes; [`Policy::prepare_access`] and its siblings take both steps once and keep the answer, so that a
+//! request asked again costs a copy (see [`PreparedAccess`]). [`Policy::heap_bytes`] says what a compiled policy
+//! takes. Where the engine and the reference evaluator in [`crate::reference`] could differ, the reference is
+//! right, and the test suite checks that they never do.
 
 mod access;
 pub(crate) mod bits;
@@ -191,7 +192,7 @@ impl Policy {
         }
     }
 
-    /// Resolves an access-control request's strings once, for answers from the indexes alone (see
+    /// Resolves and decides an access-control request once, for its answer again and again (see
     /// [`PreparedAccess`]).
     ///
     /// Each call first tries a fast path that handles the common request, one whose every member is already known
@@ -274,9 +275,9 @@ impl Policy {
         }
     }
 
-    /// Resolves a mobile-device request's strings once: each device property to the rules it matches, and the
-    /// override's user and device to the override, if one applies (see [`PreparedMobile`]). A fast path and a
-    /// checked path, as for [`Policy::prepare_access`].
+    /// Resolves a mobile-device request's strings once (each device property to the rules it matches, and the
+    /// override's user and device to the override, if one applies) and decides it, for its answer again and again
+    /// (see [`PreparedMobile`]). A fast path and a checked path, as for [`Policy::prepare_access`].
     #[inline]
     pub fn prepare_mobile<'p, 'r>(&'p self, request: &MobileRequest<'r>) -> PreparedMobile<'p, 'r> {
         let resolved = match self.mobile_decider_fast(request) {
@@ -334,8 +335,9 @@ impl Policy {
         }
     }
 
-    /// Resolves an impersonation request's strings once: the role, and its rules that hold for the target (see
-    /// [`PreparedImpersonation`]). A fast path and a checked path, as for [`Policy::prepare_access`].
+    /// Resolves an impersonation request's strings once (the role, and its rules that hold for the target) and
+    /// decides it, for its answer again and again (see [`PreparedImpersonation`]). A fast path and a checked path,
+    /// as for [`Policy::prepare_access`].
     #[inline]
     pub fn prepare_impersonation<'p, 'r>(
         &'p self,
