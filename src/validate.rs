@@ -110,10 +110,10 @@ pub fn validate(file: &OrganizationFile, options: &Options) -> Validation {
 /// ([`crate::policy::identity`]), so that validation and queries agree on which user an identifier names. With
 /// the standard library's keyed hasher: validation is the first thing to see a file, and a directory crafted so
 /// that its identifiers collide must not make it quadratic.
-struct Directory(Identities<std::collections::hash_map::RandomState>);
+struct Directory<'u>(Identities<'u, std::collections::hash_map::RandomState>);
 
-impl Directory {
-    fn new(users: Option<&[DirectoryUser]>) -> Self {
+impl<'u> Directory<'u> {
+    fn new(users: Option<&'u [DirectoryUser]>) -> Self {
         Directory(Identities::of_directory(users))
     }
 

@@ -5,7 +5,6 @@
 //! table of at most a few dozen entries.
 
 use crate::answer::{ImpersonationMatchedRule, ImpersonationRoleEffect};
-use crate::hash::IdHashMap;
 use crate::organization::{Effect, Organization, RoleType};
 
 use super::bits::{self, RuleBits};
@@ -36,14 +35,17 @@ impl ImpersonationIndex {
     /// Fails for a role over [`super::MAX_ROLE_RULES`].
     pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<ImpersonationIndex, CompileError> {
         let (mut roles, mut ids) = (Vec::new(), Vec::new());
+        // Per user slot, the rules of the role at hand whose TargetUsers name them and those whose NotTargetUsers
+        // do, and the slots touched: a table by slot, reused from role to role and cleared where touched, costs
+        // less than hashing every mention (a service-maximum organization's roles mention thousands of users).
+        let mut by_slot = vec![(0u64, 0u64); identities.slots()];
+        let mut touched: Vec<u32> = Vec::new();
         for role in org.impersonation_roles.iter().flatten() {
             if role.rules.len() > super::MAX_ROLE_RULES {
                 return Err(CompileError::TooManyRoleRules { role: role.id.clone(), count: role.rules.len() });
             }
-            // Per named user, the rules whose TargetUsers name them and those whose NotTargetUsers do; built in one
-            // pass over the lists, so the cost is the lists' length, not users × rules.
+            // Built in one pass over the lists, so the cost is the lists' length, not users × rules.
             let (mut has_targets, mut has_not_targets, all) = (0u64, 0u64, bits::first(role.rules.len()));
-            let mut named: IdHashMap<u32, (u64, u64)> = IdHashMap::default();
             for (i, rule) in role.rules.iter().enumerate() {
                 for (list, negative) in [(&rule.target_users, false), (&rule.not_target_users, true)] {
                     if list.is_empty() {
@@ -52,18 +54,24 @@ impl ImpersonationIndex {
                     *(if negative { &mut has_not_targets } else { &mut has_targets }) |= 1 << i;
                     for user in list {
                         if let Lookup::Slot(slot) = identities.lookup(user) {
-                            let entry = named.entry(slot).or_default();
+                            let Some(entry) = by_slot.get_mut(slot as usize) else { continue };
+                            if *entry == (0, 0) {
+                                touched.push(slot);
+                            }
                             *(if negative { &mut entry.1 } else { &mut entry.0 }) |= 1 << i;
                         }
                     }
                 }
             }
             // 3.1: TargetUsers absent or naming the user, and NotTargetUsers absent or not naming them.
-            let mut targets: Vec<(u32, u64)> = named
-                .into_iter()
-                .map(|(slot, (listed, not_listed))| (slot, all & (!has_targets | listed) & !not_listed))
+            touched.sort_unstable();
+            let targets: Vec<(u32, u64)> = touched
+                .drain(..)
+                .map(|slot| {
+                    let (listed, not_listed) = std::mem::take(&mut by_slot[slot as usize]);
+                    (slot, all & (!has_targets | listed) & !not_listed)
+                })
                 .collect();
-            targets.sort_unstable();
             let unlisted = all & !has_targets;
             ids.push((role.id.as_str(), roles.len() as u32));
             roles.push(RoleIndex {

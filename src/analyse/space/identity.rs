@@ -24,7 +24,7 @@ pub(crate) enum Identity<'s> {
 #[derive(Debug)]
 pub(crate) struct Directory<'o> {
     pub(crate) org: &'o Organization,
-    index: Identities,
+    index: Identities<'o>,
 }
 
 impl<'o> Directory<'o> {
