@@ -31,7 +31,7 @@ use crate::uncertain;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Identities<'a, S = IdBuildHasher> {
     directory: bool,
-    /// Borrowed: copying each of a directory's identifiers cost a fifth of compiling one.
+    /// Borrowed: copying each of a directory's identifiers cost a tenth of compiling an organization.
     slots: HashMap<&'a str, Entry, S>,
     /// Per slot, whether the user may be impersonated (SEMANTICS 3.4); always true without a directory.
     enabled: Vec<bool>,
