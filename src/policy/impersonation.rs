@@ -37,7 +37,8 @@ impl ImpersonationIndex {
         let (mut roles, mut ids) = (Vec::new(), Vec::new());
         // Per user slot, the rules of the role at hand whose TargetUsers name them and those whose NotTargetUsers
         // do, and the slots touched: a table by slot, reused from role to role and cleared where touched, costs
-        // less than hashing every mention (a service-maximum organization's roles mention thousands of users).
+        // less than hashing every mention (the roles of a service-maximum organization mention thousands of users
+        // between them).
         let mut by_slot = vec![(0u64, 0u64); identities.slots()];
         let mut touched: Vec<u32> = Vec::new();
         for role in org.impersonation_roles.iter().flatten() {
