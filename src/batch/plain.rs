@@ -33,6 +33,7 @@
 use std::borrow::Cow;
 
 use super::read::{Member, Operation, Read};
+use crate::policy::same_bytes;
 
 /// Reads a line of the plain shape (without its line end) into the reader's slots; `None` for any other line.
 pub(super) fn scan(line: &[u8]) -> Option<Read<'_>> {
@@ -143,31 +144,12 @@ fn operation_at(line: &[u8], start: usize) -> Option<(Operation, usize)> {
     quoted_name_at(rest, name).then_some((operation, start + name.len()))
 }
 
-/// Whether `rest` starts with `name` and then a quote. A word at a time, the last word overlapping the one
-/// before: the names are 6 to 27 bytes, and a slice comparison of a length known only at run time is a call to
-/// `memcmp`, which cost more than the rest of recognising the name.
+/// Whether `rest` starts with `name` and then a quote. A slice comparison of a length known only at run time is a
+/// call to `memcmp`, which cost more than the rest of recognising the name; the string tables' word-at-a-time
+/// comparison serves here too.
 #[inline(always)]
 fn quoted_name_at(rest: &[u8], name: &[u8]) -> bool {
-    let n = name.len();
-    if rest.get(n) != Some(&b'"') {
-        return false;
-    }
-    let word = |bytes: &[u8], at: usize| bytes.get(at..at + 8).and_then(|w| w.try_into().ok()).map(u64::from_le_bytes);
-    let half = |bytes: &[u8], at: usize| bytes.get(at..at + 4).and_then(|w| w.try_into().ok()).map(u32::from_le_bytes);
-    match n {
-        8.. => {
-            let mut at = 0;
-            while at + 8 < n {
-                if word(rest, at) != word(name, at) {
-                    return false;
-                }
-                at += 8;
-            }
-            word(rest, n - 8) == word(name, n - 8)
-        }
-        4..=7 => half(rest, 0) == half(name, 0) && half(rest, n - 4) == half(name, n - 4),
-        _ => rest.get(..n) == Some(name),
-    }
+    rest.get(name.len()) == Some(&b'"') && rest.get(..name.len()).is_some_and(|head| same_bytes(head, name))
 }
 
 /// The index of the first byte at or after `at` that is not JSON whitespace (`line.len()` if none is).

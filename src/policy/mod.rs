@@ -33,6 +33,7 @@ use crate::request::*;
 use crate::uncertain;
 use identity::{Identities, Lookup, Users};
 use mobile::MobileDecider;
+pub(crate) use string_table::same as same_bytes;
 
 /// An organization compiled for fast queries.
 #[derive(Debug, Clone)]

@@ -50,7 +50,7 @@ fn hash(key: &[u8]) -> u64 {
 /// Whether two byte strings are equal, compared eight bytes at a time (the last word overlapping the one before)
 /// rather than by a call to `memcmp`: most keys are 3 to 64 bytes, where the call costs more than the compare.
 #[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
