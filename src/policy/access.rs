@@ -23,7 +23,7 @@ use crate::uncertain;
 use super::bits::{self, MaskTable, RuleBits};
 use super::identity::{Identities, Lookup};
 use super::string_table::{ShortTable, StringTable};
-use super::sweep::{address_events, sweep};
+use super::sweep::{address_events, sweep, sweep_narrow};
 
 #[derive(Debug, Clone)]
 pub(crate) struct AccessIndex {
@@ -389,8 +389,22 @@ fn distinct_address_masks(rules: &[AccessRule], events: &[(u32, u32)]) -> usize 
 /// there. The first interval starts at 0, and neighbours have different rows. Stops early when the table's budget
 /// runs out.
 fn address_intervals(rules: &[AccessRule], events: &[(u32, u32)], masks: &mut MaskTable) -> (Vec<u32>, Vec<u32>) {
-    let mut mask = masks.blank();
     let (mut starts, mut rows) = (Vec::new(), Vec::new());
+    if masks.words() == 1 {
+        // Neighbouring positions often hold the same rules (five in six at the service maximum: an event that does
+        // not change whether its rule's address conditions hold), so the last mask is kept to skip those cheaply.
+        let mut last = None;
+        sweep_narrow(rules, events, |start, holding| {
+            if last != Some(holding) {
+                last = Some(holding);
+                starts.push(start);
+                rows.push(masks.intern(&[holding]));
+            }
+            !masks.exhausted()
+        });
+        return (starts, rows);
+    }
+    let mut mask = masks.blank();
     sweep(
         rules,
         events,
