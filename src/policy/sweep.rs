@@ -196,8 +196,11 @@ mod tests {
             .prop_map(|(top, low, prefix)| Ipv4Net::new((top << 24 | low >> 8).into(), prefix).expect("prefix <= 32"))
     }
 
-    fn intervals(reports: &[(u32, u64)]) -> Vec<(u32, u64)> {
-        let mut out: Vec<(u32, u64)> = Vec::new();
+    /// Intervals as their starts and the rules (one bit each) that hold on them.
+    type Intervals = Vec<(u32, u64)>;
+
+    fn intervals(reports: &[(u32, u64)]) -> Intervals {
+        let mut out: Intervals = Vec::new();
         for &(start, holding) in reports {
             if out.last().is_some_and(|&(last, _)| last == start) {
                 out.pop();
@@ -210,7 +213,7 @@ mod tests {
     }
 
     /// The generic sweep's reports and the narrow sweep's, as intervals.
-    fn both(rules: &[AccessRule]) -> (Vec<(u32, u64)>, Vec<(u32, u64)>) {
+    fn both(rules: &[AccessRule]) -> (Intervals, Intervals) {
         let events = address_events(rules);
         let mut generic = Vec::new();
         sweep(
