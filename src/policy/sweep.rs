@@ -143,10 +143,12 @@ pub(crate) fn sweep_narrow(rules: &[AccessRule], events: &[(u32, u32)], mut inte
         .enumerate()
         .filter(|(_, rule)| rule.ip_ranges.is_empty())
         .fold(0u64, |m, (i, _)| m | 1 << i);
-    // How many of each rule's IpRanges (entries 0 to 63) and NotIpRanges (64 to 127) hold the position, and which
-    // of those counts are not zero.
+    // How many of each rule's IpRanges (entries 0 to 63) and NotIpRanges (64 to 127) hold the position, and in
+    // `inside` which of those counts are not zero. (Two words, not a `u128`: a variable shift of a `u128` is a
+    // dozen instructions.)
     let mut counts = [0u32; 128];
-    let (mut positive, mut negative) = (0u64, 0u64);
+    let mut inside = [0u64; 2];
+    let holding = |inside: &[u64; 2]| (unrestricted | inside[0]) & !inside[1];
     if !interval(0, unrestricted) {
         return;
     }
@@ -154,23 +156,21 @@ pub(crate) fn sweep_narrow(rules: &[AccessRule], events: &[(u32, u32)], mut inte
     let mut at = u64::MAX;
     for &(position, what) in events {
         if u64::from(position) != at {
-            if at != u64::MAX && !interval(at as u32, (unrestricted | positive) & !negative) {
+            if at != u64::MAX && !interval(at as u32, holding(&inside)) {
                 return;
             }
             at = u64::from(position);
         }
+        let side = (what & EVENT_NEGATIVE) as usize >> 1;
         let rule = (what >> 2) & 63;
-        let negated = u64::from(what & EVENT_NEGATIVE != 0).wrapping_neg();
-        let count = &mut counts[((what & EVENT_NEGATIVE) << 5 | rule) as usize & 127];
+        let count = &mut counts[side << 6 | rule as usize];
         // A start adds one and an end takes one away (an end always follows its start): 2 × 1 − 1 or 2 × 0 − 1.
         *count = count.wrapping_add((what & EVENT_START) * 2).wrapping_sub(1);
         let bit = 1u64 << rule;
-        let now = if *count != 0 { bit } else { 0 };
-        positive = positive & !(bit & !negated) | now & !negated;
-        negative = negative & !(bit & negated) | now & negated;
+        inside[side] = inside[side] & !bit | if *count != 0 { bit } else { 0 };
     }
     if at != u64::MAX {
-        interval(at as u32, (unrestricted | positive) & !negative);
+        interval(at as u32, holding(&inside));
     }
 }
 
