@@ -13,8 +13,8 @@ use workmail_policy::{reference, Policy};
 /// Requests of each call per organization.
 const REQUESTS: usize = 24;
 
-fn check_seed(seed: u64) -> Result<(), TestCaseError> {
-    let generated = testing::organization(seed, &Shape::varied());
+fn check_seed(seed: u64, shape: &Shape) -> Result<(), TestCaseError> {
+    let generated = testing::organization(seed, shape);
     let validation = validate(&generated.file, &Options { enforce_quotas: false });
     let errors: Vec<_> = validation.errors().collect();
     prop_assert!(errors.is_empty(), "seed {seed}: generated organization is invalid: {errors:?}");
@@ -89,7 +89,18 @@ proptest! {
     /// SEMANTICS 1–3: the engine's answers equal the reference evaluator's for all three calls.
     #[test]
     fn engine_equals_reference(seed in any::<u64>()) {
-        check_seed(seed)?;
+        check_seed(seed, &Shape::varied())?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// SEMANTICS 1–3 with up to 130 access rules: past 64, a set of rules is more than one word, and the engine
+    /// builds its address index by the generic sweep rather than the one-word sweep (src/policy/sweep.rs).
+    #[test]
+    fn engine_equals_reference_past_one_word_of_rules(seed in any::<u64>()) {
+        check_seed(seed, &Shape { access_rules: 130, ..Shape::varied() })?;
     }
 }
 
