@@ -1,9 +1,10 @@
 //! The mobile-device index: one case-folded prefix trie per device property.
 //!
 //! Every value of every rule's lists for a property (except `$NONE`) is folded (SEMANTICS 2.4) and inserted into
-//! that property's trie; the node where a value ends carries the masks of the rules that list it, positively and in
-//! a `Not` list. A query walks each reported property down its trie once, collecting the masks of every value
-//! that is a prefix of it, and then every rule's four conditions are a few mask operations (2.5). Rule sets are one
+//! that property's trie ([`super::prefix_trie`]); the state where a value ends carries the masks of the rules that
+//! list it, positively and in a `Not` list. A query walks each reported property down its trie once, collecting
+//! the masks of every value that is a prefix of it, and then every rule's four conditions are a few mask
+//! operations (2.5). Rule sets are one
 //! `u64`: the service's quota is 10 rules, and compiling more than 64 is refused with a clear error.
 //!
 //! Overrides (2.7) are a hash map from (user slot, folded device id) to the override.
@@ -16,155 +17,35 @@ use crate::uncertain;
 
 use super::bits::{self, RuleBits};
 use super::identity::{Identities, Lookup};
+use super::prefix_trie::{folded_bytes, is_property_value, Listed, PrefixTrie};
 
-/// A trie node: its children's range in `edges`, and the masks of rules whose values end here or on the way here
-/// (the values that are prefixes of every string reaching this node).
-#[derive(Debug, Clone, Copy, Default)]
-struct Node {
-    first_edge: u32,
-    edge_count: u32,
-    positive: u64,
-    negative: u64,
-}
-
-/// A prefix trie over folded Latin-1 values, built once; children are sorted by byte.
+/// One property's conditions: the trie of every rule's values for it, and which rules have lists for it.
 #[derive(Debug, Clone, Default)]
-struct Trie {
-    nodes: Vec<Node>,
-    /// The root's child for each byte (0 for none).
-    root: Vec<u32>,
-    edges: Vec<(u8, u32)>,
+struct PropertyIndex {
+    trie: PrefixTrie,
     /// Rules with a positive list for this property, with a Not list, and with `$NONE` in the positive list.
     has_positive: u64,
     has_negative: u64,
     none_positive: u64,
 }
 
-impl Trie {
-    fn build(values: &[(Vec<u8>, usize, bool)]) -> Trie {
-        // Build with per-node child maps, then flatten into sorted edge runs.
-        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
-        let mut masks: Vec<(u64, u64)> = vec![(0, 0)];
-        for (value, rule, negative) in values {
-            let mut node = 0usize;
-            for &byte in value {
-                node = match children[node].iter().find(|(b, _)| *b == byte) {
-                    Some(&(_, child)) => child as usize,
-                    None => {
-                        let child = children.len();
-                        children.push(Vec::new());
-                        masks.push((0, 0));
-                        children[node].push((byte, child as u32));
-                        child
-                    }
-                };
-            }
-            let bit = 1u64 << rule;
-            if *negative {
-                masks[node].1 |= bit;
-            } else {
-                masks[node].0 |= bit;
-            }
-        }
-        let mut trie = Trie { root: vec![0; 256], ..Trie::default() };
-        for &(byte, child) in &children[0] {
-            trie.root[byte as usize] = child;
-        }
-        // Each node's masks become those of every value ending on the path to it, so that a walk reads the masks
-        // once, where it stops. A child is always made after its parent, so one pass in order accumulates them.
-        for node in 0..children.len() {
-            let (positive, negative) = masks[node];
-            for &(_, child) in &children[node] {
-                masks[child as usize].0 |= positive;
-                masks[child as usize].1 |= negative;
-            }
-        }
-        for (kids, (positive, negative)) in children.iter_mut().zip(masks) {
-            kids.sort_unstable();
-            trie.nodes.push(Node {
-                first_edge: trie.edges.len() as u32,
-                edge_count: kids.len() as u32,
-                positive,
-                negative,
-            });
-            trie.edges.extend_from_slice(kids);
-        }
-        trie
-    }
-
-    /// The child of `node` along `byte`; the root's children come from a direct table.
-    #[inline]
-    fn child(&self, node: usize, byte: u8) -> Option<usize> {
-        if node == 0 {
-            // Index 0 is the root, never anyone's child, so it marks "no child".
-            return Some(self.root[byte as usize] as usize).filter(|&child| child != 0);
-        }
-        let Node { first_edge, edge_count, .. } = self.nodes[node];
-        let edges = &self.edges[first_edge as usize..(first_edge + edge_count) as usize];
-        edges.iter().find(|(b, _)| *b == byte).map(|&(_, child)| child as usize)
-    }
-
+impl PropertyIndex {
     /// The rules whose conditions on this property hold for `reported` (SEMANTICS 2.4, 2.5), or `None` when
     /// `reported` is not a valid property value (1 to 256 characters from U+0020 to U+00FF).
-    ///
-    /// The walk reads UTF-8 bytes directly: a valid value is ASCII or a two-byte sequence led by `0xC2`/`0xC3`, so
-    /// decoding and the range check are one comparison per byte, and folding is a table lookup. Once the walk
-    /// leaves the trie, the rest of the string only needs checking.
     #[inline]
     fn holds(&self, reported: Option<&str>) -> Option<u64> {
         let Some(reported) = reported else {
             // Absent: a positive list holds only through `$NONE`; a Not list never holds.
             return Some((!self.has_positive | self.none_positive) & !self.has_negative);
         };
-        let bytes = reported.as_bytes();
-        let (mut node, mut chars, mut i) = (0usize, 0usize, 0usize);
-        while i < bytes.len() {
-            let code = match bytes[i] {
-                b @ 0x20..=0x7F => {
-                    i += 1;
-                    b
-                }
-                lead @ (0xC2 | 0xC3) => {
-                    // `reported` is a str, so a continuation byte follows a lead byte.
-                    let next = bytes.get(i + 1).copied().unwrap_or(0x80);
-                    i += 2;
-                    (lead & 0x1F) << 6 | (next & 0x3F)
-                }
-                _ => return None,
-            };
-            chars += 1;
-            match self.child(node, FOLDED[code as usize]) {
-                Some(child) => node = child,
-                None => break,
-            }
-        }
-        let rest = &reported[i..];
-        let rest_chars = if rest.bytes().all(|b| (0x20..0x80).contains(&b)) {
-            rest.len()
-        } else if rest.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c)) {
-            rest.chars().count()
-        } else {
+        if !is_property_value(reported) {
             return None;
-        };
-        // The node where the walk stopped holds the masks of every value that is a prefix of `reported`.
-        let Node { positive, negative, .. } = self.nodes.get(node).copied().unwrap_or_default();
-        (1..=256).contains(&(chars + rest_chars)).then_some((!self.has_positive | positive) & !negative)
+        }
+        // The state where the walk stops holds the masks of every value that is a prefix of `reported`.
+        let Listed { positive, negative } = self.trie.walk(reported);
+        Some((!self.has_positive | positive) & !negative)
     }
 }
-
-/// [`uncertain::fold`] for every Latin-1 code point, as a byte.
-const FOLDED: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut code = 0;
-    while code < 256 {
-        table[code] = match char::from_u32(code as u32) {
-            Some(c) => uncertain::fold(c) as u32 as u8,
-            None => code as u8,
-        };
-        code += 1;
-    }
-    table
-};
 
 #[derive(Debug, Clone)]
 pub(crate) struct OverrideEntry {
@@ -190,7 +71,7 @@ pub(crate) struct MobileIndex {
     rules: Vec<(Option<Box<str>>, Box<str>)>,
     all: u64,
     deny: u64,
-    tries: [Trie; 4],
+    properties: [PropertyIndex; 4],
     overrides: IdHashMap<(u32, DeviceKey), OverrideEntry>,
     /// One bit per user slot: whether any override names the user. Most users have none, so most lookups end
     /// here, before the device id is folded and hashed.
@@ -203,7 +84,7 @@ impl MobileIndex {
         if rules.len() > super::MAX_MOBILE_RULES {
             return Err(rules.len());
         }
-        let mut tries: [Trie; 4] = Default::default();
+        let mut properties: [PropertyIndex; 4] = Default::default();
         for property in DeviceProperty::ALL {
             let mut values = Vec::new();
             let (mut has_positive, mut has_negative, mut none_positive) = (0, 0, 0);
@@ -224,13 +105,12 @@ impl MobileIndex {
                                 continue;
                             }
                         }
-                        // Values are Latin-1 (validated), so each folded character is one byte.
-                        let folded = value.chars().map(|c| FOLDED[(c as u32 & 0xFF) as usize]).collect();
-                        values.push((folded, i, negative));
+                        values.push((folded_bytes(value), i, negative));
                     }
                 }
             }
-            tries[property.index()] = Trie { has_positive, has_negative, none_positive, ..Trie::build(&values) };
+            properties[property.index()] =
+                PropertyIndex { trie: PrefixTrie::build(&values), has_positive, has_negative, none_positive };
         }
         let mut overrides = IdHashMap::default();
         let mut users_with_overrides = vec![0u64; identities.slots().div_ceil(64)];
@@ -256,7 +136,7 @@ impl MobileIndex {
                 .enumerate()
                 .filter(|(_, r)| r.effect == Effect::Deny)
                 .fold(0, |acc, (i, _)| acc | 1 << i),
-            tries,
+            properties,
             overrides,
             users_with_overrides: users_with_overrides.into_boxed_slice(),
         })
@@ -278,7 +158,7 @@ impl MobileIndex {
     pub(crate) fn matched(&self, request: &MobileRequest) -> Option<u64> {
         let mut matched = self.all;
         for property in DeviceProperty::ALL {
-            matched &= self.tries[property.index()].holds(request.property(property))?;
+            matched &= self.properties[property.index()].holds(request.property(property))?;
         }
         Some(matched)
     }
@@ -301,15 +181,7 @@ impl MobileIndex {
     pub(crate) fn heap_bytes(&self) -> usize {
         let names: usize =
             self.rules.iter().map(|(id, name)| 48 + id.as_ref().map_or(0, |id| id.len()) + name.len()).sum();
-        let tries: usize = self
-            .tries
-            .iter()
-            .map(|t| {
-                t.nodes.len() * std::mem::size_of::<Node>()
-                    + t.root.len() * 4
-                    + t.edges.len() * std::mem::size_of::<(u8, u32)>()
-            })
-            .sum();
+        let tries: usize = self.properties.iter().map(|p| p.trie.heap_bytes()).sum();
         let overrides: usize = self
             .overrides
             .values()

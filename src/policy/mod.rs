@@ -17,6 +17,7 @@ pub(crate) mod bits;
 pub(crate) mod identity;
 mod impersonation;
 mod mobile;
+mod prefix_trie;
 mod prepared;
 mod string_table;
 pub(crate) mod sweep;
