@@ -156,11 +156,16 @@ impl MobileIndex {
     /// not a valid value (which [`crate::request::check_mobile`] reports in words).
     #[inline]
     pub(crate) fn matched(&self, request: &MobileRequest) -> Option<u64> {
-        let mut matched = self.all;
-        for property in DeviceProperty::ALL {
-            matched &= self.properties[property.index()].holds(request.property(property))?;
-        }
-        Some(matched)
+        // Written out rather than a loop over `DeviceProperty::ALL`, whose dispatch on the property to read cost
+        // about 4% of a query. `properties` is in the order of `DeviceProperty::index`.
+        let [device_type, model, operating_system, user_agent] = &self.properties;
+        Some(
+            self.all
+                & device_type.holds(request.device_type)?
+                & model.holds(request.device_model)?
+                & operating_system.holds(request.device_operating_system)?
+                & user_agent.holds(request.device_user_agent)?,
+        )
     }
 
     /// The answer for what decided: an override, or the rules that matched (SEMANTICS 2.6, 2.7).
