@@ -2,6 +2,7 @@
 //!
 //! Every query benchmark cycles through 65,536 distinct random requests (generated once from a fixed seed by
 //! `workmail_policy::testing`, so runs are comparable), so that the branch predictor cannot learn the answers.
+//! Each call's requests have their strings side by side in one buffer, as a batch file's lines do (see [`Packed`]).
 //! Each iteration answers one request and walks its `MatchedRules`, as a caller would, and gives criterion only their
 //! count: returning the whole answer (64 bytes with its error side) made criterion store it on every iteration,
 //! which for a prepared impersonation query cost more than the query. Requests the service would reject are left
@@ -20,7 +21,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use workmail_policy::testing::{self, Generated, OwnedAccessRequest, Rng, Shape};
 use workmail_policy::validate::{validate, Options};
-use workmail_policy::{reference, AccessRequest, Organization, Policy};
+use workmail_policy::{reference, AccessRequest, ImpersonationRequest, MobileRequest, Organization, Policy};
 
 const QUERIES: usize = 1 << 16;
 const SEED: u64 = 20_171_001;
@@ -52,41 +53,54 @@ fn queries<T: PartialEq>(mut make: impl FnMut(&mut Rng) -> T, answered: impl Fn(
     out
 }
 
-/// Requests whose strings sit side by side in one buffer, in query order, as lines of a batch file do; requests
-/// with their strings scattered over the heap would measure the allocator's layout rather than the engine.
-fn packed<'a>(arena: &'a mut String, qs: &[OwnedAccessRequest]) -> Vec<AccessRequest<'a>> {
-    let mut spans = Vec::with_capacity(qs.len());
-    let push = |arena: &mut String, s: Option<&str>| {
-        s.map(|s| {
-            arena.push_str(s);
-            (arena.len() - s.len(), arena.len())
-        })
-    };
-    for q in qs {
-        let ip = push(arena, Some(&q.ip_address));
-        let action = push(arena, Some(&q.action));
-        let user = push(arena, q.user_id.as_deref());
-        let role = push(arena, q.impersonation_role_id.as_deref());
-        spans.push([ip, action, user, role]);
+/// Requests' strings side by side in one buffer, in query order, as the lines of a batch file hold them; requests
+/// with their strings scattered over the heap (each in its own `String`) would measure the allocator's layout, a
+/// cache miss per string, rather than the engine.
+struct Packed<const N: usize> {
+    text: String,
+    spans: Vec<[Option<(usize, usize)>; N]>,
+}
+
+impl<const N: usize> Packed<N> {
+    fn new<'q>(requests: impl IntoIterator<Item = [Option<&'q str>; N]>) -> Self {
+        let mut packed = Packed { text: String::new(), spans: Vec::new() };
+        for strings in requests {
+            packed.spans.push(strings.map(|s| {
+                s.map(|s| {
+                    packed.text.push_str(s);
+                    (packed.text.len() - s.len(), packed.text.len())
+                })
+            }));
+        }
+        packed
     }
-    let arena: &'a str = arena;
-    let text = |span: Option<(usize, usize)>| span.map(|(a, b)| &arena[a..b]);
-    spans
-        .into_iter()
-        .map(|[ip, action, user, role]| AccessRequest {
-            ip_address: text(ip).unwrap_or_default(),
-            action: text(action).unwrap_or_default(),
-            user_id: text(user),
-            impersonation_role_id: text(role),
-        })
-        .collect()
+
+    /// Each request's strings, borrowed from the buffer.
+    fn requests<'a, T>(&'a self, make: impl Fn([Option<&'a str>; N]) -> T) -> Vec<T> {
+        self.spans.iter().map(|spans| make(spans.map(|span| span.map(|(a, b)| &self.text[a..b])))).collect()
+    }
+}
+
+fn packed_access(qs: &[OwnedAccessRequest]) -> Packed<4> {
+    Packed::new(qs.iter().map(|q| {
+        [Some(q.ip_address.as_str()), Some(q.action.as_str()), q.user_id.as_deref(), q.impersonation_role_id.as_deref()]
+    }))
+}
+
+fn access_requests(packed: &Packed<4>) -> Vec<AccessRequest<'_>> {
+    packed.requests(|[ip, action, user, role]| AccessRequest {
+        ip_address: ip.unwrap_or_default(),
+        action: action.unwrap_or_default(),
+        user_id: user,
+        impersonation_role_id: role,
+    })
 }
 
 fn access(c: &mut Criterion, name: &str, shape: Shape) {
     let s = setup(&shape);
     let owned = queries(|rng| s.generated.access_request(rng), |q| s.policy.access(&q.as_request()).is_ok());
-    let mut arena = String::new();
-    let qs = packed(&mut arena, &owned);
+    let packed = packed_access(&owned);
+    let qs = access_requests(&packed);
     let mut group = c.benchmark_group(format!("access/{name}"));
     let mut i = 0;
     group.bench_function("engine", |b| {
@@ -130,16 +144,29 @@ fn access_stress(c: &mut Criterion) {
 
 fn mobile(c: &mut Criterion) {
     let s = setup(&Shape::service_maximum());
-    let qs = queries(|rng| s.generated.mobile_request(rng), |q| s.policy.mobile(&q.as_request()).is_ok());
+    let owned = queries(|rng| s.generated.mobile_request(rng), |q| s.policy.mobile(&q.as_request()).is_ok());
+    let packed = Packed::new(owned.iter().map(|q| {
+        let [a, b, c, d] = q.properties.each_ref().map(|p| p.as_deref());
+        [a, b, c, d, q.user_id.as_deref(), q.device_id.as_deref()]
+    }));
+    let requests = packed.requests(
+        |[device_type, device_model, device_operating_system, device_user_agent, user_id, device_id]| MobileRequest {
+            device_type,
+            device_model,
+            device_operating_system,
+            device_user_agent,
+            user_id,
+            device_id,
+        },
+    );
     let mut group = c.benchmark_group("mobile/service_maximum");
     let mut i = 0;
     group.bench_function("engine", |b| {
         b.iter(|| {
             i = (i + 1) % QUERIES;
-            s.policy.mobile(black_box(&qs[i].as_request())).map_or(0, |a| a.matched_rules().count())
+            s.policy.mobile(black_box(&requests[i])).map_or(0, |a| a.matched_rules().count())
         })
     });
-    let requests: Vec<_> = qs.iter().map(|q| q.as_request()).collect();
     let prepared: Vec<_> = requests.iter().map(|q| s.policy.prepare_mobile(q)).collect();
     group.bench_function("prepared", |b| {
         b.iter(|| {
@@ -153,7 +180,7 @@ fn mobile(c: &mut Criterion) {
     group.bench_function("reference", |b| {
         b.iter(|| {
             i = (i + 1) % QUERIES;
-            reference::mobile(&s.org, black_box(&qs[i].as_request())).map_or(0, |a| a.matched_rules.len())
+            reference::mobile(&s.org, black_box(&requests[i])).map_or(0, |a| a.matched_rules.len())
         })
     });
     group.finish();
@@ -161,16 +188,22 @@ fn mobile(c: &mut Criterion) {
 
 fn impersonation(c: &mut Criterion) {
     let s = setup(&Shape::service_maximum());
-    let qs = queries(|rng| s.generated.impersonation_request(rng), |q| s.policy.impersonation(&q.as_request()).is_ok());
+    let owned =
+        queries(|rng| s.generated.impersonation_request(rng), |q| s.policy.impersonation(&q.as_request()).is_ok());
+    let packed =
+        Packed::new(owned.iter().map(|q| [Some(q.impersonation_role_id.as_str()), Some(q.target_user.as_str())]));
+    let requests = packed.requests(|[role, target]| ImpersonationRequest {
+        impersonation_role_id: role.unwrap_or_default(),
+        target_user: target.unwrap_or_default(),
+    });
     let mut group = c.benchmark_group("impersonation/service_maximum");
     let mut i = 0;
     group.bench_function("engine", |b| {
         b.iter(|| {
             i = (i + 1) % QUERIES;
-            s.policy.impersonation(black_box(&qs[i].as_request())).map_or(0, |a| a.matched_rules().count())
+            s.policy.impersonation(black_box(&requests[i])).map_or(0, |a| a.matched_rules().count())
         })
     });
-    let requests: Vec<_> = qs.iter().map(|q| q.as_request()).collect();
     let prepared: Vec<_> = requests.iter().map(|q| s.policy.prepare_impersonation(q)).collect();
     group.bench_function("prepared", |b| {
         b.iter(|| {
@@ -184,7 +217,7 @@ fn impersonation(c: &mut Criterion) {
     group.bench_function("reference", |b| {
         b.iter(|| {
             i = (i + 1) % QUERIES;
-            reference::impersonation(&s.org, black_box(&qs[i].as_request())).map_or(0, |a| a.matched_rules.len())
+            reference::impersonation(&s.org, black_box(&requests[i])).map_or(0, |a| a.matched_rules.len())
         })
     });
     group.finish();
@@ -203,8 +236,8 @@ fn scale(c: &mut Criterion) {
         for cidrs in [16, 256, 1024] {
             let s = setup(&Shape::scaled(rules, cidrs));
             let owned = queries(|rng| s.generated.access_request(rng), |q| s.policy.access(&q.as_request()).is_ok());
-            let mut arena = String::new();
-            let qs = packed(&mut arena, &owned);
+            let packed = packed_access(&owned);
+            let qs = access_requests(&packed);
             let mut i = 0;
             group.bench_function(BenchmarkId::new("engine", format!("{rules}x{cidrs}")), |b| {
                 b.iter(|| {
