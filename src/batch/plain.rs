@@ -23,8 +23,8 @@
 //!
 //! # Costs
 //!
-//! No allocation: the values borrow the line. The line is checked to be UTF-8 once, as a whole (the standard
-//! library's check, a word at a time over ASCII), then read in one pass. A value is searched for its closing quote
+//! No allocation: the values borrow the line. The line is checked to be UTF-8 once, as a whole ([`simdutf8`], with
+//! SIMD where the processor has it), then read in one pass. A value is searched for its closing quote
 //! eight bytes at a time, the same search finding a backslash or a control character; a member name is not
 //! searched at all: its first bytes tell which member it can only be, and one comparison with that name and its
 //! closing quote decides (likewise an `Operation`'s value, which then borrows the static name). Together these are
@@ -38,7 +38,7 @@ use crate::policy::same_bytes;
 /// Reads a line of the plain shape (without its line end) into the reader's slots; `None` for any other line.
 pub(super) fn scan(line: &[u8]) -> Option<Read<'_>> {
     // One check of the whole line: every string then is UTF-8, as its quotes are ASCII and end no character.
-    let text = std::str::from_utf8(line).ok()?;
+    let text = simdutf8::basic::from_utf8(line).ok()?;
     let mut values: [Option<Cow<'_, str>>; 12] = Default::default();
     // Members seen, `null` ones too: a member written twice is `read`'s to refuse.
     let mut seen = 0u16;

@@ -11,8 +11,8 @@
 //!
 //! # Costs
 //!
-//! No allocation: the values borrow the line. The line is checked to be UTF-8 once, as a whole (the standard
-//! library's check, a word at a time over ASCII). A member's name is not searched for its end: its first byte tells
+//! No allocation: the values borrow the line. The line is checked to be UTF-8 once, as a whole ([`simdutf8`], with
+//! SIMD where the processor has it). A member's name is not searched for its end: its first byte tells
 //! which of the service's ten members it can only be, and one comparison of fixed length with that name, its
 //! closing quote and the colon decides; only a name spelled otherwise (another member's, or with whitespace before
 //! the colon) is searched for and looked up. A string value is searched for its closing quote eight bytes at a
@@ -27,7 +27,7 @@ use crate::batch::plain::{plain_string_end, skip_whitespace};
 /// Reads an event line of the plain shape; `None` for any other line.
 pub(super) fn scan(line: &[u8]) -> Option<Event<'_>> {
     // One check of the whole line: every string then is UTF-8, as its quotes are ASCII and end no character.
-    let text = std::str::from_utf8(line).ok()?;
+    let text = simdutf8::basic::from_utf8(line).ok()?;
     // The same bytes, known to the compiler to be the text's (one pointer and length to keep, not two).
     let line = text.as_bytes();
     // The members' values as they are found, text by field; the event is made of them at the end.
