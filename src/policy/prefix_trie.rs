@@ -74,12 +74,23 @@ const fn fold_byte(byte: u8, after_c3: bool) -> u8 {
     }
 }
 
+/// [`fold_byte`] of every byte: entry `b` after anything but `0xC3`, entry `256 + b` after `0xC3`.
+const FOLDED: [u8; 512] = {
+    let mut table = [0u8; 512];
+    let mut i = 0;
+    while i < 512 {
+        table[i] = fold_byte(i as u8, i >= 256);
+        i += 1;
+    }
+    table
+};
+
 /// The UTF-8 bytes of a value folded (SEMANTICS 2.4).
 pub(crate) fn folded_bytes(value: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len());
     let mut after_c3 = false;
     for &byte in value.as_bytes() {
-        out.push(fold_byte(byte, after_c3));
+        out.push(FOLDED[usize::from(after_c3) << 8 | byte as usize]);
         after_c3 = byte == 0xC3;
     }
     out
@@ -163,43 +174,59 @@ impl PrefixTrie {
         }
         let mut classes = Box::new([0u8; 512]);
         for (i, class) in classes.iter_mut().enumerate() {
-            *class = class_of[fold_byte(i as u8, i >= 256) as usize];
+            *class = class_of[FOLDED[i] as usize];
         }
 
-        // A pointer trie, each node's children as (class, node), with the masks of values ending there.
-        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
-        let mut ends: Vec<Listed> = vec![Listed::default()];
-        for (value, rule, negative) in values {
+        // A pointer trie first, its nodes in one array, each with its first child and its next sibling (no
+        // allocation per node), and the rules whose values end there.
+        #[derive(Clone, Copy)]
+        struct Node {
+            class: u8,
+            first_child: u32,
+            next_sibling: u32,
+            ending: Listed,
+        }
+        const NONE: u32 = u32::MAX;
+        let mut nodes = vec![Node { class: 0, first_child: NONE, next_sibling: NONE, ending: Listed::default() }];
+        for (value, rule, negative) in &values {
             let mut node = 0usize;
-            for &byte in value {
+            for &byte in value.iter() {
                 let class = class_of[byte as usize];
-                node = match children[node].iter().find(|&&(c, _)| c == class) {
-                    Some(&(_, child)) => child as usize,
-                    None => {
-                        let child = children.len();
-                        children.push(Vec::new());
-                        ends.push(Listed::default());
-                        children[node].push((class, child as u32));
-                        child
-                    }
-                };
+                let mut child = nodes[node].first_child;
+                while child != NONE && nodes[child as usize].class != class {
+                    child = nodes[child as usize].next_sibling;
+                }
+                if child == NONE {
+                    child = nodes.len() as u32;
+                    let next_sibling = nodes[node].first_child;
+                    nodes.push(Node { class, first_child: NONE, next_sibling, ending: Listed::default() });
+                    nodes[node].first_child = child;
+                }
+                node = child as usize;
             }
             let bit = 1u64 << (rule % 64);
             if *negative {
-                ends[node].negative |= bit;
+                nodes[node].ending.negative |= bit;
             } else {
-                ends[node].positive |= bit;
+                nodes[node].ending.positive |= bit;
             }
         }
 
         // Packed in breadth-first order, each node's masks joined with its parent's on the way.
         let mut states: Vec<(u32, u32)> = vec![(0, FREE)];
-        let mut listed: Vec<Listed> = vec![ends[0]];
+        let mut listed: Vec<Listed> = vec![nodes[0].ending];
         let mut used: Vec<bool> = vec![true];
         let mut first_free = 1usize;
+        // (node, its state), and a buffer for a node's children as (class, node).
         let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]);
+        let mut kids: Vec<(u8, usize)> = Vec::new();
         while let Some((node, state)) = queue.pop_front() {
-            let kids = &children[node];
+            kids.clear();
+            let mut child = nodes[node].first_child;
+            while child != NONE {
+                kids.push((nodes[child as usize].class, child as usize));
+                child = nodes[child as usize].next_sibling;
+            }
             let Some(lowest) = kids.iter().map(|&(class, _)| class as usize).min() else {
                 continue;
             };
@@ -209,7 +236,7 @@ impl PrefixTrie {
             let start = first_free.saturating_sub(lowest);
             let base = (start..start + SEARCH).find(|&base| fits(base, &used)).unwrap_or(used.len());
             states[state].0 = base as u32;
-            for &(class, child) in kids {
+            for &(class, child) in &kids {
                 let slot = base + class as usize;
                 if slot >= used.len() {
                     used.resize(slot + 1, false);
@@ -218,11 +245,10 @@ impl PrefixTrie {
                 }
                 used[slot] = true;
                 states[slot].1 = state as u32;
-                let end = ends[child as usize];
-                let parent = listed[state];
+                let (end, parent) = (nodes[child].ending, listed[state]);
                 listed[slot] =
                     Listed { positive: end.positive | parent.positive, negative: end.negative | parent.negative };
-                queue.push_back((child as usize, slot));
+                queue.push_back((child, slot));
             }
             while used.get(first_free).is_some_and(|&u| u) {
                 first_free += 1;
