@@ -21,7 +21,7 @@ use crate::organization::{AccessRule, DecidingRules, Effect, Organization};
 use crate::uncertain;
 
 use super::bits::{self, MaskTable, RuleBits};
-use super::identity::{Identities, Lookup};
+use super::identity::{Lookup, Users};
 use super::string_table::{ShortTable, StringTable};
 use super::sweep::{address_events, sweep, sweep_narrow};
 
@@ -66,7 +66,7 @@ enum Who<'a> {
 
 impl AccessIndex {
     /// Fails when the mask table would need more than `budget_bytes`.
-    pub(crate) fn new(org: &Organization, identities: &Identities, budget_bytes: usize) -> Result<AccessIndex, ()> {
+    pub(crate) fn new(org: &Organization, users: &Users, budget_bytes: usize) -> Result<AccessIndex, ()> {
         let rules = &org.access_control_rules;
         let mut masks = MaskTable::new(rules.len(), budget_bytes);
         let by_effect = |masks: &mut MaskTable, effect: Effect| {
@@ -130,7 +130,7 @@ impl AccessIndex {
         // Each rule's user lists as slots; an identifier the directory lacks names no one.
         let slots = |list: &[String]| -> Vec<u32> {
             list.iter()
-                .filter_map(|id| match identities.lookup(id) {
+                .filter_map(|id| match users.lookup(id) {
                     Lookup::Slot(slot) => Some(slot),
                     _ => None,
                 })
@@ -171,7 +171,7 @@ impl AccessIndex {
                 named_slots.entry(slot).or_default().push(i);
             }
         }
-        let mut user_rows = vec![other_user_row; identities.slots()];
+        let mut user_rows = vec![other_user_row; users.slots()];
         for (slot, named_by) in named_slots {
             let row = recompute(&mut masks, other_user_row, &named_by, |i| principal_holds(i, Who::User(Some(slot))));
             if let Some(entry) = user_rows.get_mut(slot as usize) {

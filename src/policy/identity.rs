@@ -4,19 +4,21 @@
 //! identifier the directory lacks is an error in a request. Without one, every distinct identifier a rule or
 //! override names gets its own slot, and any other identifier is simply "not named by any rule".
 //!
-//! This is the crate's one index of the user directory: validation resolves the identifiers rules name through
-//! it, and the analyses see users through it, so that all three agree on which user an identifier names (the
-//! first in directory order, as [`Organization::resolve_user`] scans). The reference evaluator keeps its own scan.
+//! [`Identities`] is the index of the user directory that validation resolves the identifiers rules name through
+//! and the analyses see users through; a compiled policy's [`Users`] is built by the same rules, and the tests
+//! hold the two to the same slot for every identifier, so that all three agree on which user an identifier names
+//! (the first in directory order, as [`Organization::resolve_user`] scans). The reference evaluator keeps its own
+//! scan.
 //!
 //! Costs: building is one hash entry per distinct identifier (the identifier borrowed from the organization, and
 //! its request shapes checked once); a lookup is one hash of the identifier and allocates nothing.
 //!
-//! The hasher is a parameter because the users of the index face different inputs. Compiling and the analyses
-//! take the crate's fast [`IdBuildHasher`](crate::hash::IdBuildHasher) (see [`crate::hash`] for the trade-off).
-//! Validation runs on files straight from users and editors, before anything else, so it takes the standard
-//! library's keyed SipHash: a directory crafted to collide cannot make it quadratic. A compiled policy keeps
-//! neither: [`Identities::freeze`] turns the index into a [`Users`] over a frozen
-//! [`StringTable`](super::string_table::StringTable), which queries read.
+//! The hasher of [`Identities`] is a parameter because its users face different inputs. The analyses take the
+//! crate's fast [`IdBuildHasher`](crate::hash::IdBuildHasher) (see [`crate::hash`] for the trade-off). Validation
+//! runs on files straight from users and editors, before anything else, so it takes the standard library's keyed
+//! SipHash: a directory crafted to collide cannot make it quadratic. Compiling takes neither: [`Users::new`]
+//! builds straight into the [`StringTable`](super::string_table::StringTable) that queries read, which hashes with
+//! `FxHasher` (the file has passed validation by then).
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -87,16 +89,9 @@ impl<'a> Identities<'a> {
     pub(crate) fn new(org: &'a Organization) -> Self {
         Identities::of_directory(org.users.as_deref())
     }
-
-    /// The index as a compiled policy keeps it, once every identifier has its slot. `None` when the identifiers
-    /// together pass 4 GiB (see [`StringTable::new`]).
-    pub(crate) fn freeze(&self) -> Option<Users> {
-        let table = StringTable::new(self.slots.iter().map(|(identifier, entry)| (*identifier, *entry)))?;
-        Some(Users { directory: self.directory, table, enabled: self.enabled.clone().into_boxed_slice() })
-    }
 }
 
-/// The users of a compiled policy: [`Identities`] frozen for queries.
+/// The users of a compiled policy: the same slots as [`Identities`] gives, in a [`StringTable`] that queries read.
 #[derive(Debug, Clone)]
 pub(crate) struct Users {
     directory: bool,
@@ -105,6 +100,42 @@ pub(crate) struct Users {
 }
 
 impl Users {
+    /// The organization's users: its directory's, when it has one, with the slots [`Identities::new`] gives (the
+    /// tests hold them to it); else each identifier of `rule_side` (every identifier a rule or override names), a
+    /// slot each in order of first sight. Built straight into the table that queries read rather than through a
+    /// hash map and a copy, which cost a tenth of compiling a service-maximum organization.
+    /// `None` when the identifiers together pass 4 GiB (see [`StringTable::new`]).
+    pub(crate) fn new<'a>(org: &'a Organization, rule_side: impl IntoIterator<Item = &'a String>) -> Option<Users> {
+        let Some(users) = org.users.as_deref() else {
+            let mut table = StringTable::with_capacity(0, 0);
+            let mut slots = 0u32;
+            for identifier in rule_side {
+                table.get_or_insert(identifier, || {
+                    slots += 1;
+                    Entry::new(identifier, slots - 1)
+                })?;
+            }
+            return Some(Users { directory: false, table, enabled: vec![true; slots as usize].into_boxed_slice() });
+        };
+        let named = |user: &'a DirectoryUser| uncertain::USER_NAMED_BY.into_iter().filter_map(|key| user.key(key));
+        // Sized once: growing would move every identifier already in.
+        let bytes = users.iter().flat_map(named).map(str::len).sum();
+        let mut table = StringTable::with_capacity(users.len() * uncertain::USER_NAMED_BY.len(), bytes);
+        for (slot, user) in users.iter().enumerate() {
+            for identifier in named(user) {
+                // The first user an identifier names wins, as in a scan of the directory.
+                table.get_or_insert(identifier, || Entry::new(identifier, slot as u32))?;
+            }
+        }
+        let enabled = users.iter().map(|user| uncertain::can_be_impersonated(user.state.as_deref())).collect();
+        Some(Users { directory: true, table, enabled })
+    }
+
+    /// How many slots there are (users, or identifiers rules name).
+    pub(crate) fn slots(&self) -> usize {
+        self.enabled.len()
+    }
+
     /// What a request's identifier is: a slot, unknown to the directory, or named by no one.
     #[inline]
     pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
@@ -157,29 +188,71 @@ impl<'a, S: BuildHasher + Default> Identities<'a, S> {
         identities
     }
 
-    /// The slot of an identifier a rule names: through the directory when loaded (`None` when it lacks the user,
-    /// which validation reports), else the identifier's own slot, made on first sight.
-    pub(crate) fn rule_side(&mut self, identifier: &'a str) -> Option<u32> {
-        if let Some(entry) = self.slots.get(identifier) {
-            return Some(entry.slot);
-        }
-        if self.directory {
-            return None;
-        }
-        let slot = self.enabled.len() as u32;
-        self.slots.insert(identifier, Entry::new(identifier, slot));
-        self.enabled.push(true);
-        Some(slot)
-    }
-
     #[inline]
     /// What a request's identifier is: a slot, unknown to the directory, or named by no one.
     pub(crate) fn lookup(&self, identifier: &str) -> Lookup {
         Lookup::of(self.slots.get(identifier).map(|entry| entry.slot), self.directory)
     }
+}
 
-    /// How many slots there are (users, or identifiers rules name).
-    pub(crate) fn slots(&self) -> usize {
-        self.enabled.len()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{organization, Shape};
+    use crate::validate::{validate, Options};
+
+    fn generated(seed: u64, shape: &Shape) -> Organization {
+        let file = organization(seed, shape).file;
+        validate(&file, &Options { enforce_quotas: false }).organization.expect("generated organizations validate")
+    }
+
+    fn rule_side(org: &Organization) -> Vec<&String> {
+        let access = org.access_control_rules.iter().flat_map(|r| r.user_ids.iter().chain(&r.not_user_ids));
+        let roles = org.impersonation_roles.iter().flatten().flat_map(|role| &role.rules);
+        let targets = roles.flat_map(|r| r.target_users.iter().chain(&r.not_target_users));
+        access.chain(targets).chain(org.mobile_device_access_overrides.iter().map(|o| &o.user_id)).collect()
+    }
+
+    #[test]
+    fn a_compiled_directory_gives_every_identifier_the_slot_validation_and_the_analyses_give() {
+        for seed in 0..20 {
+            let org = generated(seed, &Shape::typical());
+            let directory = org.users.as_deref().expect("the typical shape has a directory");
+            let (users, index) = (Users::new(&org, rule_side(&org)).expect("fits"), Identities::new(&org));
+            let strangers = ["stranger@example.com", "S-1-1-11-0000000000-0000", ""].map(String::from);
+            let named =
+                directory.iter().flat_map(|u| uncertain::USER_NAMED_BY.map(|key| u.key(key)).into_iter().flatten());
+            for identifier in
+                named.chain(rule_side(&org).into_iter().map(String::as_str)).chain(strangers.iter().map(String::as_str))
+            {
+                assert_eq!(users.lookup(identifier), index.lookup(identifier), "seed {seed}: {identifier:?}");
+            }
+            assert_eq!(users.slots(), directory.len());
+            for (slot, user) in directory.iter().enumerate() {
+                assert_eq!(users.enabled(slot as u32), uncertain::can_be_impersonated(user.state.as_deref()));
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_directory_each_identifier_a_rule_names_gets_a_slot_in_order_of_first_sight() {
+        for seed in 0..20 {
+            let mut org = generated(seed, &Shape::typical());
+            org.users = None;
+            let named = rule_side(&org);
+            let users = Users::new(&org, named.iter().copied()).expect("fits");
+            let mut first_sight: Vec<&str> = Vec::new();
+            for identifier in &named {
+                if !first_sight.contains(&identifier.as_str()) {
+                    first_sight.push(identifier);
+                }
+            }
+            assert_eq!(users.slots(), first_sight.len());
+            for (slot, identifier) in first_sight.iter().enumerate() {
+                assert_eq!(users.lookup(identifier), Lookup::Slot(slot as u32), "seed {seed}: {identifier:?}");
+                assert!(users.enabled(slot as u32));
+            }
+            assert_eq!(users.lookup("stranger@example.com"), Lookup::Unlisted);
+        }
     }
 }

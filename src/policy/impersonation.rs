@@ -8,7 +8,7 @@ use crate::answer::{ImpersonationMatchedRule, ImpersonationRoleEffect};
 use crate::organization::{Effect, Organization, RoleType};
 
 use super::bits::{self, RuleBits};
-use super::identity::{Identities, Lookup};
+use super::identity::{Lookup, Users};
 use super::string_table::StringTable;
 use super::CompileError;
 
@@ -33,13 +33,13 @@ pub(crate) struct ImpersonationIndex {
 
 impl ImpersonationIndex {
     /// Fails for a role over [`super::MAX_ROLE_RULES`].
-    pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<ImpersonationIndex, CompileError> {
+    pub(crate) fn new(org: &Organization, users: &Users) -> Result<ImpersonationIndex, CompileError> {
         let (mut roles, mut ids) = (Vec::new(), Vec::new());
         // Per user slot, the rules of the role at hand whose TargetUsers name them and those whose NotTargetUsers
         // do, and the slots touched: a table by slot, reused from role to role and cleared where touched, costs
         // less than hashing every mention (the roles of a service-maximum organization mention thousands of users
         // between them).
-        let mut by_slot = vec![(0u64, 0u64); identities.slots()];
+        let mut by_slot = vec![(0u64, 0u64); users.slots()];
         let mut touched: Vec<u32> = Vec::new();
         for role in org.impersonation_roles.iter().flatten() {
             if role.rules.len() > super::MAX_ROLE_RULES {
@@ -54,7 +54,7 @@ impl ImpersonationIndex {
                     }
                     *(if negative { &mut has_not_targets } else { &mut has_targets }) |= 1 << i;
                     for user in list {
-                        if let Lookup::Slot(slot) = identities.lookup(user) {
+                        if let Lookup::Slot(slot) = users.lookup(user) {
                             let Some(entry) = by_slot.get_mut(slot as usize) else { continue };
                             if *entry == (0, 0) {
                                 touched.push(slot);

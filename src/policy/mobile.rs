@@ -16,7 +16,7 @@ use crate::request::MobileRequest;
 use crate::uncertain;
 
 use super::bits::{self, RuleBits};
-use super::identity::{Identities, Lookup};
+use super::identity::{Lookup, Users};
 use super::prefix_trie::{folded_bytes, is_property_value, Listed, PrefixTrie};
 
 /// One property's conditions: the trie of every rule's values for it, and which rules have lists for it.
@@ -79,7 +79,7 @@ pub(crate) struct MobileIndex {
 }
 
 impl MobileIndex {
-    pub(crate) fn new(org: &Organization, identities: &Identities) -> Result<MobileIndex, usize> {
+    pub(crate) fn new(org: &Organization, users: &Users) -> Result<MobileIndex, usize> {
         let rules = &org.mobile_device_access_rules;
         if rules.len() > super::MAX_MOBILE_RULES {
             return Err(rules.len());
@@ -113,9 +113,9 @@ impl MobileIndex {
                 PropertyIndex { trie: PrefixTrie::build(&values), has_positive, has_negative, none_positive };
         }
         let mut overrides = IdHashMap::default();
-        let mut users_with_overrides = vec![0u64; identities.slots().div_ceil(64)];
+        let mut users_with_overrides = vec![0u64; users.slots().div_ceil(64)];
         for o in &org.mobile_device_access_overrides {
-            let (Lookup::Slot(slot), Some(key)) = (identities.lookup(&o.user_id), device_key(&o.device_id)) else {
+            let (Lookup::Slot(slot), Some(key)) = (users.lookup(&o.user_id), device_key(&o.device_id)) else {
                 continue;
             };
             // The first override for a user and device wins, as in a scan (validation rejects a second one).

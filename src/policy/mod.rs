@@ -32,7 +32,7 @@ pub use prepared::{PreparedAccess, PreparedImpersonation, PreparedMobile};
 use crate::organization::Organization;
 use crate::request::*;
 use crate::uncertain;
-use identity::{Identities, Lookup, Users};
+use identity::{Lookup, Users};
 use mobile::MobileDecider;
 pub(crate) use string_table::same as same_bytes;
 
@@ -158,8 +158,7 @@ impl Policy {
         if ranges > MAX_ADDRESS_RANGES {
             return Err(CompileError::TooManyAddressRanges { count: ranges });
         }
-        let mut identities = Identities::new(org);
-        // Register every identifier a rule or override names before any index reads the slots.
+        // Every identifier a rule or override names: without a directory, each gets a slot on first sight.
         let rule_side = org
             .access_control_rules
             .iter()
@@ -172,15 +171,12 @@ impl Policy {
                     .flat_map(|r| r.target_users.iter().chain(&r.not_target_users)),
             )
             .chain(org.mobile_device_access_overrides.iter().map(|o| &o.user_id));
-        for identifier in rule_side {
-            identities.rule_side(identifier);
-        }
+        let users = Users::new(org, rule_side).ok_or(CompileError::TooLarge)?;
         // The cheap indexes first: they refuse what is over their limits before the access index is built.
         let mobile =
-            mobile::MobileIndex::new(org, &identities).map_err(|count| CompileError::TooManyMobileRules { count })?;
-        let impersonation = impersonation::ImpersonationIndex::new(org, &identities)?;
-        let access = access::AccessIndex::new(org, &identities, MAX_MASK_BYTES).map_err(|()| CompileError::TooLarge)?;
-        let users = identities.freeze().ok_or(CompileError::TooLarge)?;
+            mobile::MobileIndex::new(org, &users).map_err(|count| CompileError::TooManyMobileRules { count })?;
+        let impersonation = impersonation::ImpersonationIndex::new(org, &users)?;
+        let access = access::AccessIndex::new(org, &users, MAX_MASK_BYTES).map_err(|()| CompileError::TooLarge)?;
         Ok(Policy { users, access, mobile, impersonation })
     }
 

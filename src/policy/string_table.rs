@@ -29,12 +29,13 @@ struct Slot<V> {
 
 const EMPTY: u32 = u32::MAX;
 
-/// Strings to values of type `V`, frozen at construction.
+/// Strings to values of type `V`: built once (by [`StringTable::new`], or key by key with
+/// [`StringTable::get_or_insert`]), then read.
 #[derive(Debug, Clone)]
 pub(crate) struct StringTable<V> {
     slots: Box<[Slot<V>]>,
     /// Every key's bytes, one after another.
-    bytes: Box<[u8]>,
+    bytes: Vec<u8>,
     mask: usize,
     len: usize,
 }
@@ -93,38 +94,68 @@ impl<V: Copy + Default> StringTable<V> {
     where
         V: 'k,
     {
-        let entries: Vec<(&str, V)> = entries.into_iter().collect();
-        let capacity = (entries.len() * 2).next_power_of_two().max(8);
-        let filler = Slot { hash: 0, start: 0, len: EMPTY, value: V::default() };
-        let mut table = StringTable {
-            slots: vec![filler; capacity].into_boxed_slice(),
-            bytes: Box::default(),
-            mask: capacity - 1,
-            len: 0,
-        };
-        let mut bytes = Vec::new();
+        let entries = entries.into_iter();
+        let mut table = StringTable::with_capacity(entries.size_hint().0, 0);
         for (key, value) in entries {
-            let h = hash(key.as_bytes());
-            let mut i = h as usize & table.mask;
-            loop {
-                let slot = table.slots[i];
-                if slot.len == EMPTY {
-                    let start = u32::try_from(bytes.len()).ok()?;
-                    let len = u32::try_from(key.len()).ok().filter(|&len| len != EMPTY)?;
-                    bytes.extend_from_slice(key.as_bytes());
-                    table.slots[i] = Slot { hash: h, start, len, value };
-                    table.len += 1;
-                    break;
-                }
-                let start = slot.start as usize;
-                if slot.hash == h && bytes[start..start + slot.len as usize] == *key.as_bytes() {
-                    break;
-                }
-                i = (i + 1) & table.mask;
+            table.get_or_insert(key, || value)?;
+        }
+        table.bytes.shrink_to_fit();
+        Some(table)
+    }
+
+    /// An empty table with room for `keys` keys of `bytes` bytes in all before it grows.
+    pub(crate) fn with_capacity(keys: usize, bytes: usize) -> StringTable<V> {
+        let capacity = (keys * 2).next_power_of_two().max(8);
+        let filler = Slot { hash: 0, start: 0, len: EMPTY, value: V::default() };
+        let slots = vec![filler; capacity].into_boxed_slice();
+        StringTable { slots, bytes: Vec::with_capacity(bytes), mask: capacity - 1, len: 0 }
+    }
+
+    /// The value of `key`, inserting `value()` first when the table lacks it: the first of two equal keys wins.
+    /// `None` when the keys together would exceed 4 GiB.
+    pub(crate) fn get_or_insert(&mut self, key: &str, value: impl FnOnce() -> V) -> Option<V> {
+        let h = hash(key.as_bytes());
+        let mut i = h as usize & self.mask;
+        loop {
+            let slot = self.slots.get(i)?;
+            if slot.len == EMPTY {
+                break;
+            }
+            let start = slot.start as usize;
+            if slot.hash == h && self.bytes.get(start..start + slot.len as usize) == Some(key.as_bytes()) {
+                return Some(slot.value);
+            }
+            i = (i + 1) & self.mask;
+        }
+        // At most half full, so that probe sequences stay short: grow first when this key would pass that.
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+            return self.get_or_insert(key, value);
+        }
+        let start = u32::try_from(self.bytes.len()).ok()?;
+        let len = u32::try_from(key.len()).ok().filter(|&len| len != EMPTY)?;
+        self.bytes.extend_from_slice(key.as_bytes());
+        let value = value();
+        *self.slots.get_mut(i)? = Slot { hash: h, start, len, value };
+        self.len += 1;
+        Some(value)
+    }
+
+    /// Doubles the slots; the keys move by the hashes their slots keep, without hashing their bytes again.
+    fn grow(&mut self) {
+        let capacity = self.slots.len() * 2;
+        let filler = Slot { hash: 0, start: 0, len: EMPTY, value: V::default() };
+        let old = std::mem::replace(&mut self.slots, vec![filler; capacity].into_boxed_slice());
+        self.mask = capacity - 1;
+        for slot in old.iter().filter(|slot| slot.len != EMPTY) {
+            let mut i = slot.hash as usize & self.mask;
+            while self.slots.get(i).is_some_and(|s| s.len != EMPTY) {
+                i = (i + 1) & self.mask;
+            }
+            if let Some(free) = self.slots.get_mut(i) {
+                *free = *slot;
             }
         }
-        table.bytes = bytes.into_boxed_slice();
-        Some(table)
     }
 
     /// The value of `key`, if the table holds it.
@@ -156,7 +187,7 @@ impl<V: Copy + Default> StringTable<V> {
 
     /// The heap memory the table takes, in bytes.
     pub(crate) fn heap_bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.slots) + self.bytes.len()
+        std::mem::size_of_val(&*self.slots) + self.bytes.capacity()
     }
 }
 
@@ -278,6 +309,22 @@ mod tests {
         }
         let first = ShortTable::new([("EWS", 1u32), ("EWS", 2)]).expect("fits");
         assert_eq!(first.get("EWS"), Some(1));
+    }
+
+    #[test]
+    fn a_table_built_key_by_key_grows_and_keeps_the_first_value() {
+        let mut table = StringTable::with_capacity(0, 0);
+        let keys: Vec<String> = (0..1000).map(|i| format!("user{i}@example.com")).collect();
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(table.get_or_insert(key, || i as u32), Some(i as u32));
+            assert_eq!(table.get_or_insert(key, || u32::MAX), Some(i as u32), "{key} again");
+        }
+        assert_eq!(table.len(), keys.len());
+        assert!(table.slots.len() >= 2 * keys.len(), "at most half full");
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(table.get(key), Some(i as u32), "{key}");
+        }
+        assert_eq!(table.get("user1000@example.com"), None);
     }
 
     #[test]
