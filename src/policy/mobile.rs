@@ -4,8 +4,8 @@
 //! that property's trie ([`super::prefix_trie`]); the state where a value ends carries the masks of the rules that
 //! list it, positively and in a `Not` list. A query walks each reported property down its trie once, collecting
 //! the masks of every value that is a prefix of it, and then every rule's four conditions are a few mask
-//! operations (2.5). Rule sets are one
-//! `u64`: the service's quota is 10 rules, and compiling more than 64 is refused with a clear error.
+//! operations (2.5). Rule sets are one `u64`: the service's quota is 10 rules, and compiling more than 64 is
+//! refused with a clear error.
 //!
 //! Overrides (2.7) are a hash map from (user slot, folded device id) to the override.
 

@@ -16,7 +16,7 @@
 //!   `×`), which is the byte after `0xC3`. UTF-8 is prefix-free on character boundaries and values end on one, so
 //!   a value is a prefix of a report in characters exactly when it is in bytes.
 //! - **Bytes are mapped to classes** (the regex crate's trick): only the bytes some folded value holds get a class
-//!   of their own, 1 to `classes`; every other byte is class 0, which no state has a child along. Folding and
+//!   of their own, numbered from 1; every other byte is class 0, which no state has a child along. Folding and
 //!   classing are one lookup in a 512-entry table indexed by the byte and whether the byte before it was `0xC3`.
 //! - **States are packed into a double array** (Aoe, 1989): state `t` is the child of state `s` along class `c`
 //!   exactly when `t == base[s] + c` and `check[t] == s`. A step is a load of `base[s]`, an add, a load of
