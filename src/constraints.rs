@@ -402,7 +402,7 @@ const FIRSTS: [u64; 16] = {
 
 /// `N` (4 or 8) bytes of `b` from `at`, little-endian; the callers have checked the length.
 #[inline(always)]
-fn le_word<const N: usize>(b: &[u8], at: usize) -> u64 {
+pub(crate) fn le_word<const N: usize>(b: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     if let Some(bytes) = b.get(at..at + N) {
         word[..N].copy_from_slice(bytes);

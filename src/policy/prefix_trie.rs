@@ -31,6 +31,8 @@
 //! Building places each state's children at the first base where they all fit, searching a bounded number of
 //! bases before appending at the end, so that building stays linear in the values' bytes whatever they hold.
 
+use crate::constraints::le_word;
+
 /// Which rules' values a state's path spells: those listed positively, and those in a `Not` list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Listed {
@@ -117,20 +119,9 @@ pub(crate) fn is_property_value(s: &str) -> bool {
         // Some byte at or above 0xC4: its high bit set and its low seven bits at least 0x44 (no carry between bytes).
         bad |= ((x & !HIGH) + ONES * (0x80 - 0x44)) & x & HIGH;
     };
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        if let Some(bytes) = bytes.get(at..at + 8) {
-            w.copy_from_slice(bytes);
-        }
-        u64::from_le_bytes(w)
-    };
-    let half = |at: usize| {
-        let mut w = [0u8; 4];
-        if let Some(bytes) = bytes.get(at..at + 4) {
-            w.copy_from_slice(bytes);
-        }
-        u64::from(u32::from_le_bytes(w))
-    };
+    // `N` bytes from `at`, little-endian (the callers stay within `bytes`).
+    let word = |at: usize| le_word::<8>(bytes, at);
+    let half = |at: usize| le_word::<4>(bytes, at);
     if n >= 8 {
         let mut at = 0;
         while at + 8 <= n {
